@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vigil's configuration: YAML text -> a typed, validated model.
+ *
+ * A library: it never logs, keeps no globals and never exits. Every function
+ * that can fail returns 0 or -errno and, when given a struct config_error,
+ * explains the failure as FILE:LINE:COL: message (1-based, like compilers).
+ *
+ * The model is resolved: each service carries its complete policy (built-in
+ * defaults, then the file's `defaults:`, then the service's own keys), so the
+ * agent never merges anything. Services and destinations are in file order.
+ */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.yaml"
+
+/* Bounds on what a config file can make us allocate or program. */
+#define CONFIG_MAX_FILE_SIZE    (16u << 20)
+#define CONFIG_MAX_SERVICES     10000u
+#define CONFIG_MAX_DESTINATIONS 1000u      /* per service */
+#define CONFIG_MAX_DEPTH        16u        /* YAML nesting; a valid config needs 5 */
+#define CONFIG_MAX_NODES        (1u << 21) /* YAML nodes in one file */
+#define CONFIG_MAX_STRING       4096u      /* bytes in one YAML scalar */
+
+#define CONFIG_NAME_MAX           63  /* service name */
+#define CONFIG_SCHEDULER_MAX      15  /* IP_VS_SCHEDNAME_MAXLEN - 1 */
+#define CONFIG_IFNAME_MAX         15  /* IFNAMSIZ - 1 */
+#define CONFIG_STATE_DIR_MAX      255 /* leaves room under PATH_MAX for the files inside */
+#define CONFIG_CONTROL_SOCKET_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 */
+
+/* A position in the source, 1-based; 0/0 when the object did not come from a file. */
+struct config_mark {
+	uint32_t line, column;
+};
+
+/*
+ * An address and port. Duplicate detection compares these, so the layout has
+ * no padding and unused address bytes (after an IPv4 address) are zero.
+ */
+struct config_addr {
+	uint16_t family;  /* AF_INET or AF_INET6; 0 = unset */
+	uint16_t port;    /* host byte order */
+	uint8_t addr[16]; /* network byte order; IPv4 uses the first 4 bytes */
+};
+_Static_assert(sizeof(struct config_addr) == 20, "config_addr has no padding");
+
+enum config_forwarding {
+	CONFIG_FORWARD_MASQ,
+	CONFIG_FORWARD_ROUTE, /* direct routing, IPVS "gatewaying" */
+	CONFIG_FORWARD_TUNNEL,
+};
+
+enum config_quarantine_action {
+	CONFIG_QUARANTINE_WEIGHT0, /* keep the destination at weight 0 */
+	CONFIG_QUARANTINE_REMOVE,
+};
+
+enum config_probe {
+	CONFIG_PROBE_AUTO, /* only in config.defaults: tcp for TCP services, none for UDP */
+	CONFIG_PROBE_NONE,
+	CONFIG_PROBE_TCP,
+};
+
+/* The parser stores enums through an int; the asserts keep that honest. */
+_Static_assert(sizeof(enum config_forwarding) == sizeof(int), "enum stored as int");
+_Static_assert(sizeof(enum config_quarantine_action) == sizeof(int), "enum stored as int");
+_Static_assert(sizeof(enum config_probe) == sizeof(int), "enum stored as int");
+
+/* Durations are milliseconds; fractions are 0.0..1.0 (10% = 0.1). */
+struct config_quarantine {
+	enum config_quarantine_action action;
+	uint64_t base_ms;
+	uint64_t max_ms;
+	double multiplier;
+	double jitter;
+	uint32_t max_ejected_percent; /* 0..100 */
+	uint64_t syn_timeout_min_ms;
+	uint64_t syn_timeout_max_ms;
+	uint32_t syn_timeout_rtt_factor;
+	uint32_t failures;
+	uint64_t window_ms;
+};
+
+struct config_probation {
+	enum config_probe probe;
+	uint64_t interval_ms;
+	uint64_t timeout_ms;
+	uint32_t successes;
+	uint64_t warmup_ms;
+};
+
+struct config_health {
+	bool enabled;
+	uint64_t interval_ms;
+	double min_change;
+	uint32_t max_changes_per_minute;
+};
+
+/* Everything `defaults:` can set, and so everything a service can override. */
+struct config_policy {
+	char scheduler[CONFIG_SCHEDULER_MAX + 1];
+	enum config_forwarding forwarding;
+	uint32_t weight;         /* default weight of the destinations */
+	uint64_t persistence_ms; /* 0 = off; whole seconds */
+	struct config_quarantine quarantine;
+	struct config_probation probation;
+	struct config_health health;
+};
+
+struct config_agent {
+	char interface[CONFIG_IFNAME_MAX + 1];
+	char state_dir[CONFIG_STATE_DIR_MAX + 1];
+	char control_socket[CONFIG_CONTROL_SOCKET_MAX + 1];
+	uint64_t reconcile_interval_ms;
+	bool sysctls;
+	uint32_t max_flows;
+	uint64_t ringbuf_size;      /* bytes, a power of two */
+	struct config_addr metrics; /* family 0 = off */
+};
+
+struct config_dest {
+	struct config_addr addr;
+	uint32_t weight;
+	struct config_mark mark; /* the list item */
+};
+
+struct config_service {
+	char name[CONFIG_NAME_MAX + 1];
+	uint8_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	struct config_addr vip;
+	struct config_policy policy; /* resolved: probation.probe is never AUTO */
+	struct config_dest *dests;
+	uint32_t n_dests;
+	struct config_mark mark;      /* the service's mapping */
+	struct config_mark name_mark; /* the value of `name` */
+	struct config_mark vip_mark;  /* the value of `vip` */
+};
+
+struct config {
+	char source[256]; /* file name given to config_load()/config_parse() */
+	struct config_agent agent;
+	struct config_policy defaults; /* built-in defaults updated by `defaults:` */
+	struct config_service *services;
+	uint32_t n_services;
+};
+
+struct config_error {
+	char file[256];
+	unsigned int line, column; /* 1-based; 0 when the error is about the whole file */
+	char message[512];         /* lowercase first, no trailing period */
+};
+
+/*
+ * Reads and parses PATH, then validates the result. On success *ret is a new
+ * config for config_free(). On failure *ret is NULL and ret_err (if not NULL)
+ * says why: -ENOENT and friends for I/O, -EFBIG for a file over
+ * CONFIG_MAX_FILE_SIZE, -EINVAL for a bad config, -ENOMEM.
+ */
+int config_load(const char *path, struct config **ret, struct config_error *ret_err);
+
+/* Like config_load() for text already in memory; NAME is used in errors. */
+int config_parse(const char *text, size_t len, const char *name, struct config **ret,
+		 struct config_error *ret_err);
+
+/*
+ * The checks that relate objects to each other: duplicate service names,
+ * duplicate services (protocol + VIP), duplicate destinations, destinations of
+ * another address family than their VIP (allowed only with tunnel forwarding),
+ * and the count limits. config_parse() runs it; value syntax and ranges are
+ * checked while parsing, where the offending node is at hand. No side effects;
+ * -EINVAL or -ENOMEM.
+ */
+int config_validate(const struct config *c, struct config_error *ret_err);
+
+void config_free(struct config *c);
+
+/* The service called NAME, or NULL. Linear: for the control socket, not per packet. */
+const struct config_service *config_find_service(const struct config *c, const char *name);
+
+/* The built-in defaults (what an empty `defaults:` gives). */
+void config_defaults(struct config_policy *ret);
+void config_agent_defaults(struct config_agent *ret);
+
+/* "FILE:LINE:COL: message", or "FILE: message" without a position. -ENOSPC if truncated. */
+int config_error_format(const struct config_error *err, char *buf, size_t size);
+
+/*
+ * The value syntaxes, for the CLI and the control socket. All return 0,
+ * -EINVAL for bad syntax or -ERANGE for a number too large to represent;
+ * the range of a particular setting is checked by the caller.
+ */
+
+/* "500ms", "10s", "5m", "1h", "1d"; a bare integer means seconds. */
+int config_duration_parse(const char *text, uint64_t *ret_ms);
+/* The largest unit that is exact: 90000 -> "90s", 300000 -> "5m". */
+int config_duration_format(uint64_t ms, char *buf, size_t size);
+/* Bytes, or an integer with KiB, MiB or GiB. */
+int config_size_parse(const char *text, uint64_t *ret_bytes);
+/* "10%" or a fraction "0.1", returned as a fraction (0.1). */
+int config_fraction_parse(const char *text, double *ret);
+/*
+ * "10.0.0.1:80" or "[fd00::1]:80", port 1..65535. If ret_why is not NULL it
+ * receives the reason for -EINVAL, such as the bracketed form of an IPv6
+ * address written without brackets.
+ */
+int config_addr_parse(const char *text, struct config_addr *ret, char *ret_why, size_t why_size);
+/* "10.0.0.1:80" or "[fd00::1]:80"; -ENOSPC if BUF is too small, -EAFNOSUPPORT for family 0. */
+int config_addr_format(const struct config_addr *a, char *buf, size_t size);
+
+const char *config_protocol_name(uint8_t protocol); /* "tcp", "udp" */
+const char *config_forwarding_name(enum config_forwarding f);
+const char *config_quarantine_action_name(enum config_quarantine_action a);
+const char *config_probe_name(enum config_probe p);
+
+#endif

@@ -1,0 +1,1302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Fixtures live next to this file; __FILE__ is absolute under CMake. */
+static const char *source_path(char *buf, size_t size, const char *rel)
+{
+	const char *slash = strrchr(__FILE__, '/');
+
+	if (slash)
+		snprintf(buf, size, "%.*s/%s", (int)(slash - __FILE__), __FILE__, rel);
+	else
+		snprintf(buf, size, "%s", rel);
+	return buf;
+}
+
+static struct config *parse_ok_at(int line, const char *text)
+{
+	struct config_error err;
+	struct config *c = NULL;
+	char msg[1024] = "";
+	int r;
+
+	r = config_parse(text, strlen(text), "test.yaml", &c, &err);
+	if (r < 0)
+		config_error_format(&err, msg, sizeof(msg));
+	ck_assert_msg(r == 0, "%d: config_parse() = %d: %s", line, r, msg);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+#define parse_ok(text) parse_ok_at(__LINE__, text)
+
+static void expect_error_at(int line, const char *text, unsigned int eline, unsigned int ecol,
+			    const char *needle)
+{
+	struct config_error err;
+	struct config *c = (struct config *)1;
+	char msg[1024];
+	int r;
+
+	r = config_parse(text, strlen(text), "test.yaml", &c, &err);
+	config_error_format(&err, msg, sizeof(msg));
+	ck_assert_msg(r == -EINVAL, "%d: config_parse() = %d, expected -EINVAL (%s)", line, r, msg);
+	ck_assert_msg(c == NULL, "%d: *ret not NULL on failure", line);
+	ck_assert_str_eq(err.file, "test.yaml");
+	ck_assert_msg(err.line == eline && err.column == ecol,
+		      "%d: error at %u:%u, expected %u:%u: %s", line, err.line, err.column, eline,
+		      ecol, msg);
+	ck_assert_msg(strstr(err.message, needle), "%d: \"%s\" not in \"%s\"", line, needle,
+		      err.message);
+	ck_assert_msg(err.message[0] < 'A' || err.message[0] > 'Z',
+		      "%d: message starts with a capital: %s", line, err.message);
+}
+#define expect_error(text, l, c, needle) expect_error_at(__LINE__, text, l, c, needle)
+
+static void addr_is(const struct config_addr *a, int family, const char *host, unsigned int port)
+{
+	uint8_t want[16] = { 0 };
+
+	ck_assert_int_eq(a->family, family);
+	ck_assert_int_eq(inet_pton(family, host, want), 1);
+	ck_assert_mem_eq(a->addr, want, sizeof(want));
+	ck_assert_uint_eq(a->port, port);
+}
+
+static void policy_eq(const struct config_policy *a, const struct config_policy *b)
+{
+	ck_assert_str_eq(a->scheduler, b->scheduler);
+	ck_assert_int_eq(a->forwarding, b->forwarding);
+	ck_assert_uint_eq(a->weight, b->weight);
+	ck_assert_uint_eq(a->persistence_ms, b->persistence_ms);
+	ck_assert_int_eq(a->quarantine.action, b->quarantine.action);
+	ck_assert_uint_eq(a->quarantine.base_ms, b->quarantine.base_ms);
+	ck_assert_uint_eq(a->quarantine.max_ms, b->quarantine.max_ms);
+	ck_assert_double_eq(a->quarantine.multiplier, b->quarantine.multiplier);
+	ck_assert_double_eq(a->quarantine.jitter, b->quarantine.jitter);
+	ck_assert_uint_eq(a->quarantine.max_ejected_percent, b->quarantine.max_ejected_percent);
+	ck_assert_uint_eq(a->quarantine.syn_timeout_min_ms, b->quarantine.syn_timeout_min_ms);
+	ck_assert_uint_eq(a->quarantine.syn_timeout_max_ms, b->quarantine.syn_timeout_max_ms);
+	ck_assert_uint_eq(a->quarantine.syn_timeout_rtt_factor,
+			  b->quarantine.syn_timeout_rtt_factor);
+	ck_assert_uint_eq(a->quarantine.failures, b->quarantine.failures);
+	ck_assert_uint_eq(a->quarantine.window_ms, b->quarantine.window_ms);
+	ck_assert_int_eq(a->probation.probe, b->probation.probe);
+	ck_assert_uint_eq(a->probation.interval_ms, b->probation.interval_ms);
+	ck_assert_uint_eq(a->probation.timeout_ms, b->probation.timeout_ms);
+	ck_assert_uint_eq(a->probation.successes, b->probation.successes);
+	ck_assert_uint_eq(a->probation.warmup_ms, b->probation.warmup_ms);
+	ck_assert_int_eq(a->health.enabled, b->health.enabled);
+	ck_assert_uint_eq(a->health.interval_ms, b->health.interval_ms);
+	ck_assert_double_eq(a->health.min_change, b->health.min_change);
+	ck_assert_uint_eq(a->health.max_changes_per_minute, b->health.max_changes_per_minute);
+}
+
+static void agent_eq(const struct config_agent *a, const struct config_agent *b)
+{
+	ck_assert_str_eq(a->interface, b->interface);
+	ck_assert_str_eq(a->state_dir, b->state_dir);
+	ck_assert_str_eq(a->control_socket, b->control_socket);
+	ck_assert_uint_eq(a->reconcile_interval_ms, b->reconcile_interval_ms);
+	ck_assert_int_eq(a->sysctls, b->sysctls);
+	ck_assert_uint_eq(a->max_flows, b->max_flows);
+	ck_assert_uint_eq(a->ringbuf_size, b->ringbuf_size);
+	ck_assert_mem_eq(&a->metrics, &b->metrics, sizeof(a->metrics));
+}
+
+/* The minimal config of DESIGN.md, byte for byte. */
+static const char minimal[] = "services:\n"
+			      "  - name: api\n"
+			      "    vip: 10.96.0.10:443          # IPv6 as \"[fd00::10]:443\"\n"
+			      "    protocol: tcp                # tcp | udp\n"
+			      "    scheduler: wrr               # any IPVS scheduler\n"
+			      "    destinations:\n"
+			      "      - 192.168.1.10:8443\n"
+			      "      - { address: 192.168.1.11:8443, weight: 200 }\n";
+
+START_TEST(minimal_config)
+{
+	struct config *c = parse_ok(minimal);
+	const struct config_service *s;
+	struct config_policy want;
+	struct config_agent agent;
+
+	ck_assert_str_eq(c->source, "test.yaml");
+	ck_assert_uint_eq(c->n_services, 1);
+	s = &c->services[0];
+	ck_assert_str_eq(s->name, "api");
+	ck_assert_uint_eq(s->protocol, IPPROTO_TCP);
+	addr_is(&s->vip, AF_INET, "10.96.0.10", 443);
+	ck_assert_uint_eq(s->n_dests, 2);
+	addr_is(&s->dests[0].addr, AF_INET, "192.168.1.10", 8443);
+	ck_assert_uint_eq(s->dests[0].weight, 100);
+	addr_is(&s->dests[1].addr, AF_INET, "192.168.1.11", 8443);
+	ck_assert_uint_eq(s->dests[1].weight, 200);
+
+	/* positions for the agent's later messages */
+	ck_assert_uint_eq(s->mark.line, 2);
+	ck_assert_uint_eq(s->mark.column, 5);
+	ck_assert_uint_eq(s->name_mark.line, 2);
+	ck_assert_uint_eq(s->name_mark.column, 11);
+	ck_assert_uint_eq(s->vip_mark.line, 3);
+	ck_assert_uint_eq(s->vip_mark.column, 10);
+	ck_assert_uint_eq(s->dests[0].mark.line, 7);
+	ck_assert_uint_eq(s->dests[0].mark.column, 9);
+	ck_assert_uint_eq(s->dests[1].mark.line, 8);
+	ck_assert_uint_eq(s->dests[1].mark.column, 9);
+
+	/* everything else is the built-in default, probe resolved for TCP */
+	config_defaults(&want);
+	policy_eq(&c->defaults, &want);
+	want.probation.probe = CONFIG_PROBE_TCP;
+	policy_eq(&s->policy, &want);
+	config_agent_defaults(&agent);
+	agent_eq(&c->agent, &agent);
+
+	ck_assert_ptr_eq(config_find_service(c, "api"), s);
+	ck_assert_ptr_null(config_find_service(c, "ap"));
+	config_free(c);
+}
+END_TEST
+
+START_TEST(builtin_defaults)
+{
+	struct config_policy p;
+	struct config_agent a;
+
+	config_defaults(&p);
+	ck_assert_str_eq(p.scheduler, "wrr");
+	ck_assert_int_eq(p.forwarding, CONFIG_FORWARD_MASQ);
+	ck_assert_uint_eq(p.weight, 100);
+	ck_assert_uint_eq(p.persistence_ms, 0);
+	ck_assert_int_eq(p.quarantine.action, CONFIG_QUARANTINE_WEIGHT0);
+	ck_assert_uint_eq(p.quarantine.base_ms, 10000);
+	ck_assert_double_eq(p.quarantine.multiplier, 2.0);
+	ck_assert_uint_eq(p.quarantine.max_ms, 300000);
+	ck_assert_double_eq(p.quarantine.jitter, 0.1);
+	ck_assert_uint_eq(p.quarantine.max_ejected_percent, 50);
+	ck_assert_uint_eq(p.quarantine.syn_timeout_min_ms, 200);
+	ck_assert_uint_eq(p.quarantine.syn_timeout_max_ms, 900);
+	ck_assert_uint_eq(p.quarantine.syn_timeout_rtt_factor, 4);
+	ck_assert_uint_eq(p.quarantine.failures, 1);
+	ck_assert_uint_eq(p.quarantine.window_ms, 10000);
+	ck_assert_int_eq(p.probation.probe, CONFIG_PROBE_AUTO);
+	ck_assert_uint_eq(p.probation.interval_ms, 1000);
+	ck_assert_uint_eq(p.probation.timeout_ms, 1000);
+	ck_assert_uint_eq(p.probation.successes, 1);
+	ck_assert_uint_eq(p.probation.warmup_ms, 30000);
+	ck_assert(p.health.enabled);
+	ck_assert_uint_eq(p.health.interval_ms, 5000);
+	ck_assert_double_eq(p.health.min_change, 0.1);
+	ck_assert_uint_eq(p.health.max_changes_per_minute, 6);
+
+	config_agent_defaults(&a);
+	ck_assert_str_eq(a.interface, "vigil0");
+	ck_assert_str_eq(a.state_dir, "/var/lib/vigil");
+	ck_assert_str_eq(a.control_socket, "/run/vigil/vigil.sock");
+	ck_assert_uint_eq(a.reconcile_interval_ms, 10000);
+	ck_assert(a.sysctls);
+	ck_assert_uint_eq(a.max_flows, 65536);
+	ck_assert_uint_eq(a.ringbuf_size, 4u << 20);
+	ck_assert_uint_eq(a.metrics.family, 0);
+}
+END_TEST
+
+START_TEST(ipv6_service)
+{
+	struct config *c = parse_ok("services:\n"
+				    "  - name: api6\n"
+				    "    vip: \"[fd00::10]:443\"\n"
+				    "    destinations:\n"
+				    "      - \"[fd00::1]:8443\"\n"
+				    "      - { address: \"[fd00::2]:8443\", weight: 7 }\n"
+				    "      - \"[::ffff:10.0.0.1]:8443\"\n");
+	const struct config_service *s = &c->services[0];
+	char buf[64];
+
+	addr_is(&s->vip, AF_INET6, "fd00::10", 443);
+	ck_assert_uint_eq(s->n_dests, 3);
+	addr_is(&s->dests[0].addr, AF_INET6, "fd00::1", 8443);
+	ck_assert_uint_eq(s->dests[0].weight, 100);
+	addr_is(&s->dests[1].addr, AF_INET6, "fd00::2", 8443);
+	ck_assert_uint_eq(s->dests[1].weight, 7);
+	addr_is(&s->dests[2].addr, AF_INET6, "::ffff:10.0.0.1", 8443);
+	ck_assert_int_eq(config_addr_format(&s->vip, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "[fd00::10]:443");
+	config_free(c);
+}
+END_TEST
+
+START_TEST(defaults_and_partial_overrides)
+{
+	struct config *c =
+	    parse_ok("defaults:\n"
+		     "  scheduler: lc\n"
+		     "  forwarding: route\n"
+		     "  weight: 10\n"
+		     "  persistence: 5m\n"
+		     "  quarantine:\n"
+		     "    action: remove\n"
+		     "    base: 20s\n"
+		     "    max: 10m\n"
+		     "    jitter: 0.2\n"
+		     "  probation:\n"
+		     "    probe: none\n"
+		     "  health:\n"
+		     "    enabled: no\n"
+		     "services:\n"
+		     "  - name: a\n"
+		     "    vip: 10.0.0.1:80\n"
+		     "    destinations: [10.1.0.1:80]\n"
+		     "  - name: b\n"
+		     "    destinations: [10.1.0.2:80, {address: 10.1.0.3:80, weight: 30}]\n"
+		     "    vip: 10.0.0.2:80\n"
+		     "    weight: 20\n"
+		     "    scheduler: mh\n"
+		     "    forwarding: tunnel\n"
+		     "    persistence: 0\n"
+		     "    quarantine: {base: 5s}\n"
+		     "    probation: {probe: tcp, warmup: 0s}\n"
+		     "    health: {interval: 2s}\n");
+	const struct config_service *a = &c->services[0], *b = &c->services[1];
+
+	/* `defaults:` as written: probe none, everything unset stays built in */
+	ck_assert_str_eq(c->defaults.scheduler, "lc");
+	ck_assert_int_eq(c->defaults.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert_double_eq(c->defaults.quarantine.multiplier, 2.0);
+
+	ck_assert_str_eq(a->policy.scheduler, "lc");
+	ck_assert_int_eq(a->policy.forwarding, CONFIG_FORWARD_ROUTE);
+	ck_assert_uint_eq(a->policy.weight, 10);
+	ck_assert_uint_eq(a->dests[0].weight, 10);
+	ck_assert_uint_eq(a->policy.persistence_ms, 300000);
+	ck_assert_int_eq(a->policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	ck_assert_uint_eq(a->policy.quarantine.base_ms, 20000);
+	ck_assert_uint_eq(a->policy.quarantine.max_ms, 600000);
+	ck_assert_double_eq(a->policy.quarantine.jitter, 0.2);
+	ck_assert_int_eq(a->policy.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert(!a->policy.health.enabled);
+
+	/* b overrides some keys; its weight applies although destinations come first */
+	ck_assert_str_eq(b->policy.scheduler, "mh");
+	ck_assert_int_eq(b->policy.forwarding, CONFIG_FORWARD_TUNNEL);
+	ck_assert_uint_eq(b->policy.weight, 20);
+	ck_assert_uint_eq(b->dests[0].weight, 20);
+	ck_assert_uint_eq(b->dests[1].weight, 30);
+	ck_assert_uint_eq(b->policy.persistence_ms, 0);
+	ck_assert_uint_eq(b->policy.quarantine.base_ms, 5000);
+	ck_assert_uint_eq(b->policy.quarantine.max_ms, 600000); /* from defaults */
+	ck_assert_double_eq(b->policy.quarantine.jitter, 0.2);  /* from defaults */
+	ck_assert_int_eq(b->policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	ck_assert_int_eq(b->policy.probation.probe, CONFIG_PROBE_TCP);
+	ck_assert_uint_eq(b->policy.probation.warmup_ms, 0);
+	ck_assert_uint_eq(b->policy.probation.interval_ms, 1000); /* built in */
+	ck_assert_uint_eq(b->policy.health.interval_ms, 2000);
+	ck_assert(!b->policy.health.enabled);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(probe_default_follows_protocol)
+{
+	struct config *c = parse_ok("services:\n"
+				    "  - name: web\n"
+				    "    vip: 10.0.0.1:53\n"
+				    "    destinations: [10.1.0.1:53]\n"
+				    "  - name: dns\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.1:53\n"
+				    "    destinations: [10.1.0.1:53]\n"
+				    "  - name: dns-tcp-probe\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.2:53\n"
+				    "    probation: {probe: tcp}\n"
+				    "    destinations: [10.1.0.1:53]\n");
+
+	/* the same VIP with another protocol is another service */
+	ck_assert_int_eq(c->defaults.probation.probe, CONFIG_PROBE_AUTO);
+	ck_assert_uint_eq(c->services[0].protocol, IPPROTO_TCP);
+	ck_assert_int_eq(c->services[0].policy.probation.probe, CONFIG_PROBE_TCP);
+	ck_assert_uint_eq(c->services[1].protocol, IPPROTO_UDP);
+	ck_assert_int_eq(c->services[1].policy.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert_int_eq(c->services[2].policy.probation.probe, CONFIG_PROBE_TCP);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(agent_section)
+{
+	struct config *c = parse_ok("agent:\n"
+				    "  interface: lb-0.x\n"
+				    "  state_dir: /srv/vigil\n"
+				    "  control_socket: /tmp/v.sock\n"
+				    "  reconcile_interval: 1500ms\n"
+				    "  sysctls: off\n"
+				    "  max_flows: 1024\n"
+				    "  ringbuf_size: 65536\n"
+				    "  metrics: \"[::1]:9712\"\n");
+
+	ck_assert_str_eq(c->agent.interface, "lb-0.x");
+	ck_assert_str_eq(c->agent.state_dir, "/srv/vigil");
+	ck_assert_str_eq(c->agent.control_socket, "/tmp/v.sock");
+	ck_assert_uint_eq(c->agent.reconcile_interval_ms, 1500);
+	ck_assert(!c->agent.sysctls);
+	ck_assert_uint_eq(c->agent.max_flows, 1024);
+	ck_assert_uint_eq(c->agent.ringbuf_size, 65536);
+	addr_is(&c->agent.metrics, AF_INET6, "::1", 9712);
+	/* no services key: valid, the agent manages nothing */
+	ck_assert_uint_eq(c->n_services, 0);
+	ck_assert_ptr_null(c->services);
+	config_free(c);
+
+	c = parse_ok("agent: {metrics: 0.0.0.0:9712, ringbuf_size: 256MiB, max_flows: 4194304}\n"
+		     "services: []\n");
+	addr_is(&c->agent.metrics, AF_INET, "0.0.0.0", 9712);
+	ck_assert_uint_eq(c->agent.ringbuf_size, 256u << 20);
+	ck_assert_uint_eq(c->agent.max_flows, 4194304);
+	ck_assert_uint_eq(c->n_services, 0);
+	config_free(c);
+}
+END_TEST
+
+/* Values at the edges of their ranges, and YAML spellings, are accepted. */
+START_TEST(accepted_edges)
+{
+	struct config *c = parse_ok(
+	    "defaults:\n"
+	    "  weight: \"0\"\n" /* quoting does not change how a value reads */
+	    "  persistence: 31d\n"
+	    "  quarantine:\n"
+	    "    multiplier: 10.0\n"
+	    "    jitter: 50%\n"
+	    "    max_ejected_percent: 0\n"
+	    "    syn_timeout_min: 999ms\n"
+	    "    syn_timeout_max: 999ms\n"
+	    "    syn_timeout_rtt_factor: 100\n"
+	    "    failures: 1000\n"
+	    "    base: 1h\n"
+	    "    max: 1d\n"
+	    "    window: 1s\n"
+	    "  probation: {successes: 100, interval: 100ms, timeout: 1m, warmup: 1h}\n"
+	    "  health: {enabled: Yes, min_change: 1, max_changes_per_minute: 60}\n"
+	    "services:\n"
+	    "  - name: abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.\n"
+	    "    vip: \"[fd00::10]:65535\"\n"
+	    "    forwarding: tunnel\n"
+	    "    destinations:\n"
+	    "      - 10.0.0.1:1\n" /* another family: fine with tunnel */
+	    "      - {weight: 65535, address: \"[fd00::1]:1\"}\n"
+	    "  - name: _-.\n"
+	    "    vip: 10.0.0.1:1\n"
+	    "    destinations: [10.0.0.1:1]\n"); /* the same real server in another service */
+	const struct config_service *s = &c->services[0];
+
+	ck_assert_uint_eq(c->defaults.weight, 0);
+	ck_assert_uint_eq(c->defaults.persistence_ms, 31ull * 86400 * 1000);
+	ck_assert_double_eq(c->defaults.quarantine.multiplier, 10.0);
+	ck_assert_double_eq(c->defaults.quarantine.jitter, 0.5);
+	ck_assert_uint_eq(c->defaults.quarantine.syn_timeout_max_ms, 999);
+	ck_assert_uint_eq(c->defaults.quarantine.max_ms, 86400000);
+	ck_assert(c->defaults.health.enabled);
+	ck_assert_double_eq(c->defaults.health.min_change, 1.0);
+	ck_assert_uint_eq(strlen(s->name), 63);
+	ck_assert_uint_eq(s->dests[0].weight, 0);
+	ck_assert_uint_eq(s->dests[1].weight, 65535);
+	ck_assert_uint_eq(s->vip.port, 65535);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(duration_syntax)
+{
+	static const struct {
+		const char *text;
+		uint64_t ms;
+	} good[] = {
+		{ "0", 0 },         { "10", 10000 },       { "500ms", 500 },  { "0ms", 0 },
+		{ "10s", 10000 },   { "5m", 300000 },      { "1h", 3600000 }, { "1d", 86400000 },
+		{ "1000ms", 1000 }, { "31d", 2678400000 },
+	};
+	static const char *const bad[] = {
+		"",     "s",     "ms",  "10x",   "1.5s", "-1s",  "+1s",   "10 s",  " 10s", "10s ",
+		"010s", "1h30m", "10S", "10sec", "1e3",  "0x10", "10ms5", "10mss", "d",
+	};
+	char buf[32];
+	uint64_t ms;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		ck_assert_msg(config_duration_parse(good[i].text, &ms) == 0, "%s", good[i].text);
+		ck_assert_uint_eq(ms, good[i].ms);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ck_assert_msg(config_duration_parse(bad[i], &ms) == -EINVAL, "\"%s\"", bad[i]);
+	ck_assert_int_eq(config_duration_parse("18446744073709551615", &ms), -ERANGE);
+	ck_assert_int_eq(config_duration_parse("18446744073709551616ms", &ms), -ERANGE);
+	ck_assert_int_eq(config_duration_parse("18446744073709551615ms", &ms), 0);
+	ck_assert_int_eq(config_duration_parse("213503982335d", &ms), -ERANGE);
+
+	ck_assert_int_eq(config_duration_format(0, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "0s");
+	ck_assert_int_eq(config_duration_format(1500, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "1500ms");
+	ck_assert_int_eq(config_duration_format(90000, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "90s");
+	ck_assert_int_eq(config_duration_format(300000, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "5m");
+	ck_assert_int_eq(config_duration_format(7200000, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "2h");
+	ck_assert_int_eq(config_duration_format(86400000, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "1d");
+	ck_assert_int_eq(config_duration_format(86400000, buf, 2), -ENOSPC);
+}
+END_TEST
+
+START_TEST(size_syntax)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} good[] = {
+		{ "0", 0 },           { "65536", 65536 },   { "64KiB", 65536 },
+		{ "4MiB", 4u << 20 }, { "1GiB", 1u << 30 },
+	};
+	static const char *const bad[] = { "",     "4MB",    "4M",    "4mib", "4 MiB", "-1",
+					   "0x10", "1.5MiB", "04MiB", "MiB",  "4KiBs" };
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		ck_assert_msg(config_size_parse(good[i].text, &v) == 0, "%s", good[i].text);
+		ck_assert_uint_eq(v, good[i].bytes);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ck_assert_msg(config_size_parse(bad[i], &v) == -EINVAL, "\"%s\"", bad[i]);
+	ck_assert_int_eq(config_size_parse("17179869184GiB", &v), -ERANGE);
+}
+END_TEST
+
+START_TEST(percent_syntax)
+{
+	static const struct {
+		const char *text;
+		double v;
+	} good[] = {
+		{ "10%", 0.1 }, { "0.1", 0.1 },    { "12.5%", 0.125 }, { "0", 0 },
+		{ "0%", 0 },    { "100%", 1.0 },   { "1", 1.0 },       { "0.05", 0.05 },
+		{ "50%", 0.5 }, { "0.5%", 0.005 }, { "150%", 1.5 },
+	};
+	static const char *const bad[] = { "",    "%",    "10%%", ".1",
+					   "1.",  "1e-1", "-10%", "10 %",
+					   "0x1", "ten%", "01%",  "1.2.3",
+					   "%10", "0.1.", "10%5", "1234567890123456%" };
+	double v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		ck_assert_msg(config_fraction_parse(good[i].text, &v) == 0, "%s", good[i].text);
+		ck_assert_double_eq(v, good[i].v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ck_assert_msg(config_fraction_parse(bad[i], &v) == -EINVAL, "\"%s\"", bad[i]);
+}
+END_TEST
+
+START_TEST(address_syntax)
+{
+	static const struct {
+		const char *text;
+		int family;
+		const char *host;
+		unsigned int port;
+	} good[] = {
+		{ "10.0.0.1:80", AF_INET, "10.0.0.1", 80 },
+		{ "255.255.255.255:65535", AF_INET, "255.255.255.255", 65535 },
+		{ "[fd00::1]:1", AF_INET6, "fd00::1", 1 },
+		{ "[::1]:443", AF_INET6, "::1", 443 },
+		{ "[2001:db8:0:0:0:0:0:1]:443", AF_INET6, "2001:db8::1", 443 },
+	};
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "10.0.0.1", "missing port (expected 10.0.0.1:PORT)" },
+		{ "10.0.0.1:", "bad port \"\"" },
+		{ "10.0.0.1:0", "port \"0\" is out of range 1..65535" },
+		{ "10.0.0.1:65536", "port \"65536\" is out of range 1..65535" },
+		{ "10.0.0.1:99999999999999999999999", "out of range 1..65535" },
+		{ "10.0.0.1:http", "bad port \"http\"" },
+		{ "10.0.0.1:-1", "bad port" },
+		{ "10.0.0.1:080", "bad port" },
+		{ "10.0.0.1:80 ", "bad port" },
+		{ "010.0.0.1:80", "is not an IPv4 address" },
+		{ "10.0.0:80", "is not an IPv4 address" },
+		{ "10.0.0.256:80", "is not an IPv4 address" },
+		{ "example.com:80", "host names are not resolved" },
+		{ ":80", "is not an IPv4 address" },
+		{ "", "expected address:port" },
+		{ "fd00::10:443", "an IPv6 address needs brackets: [fd00::10]:443" },
+		{ "fd00::10", "needs brackets and a port: [fd00::10]:PORT" },
+		{ "::1", "needs brackets and a port: [::1]:PORT" },
+		{ "[fd00::10]", "missing port (expected [fd00::10]:PORT)" },
+		{ "[fd00::10]443", "expected ':' and a port after [fd00::10]" },
+		{ "[fd00::10]:", "bad port" },
+		{ "[fd00::10:443", "missing ']'" },
+		{ "[10.0.0.1]:80", "bad IPv6 address" },
+		{ "[fd00::1%eth0]:80", "bad IPv6 address" },
+		{ "[fd00::zz]:80", "bad IPv6 address" },
+		{ "a:b:c", "expected address:port" },
+	};
+	struct config_addr a;
+	char why[160], buf[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		ck_assert_msg(config_addr_parse(good[i].text, &a, why, sizeof(why)) == 0, "%s: %s",
+			      good[i].text, why);
+		addr_is(&a, good[i].family, good[i].host, good[i].port);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		ck_assert_msg(config_addr_parse(bad[i].text, &a, why, sizeof(why)) == -EINVAL,
+			      "\"%s\"", bad[i].text);
+		ck_assert_msg(strstr(why, bad[i].why), "\"%s\": \"%s\" not in \"%s\"", bad[i].text,
+			      bad[i].why, why);
+	}
+	/* the reason is optional */
+	ck_assert_int_eq(config_addr_parse("x", &a, NULL, 0), -EINVAL);
+
+	ck_assert_int_eq(config_addr_parse("[2001:db8:0:0:0:0:0:1]:443", &a, NULL, 0), 0);
+	ck_assert_int_eq(config_addr_format(&a, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "[2001:db8::1]:443");
+	ck_assert_int_eq(config_addr_format(&a, buf, 8), -ENOSPC);
+	a.family = 0;
+	ck_assert_int_eq(config_addr_format(&a, buf, sizeof(buf)), -EAFNOSUPPORT);
+}
+END_TEST
+
+START_TEST(scalar_spellings)
+{
+	/* booleans: YAML 1.1's words, but not y/n or numbers */
+	static const char *const truthy[] = { "true", "True", "TRUE", "yes", "Yes", "on", "ON" };
+	static const char *const falsy[] = { "false", "False", "no", "NO", "off", "Off" };
+	char text[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(truthy) + ARRAY_SIZE(falsy); i++) {
+		bool want = i < ARRAY_SIZE(truthy);
+		const char *w = want ? truthy[i] : falsy[i - ARRAY_SIZE(truthy)];
+		struct config *c;
+
+		snprintf(text, sizeof(text), "agent: {sysctls: %s}\n", w);
+		c = parse_ok(text);
+		ck_assert_msg(c->agent.sysctls == want, "%s", w);
+		config_free(c);
+	}
+	expect_error("agent: {sysctls: y}\n", 1, 18,
+		     "bad agent.sysctls \"y\" (expected true or false)");
+	expect_error("agent: {sysctls: 1}\n", 1, 18, "expected true or false");
+	expect_error("agent: {sysctls: \"\"}\n", 1, 18, "expected true or false");
+}
+END_TEST
+
+struct rejection {
+	const char *text;
+	unsigned int line, column;
+	const char *message; /* a part of it */
+};
+
+/* A valid service up to its vip: lines 1-3; the value of vip is at 3:10. */
+#define HEAD   "services:\n  - name: api\n    vip: 10.96.0.10:443\n"
+/* Line 4: '[' at column 19, the first item at 20. */
+#define DESTS  "    destinations: [192.168.1.10:8443]\n"
+#define VIP(v) "services:\n  - name: api\n    vip: " v "\n" DESTS
+
+static const struct rejection rejections[] = {
+	/* unknown keys, everywhere */
+	{ "services: []\nservise: []\n", 2, 1,
+	  "unknown key \"servise\" in the top level (expected agent, defaults, services)" },
+	{ "agent:\n  interfase: x\n", 2, 3,
+	  "unknown key \"interfase\" in agent (expected interface, state_dir, control_socket, "
+	  "reconcile_interval, sysctls, max_flows, ringbuf_size, metrics)" },
+	{ "defaults:\n  wieght: 1\n", 2, 3,
+	  "unknown key \"wieght\" in defaults (expected scheduler, forwarding, weight, "
+	  "persistence, quarantine, probation, health)" },
+	{ HEAD "    destination: [1.1.1.1:1]\n", 4, 5,
+	  "unknown key \"destination\" in service (expected name, vip, protocol, destinations, "
+	  "scheduler, forwarding, weight, persistence, quarantine, probation, health)" },
+	{ HEAD "    quarantine: {bsae: 1s}\n" DESTS, 4, 18,
+	  "unknown key \"bsae\" in quarantine (expected action, base, multiplier, max, jitter, "
+	  "max_ejected_percent, syn_timeout_min, syn_timeout_max, syn_timeout_rtt_factor, "
+	  "failures, window)" },
+	{ "defaults:\n  probation:\n    prob: tcp\n", 3, 5,
+	  "unknown key \"prob\" in probation (expected probe, interval, timeout, successes, "
+	  "warmup)" },
+	{ "defaults:\n  health: {enable: true}\n", 2, 12,
+	  "unknown key \"enable\" in health (expected enabled, interval, min_change, "
+	  "max_changes_per_minute)" },
+	{ HEAD "    destinations:\n      - address: 192.168.1.11:8443\n        wieght: 200\n", 6, 9,
+	  "unknown key \"wieght\" in destination (expected address, weight)" },
+	{ "Services: []\n", 1, 1, "unknown key \"Services\"" },
+	{ "\"a\\x1bb\": 1\n", 1, 1, "unknown key \"a\\x1bb\"" }, /* escaped for terminals */
+
+	/* duplicate keys */
+	{ HEAD "    vip: 10.96.0.11:443\n" DESTS, 4, 5,
+	  "duplicate key \"vip\" in service (first at 3:5)" },
+	{ "services: []\nservices: []\n", 2, 1, "duplicate key \"services\" in the top level" },
+	{ "defaults: {quarantine: {base: 1s, base: 2s}}\n", 1, 35,
+	  "duplicate key \"base\" in quarantine (first at 1:25)" },
+
+	/* wrong types */
+	{ "services: {api: 1}\n", 1, 11, "services must be a list, got a mapping" },
+	{ "services: api\n", 1, 11, "services must be a list, got \"api\"" },
+	{ "services:\n  - api\n", 2, 5,
+	  "a service must be a mapping with name, vip and destinations, got \"api\"" },
+	{ "services:\n  - [api]\n", 2, 5, "a service must be a mapping" },
+	{ "services:\n  -\n", 2, 4,
+	  "a service must be a mapping with name, vip and destinations, got nothing" },
+	{ "agent: [1, 2]\n", 1, 8, "agent must be a mapping, got a list" },
+	{ "defaults: 1\n", 1, 11, "defaults must be a mapping, got \"1\"" },
+	{ HEAD "    quarantine: [base, 1s]\n" DESTS, 4, 17,
+	  "quarantine must be a mapping, got a list" },
+	{ HEAD "    quarantine: 5s\n" DESTS, 4, 17, "quarantine must be a mapping, got \"5s\"" },
+	{ HEAD "    destinations: {address: 1.1.1.1:1}\n", 4, 19,
+	  "destinations must be a list, got a mapping" },
+	{ HEAD "    destinations: 1.1.1.1:1\n", 4, 19,
+	  "destinations must be a list, got \"1.1.1.1:1\"" },
+	{ HEAD "    destinations: [[1.1.1.1:1]]\n", 4, 20,
+	  "a destination must be address:port or a mapping with address and weight, got a list" },
+	{ HEAD "    weight: [1]\n" DESTS, 4, 13, "weight must be an integer, got a list" },
+	{ "services:\n  - name: [a]\n", 2, 11, "name must be a string, got a list" },
+	{ VIP("{a: 1}"), 3, 10, "vip must be address:port, got a mapping" },
+	{ "defaults: {persistence: {a: 1}}\n", 1, 25,
+	  "persistence must be a duration, got a mapping" },
+	{ "? [a]\n: 1\n", 1, 3, "keys in the top level must be strings, got a list" },
+	{ "agent: {? {a: 1} : 1}\n", 1, 11, "keys in agent must be strings, got a mapping" },
+
+	/* null is never a value */
+	{ HEAD "    weight:\n" DESTS, 4, 5, "missing value for weight" },
+	{ HEAD "    weight: ~\n" DESTS, 4, 5, "missing value for weight" },
+	{ "services:\n", 1, 1, "missing value for services (write [] for none)" },
+	{ "services: null\n", 1, 1, "missing value for services" },
+	{ HEAD "    destinations:\n", 4, 5, "missing value for destinations of service api" },
+	{ "agent:\n", 1, 1, "missing value for agent" },
+	{ "agent: {metrics: }\n", 1, 9, "missing value for agent.metrics" },
+	{ "defaults: {quarantine: {base: null}}\n", 1, 25, "missing value for quarantine.base" },
+	{ HEAD "    destinations:\n      -\n", 5, 8, "empty destination in service api" },
+
+	/* required keys */
+	{ HEAD, 2, 5, "missing key \"destinations\" in service" },
+	{ "services:\n  - name: api\n" DESTS, 2, 5, "missing key \"vip\" in service" },
+	{ "services:\n  - vip: 10.0.0.1:80\n    destinations: [1.1.1.1:1]\n", 2, 5,
+	  "missing key \"name\" in service" },
+	{ HEAD "    destinations: [{weight: 5}]\n", 4, 20,
+	  "missing key \"address\" in destination" },
+
+	/* bad addresses */
+	{ VIP("10.96.0.300:443"), 3, 10,
+	  "bad vip \"10.96.0.300:443\": \"10.96.0.300\" is not an IPv4 address or a bracketed IPv6 "
+	  "address (host names are not resolved)" },
+	{ VIP("localhost:443"), 3, 10, "host names are not resolved" },
+	{ VIP("10.96.0.10"), 3, 10,
+	  "bad vip \"10.96.0.10\": missing port (expected 10.96.0.10:PORT)" },
+	{ VIP("0.0.0.0:443"), 3, 10, "the unspecified address cannot be used here" },
+	{ VIP("\"[::]:443\""), 3, 10, "the unspecified address cannot be used here" },
+	{ VIP("\"[fd00::10]443\""), 3, 10, "expected ':' and a port after [fd00::10]" },
+	{ VIP("\"[fd00::zz]:443\""), 3, 10, "bad IPv6 address in \"[fd00::zz]:443\"" },
+	{ VIP("\"[fd00::10:443\""), 3, 10, "missing ']'" },
+	{ HEAD "    destinations: [192.168.1.10]\n", 4, 20,
+	  "bad destination \"192.168.1.10\": missing port" },
+	{ HEAD "    destinations: [{address: 192.168.1:80}]\n", 4, 30,
+	  "bad address \"192.168.1:80\": \"192.168.1\" is not an IPv4 address" },
+	{ HEAD "    destinations: [0.0.0.0:80]\n", 4, 20, "the unspecified address" },
+
+	/* bad ports */
+	{ VIP("10.96.0.10:0"), 3, 10,
+	  "bad vip \"10.96.0.10:0\": port \"0\" is out of range 1..65535" },
+	{ VIP("10.96.0.10:65536"), 3, 10, "port \"65536\" is out of range 1..65535" },
+	{ VIP("10.96.0.10:http"), 3, 10, "bad port \"http\" (expected 1..65535)" },
+	{ VIP("\"10.96.0.10:\""), 3, 10, "bad port \"\"" },
+	{ VIP("10.96.0.10:0443"), 3, 10, "bad port \"0443\"" },
+	{ VIP("\"[fd00::10]:0\""), 3, 10, "port \"0\" is out of range" },
+	{ HEAD "    destinations: [192.168.1.10:0]\n", 4, 20,
+	  "port \"0\" is out of range 1..65535" },
+	{ HEAD "    destinations: [{address: \"[fd00::1]:65536\"}]\n", 4, 30,
+	  "port \"65536\" is out of range" },
+
+	/* IPv6 needs brackets */
+	{ VIP("fd00::10:443"), 3, 10,
+	  "bad vip \"fd00::10:443\": an IPv6 address needs brackets: [fd00::10]:443" },
+	{ VIP("fd00::10"), 3, 10, "an IPv6 address needs brackets and a port: [fd00::10]:PORT" },
+	{ HEAD "    destinations: [\"fd00::1:8443\"]\n", 4, 20,
+	  "an IPv6 address needs brackets: [fd00::1]:8443" },
+	/* unquoted, YAML itself reads [fd00::10] as a list */
+	{ VIP("[fd00::10]:443"), 3, 20, "syntax error: did not find expected key" },
+
+	/* duplicate services: same protocol, address and port */
+	{ "services:\n"
+	  "  - name: a\n"
+	  "    vip: 10.0.0.1:80\n"
+	  "    destinations: [1.1.1.1:1]\n"
+	  "  - name: b\n"
+	  "    vip: 10.0.0.1:80\n"
+	  "    destinations: [1.1.1.1:1]\n",
+	  6, 10, "duplicate service tcp 10.0.0.1:80: also defined at 3:10" },
+	{ "services:\n"
+	  "  - {name: a, protocol: udp, vip: \"[fd00::10]:53\", destinations: [\"[fd00::1]:53\"]}\n"
+	  "  - {name: b, protocol: udp, vip: \"[fd00:0::0:10]:53\", destinations: "
+	  "[\"[fd00::1]:53\"]}\n"
+	  "  - {name: c, protocol: udp, vip: \"[fd00::10]:53\", destinations: "
+	  "[\"[fd00::1]:53\"]}\n",
+	  3, 35, "duplicate service udp [fd00::10]:53: also defined at 2:35" },
+
+	/* duplicate names */
+	{ "services:\n"
+	  "  - name: a\n"
+	  "    vip: 10.0.0.1:80\n"
+	  "    destinations: [1.1.1.1:1]\n"
+	  "  - name: a\n"
+	  "    vip: 10.0.0.2:80\n"
+	  "    destinations: [1.1.1.1:1]\n",
+	  5, 11, "duplicate service name \"a\": also defined at 2:11" },
+
+	/* duplicate destinations within a service */
+	{ HEAD "    destinations:\n"
+	       "      - 1.1.1.1:80\n"
+	       "      - 1.1.1.2:80\n"
+	       "      - {address: 1.1.1.1:80, weight: 5}\n",
+	  7, 9, "duplicate destination 1.1.1.1:80 in service api: also listed at 5:9" },
+	{ HEAD "    forwarding: tunnel\n"
+	       "    destinations: [\"[fd00::1]:80\", \"[fd00:0::1]:80\"]\n",
+	  5, 36, "duplicate destination [fd00::1]:80 in service api: also listed at 5:20" },
+
+	/* address families */
+	{ HEAD "    destinations: [192.168.1.10:80, \"[fd00::1]:80\"]\n", 4, 37,
+	  "destination [fd00::1]:80 is IPv6 but vip 10.96.0.10:443 of service api is IPv4 "
+	  "(mixing families needs forwarding: tunnel)" },
+	{ "defaults: {forwarding: route}\n"
+	  "services:\n"
+	  "  - name: api\n"
+	  "    vip: \"[fd00::10]:443\"\n"
+	  "    destinations: [192.168.1.10:80]\n",
+	  5, 20, "destination 192.168.1.10:80 is IPv4 but vip [fd00::10]:443" },
+
+	/* names */
+	{ HEAD "    scheduler: wrrr\n" DESTS, 4, 16,
+	  "unknown scheduler \"wrrr\" (expected rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, "
+	  "fo, "
+	  "ovf, mh, twos)" },
+	{ "defaults: {scheduler: WRR}\n", 1, 23, "unknown scheduler \"WRR\"" },
+	{ "defaults: {forwarding: nat}\n", 1, 24,
+	  "unknown forwarding \"nat\" (expected masq, route, tunnel)" },
+	{ HEAD "    protocol: sctp\n" DESTS, 4, 15,
+	  "unknown protocol \"sctp\" (expected tcp, udp)" },
+	{ "defaults: {quarantine: {action: drop}}\n", 1, 33,
+	  "unknown quarantine.action \"drop\" (expected weight0, remove)" },
+	{ "defaults: {probation: {probe: http}}\n", 1, 31,
+	  "unknown probation.probe \"http\" (expected auto, none, tcp)" },
+
+	/* weights */
+	{ HEAD "    destinations: [{address: 1.1.1.1:1, weight: 65536}]\n", 4, 49,
+	  "weight \"65536\" is out of range 0..65535" },
+	{ "defaults:\n  weight: -1\n", 2, 11, "bad weight \"-1\" (expected an integer 0..65535)" },
+	{ HEAD "    weight: 70000\n" DESTS, 4, 13, "weight \"70000\" is out of range 0..65535" },
+	{ HEAD "    weight: 1.5\n" DESTS, 4, 13, "bad weight \"1.5\"" },
+	{ HEAD "    weight: 99999999999999999999999\n" DESTS, 4, 13, "is out of range 0..65535" },
+
+	/* service names */
+	{ "services:\n  - name: abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl\n",
+	  2, 11, "is too long (64 characters, at most 63)" },
+	{ "services:\n  - name: \"\"\n", 2, 11,
+	  "bad name \"\" (expected 1..63 characters of A-Z a-z 0-9 . _ -)" },
+	{ "services:\n  - name: a/b\n", 2, 11, "bad name \"a/b\"" },
+	{ "services:\n  - name: \"a b\"\n", 2, 11, "bad name \"a b\"" },
+	{ "services:\n  - name: \"caf\xc3\xa9\"\n", 2, 11, "bad name" },
+
+	/* agent limits */
+	{ "agent: {interface: abcdefghijklmnop}\n", 1, 20,
+	  "bad agent.interface \"abcdefghijklmnop\" (an interface name has 1..15 characters)" },
+	{ "agent: {interface: \"\"}\n", 1, 20, "an interface name has 1..15 characters" },
+	{ "agent: {interface: \"eth 0\"}\n", 1, 20, "cannot contain '/', ':' or whitespace" },
+	{ "agent: {interface: a/b}\n", 1, 20, "cannot contain '/', ':' or whitespace" },
+	{ "agent: {interface: \"a:b\"}\n", 1, 20, "cannot contain '/', ':' or whitespace" },
+	{ "agent: {interface: ..}\n", 1, 20, "not a valid interface name" },
+	{ "agent: {state_dir: var/lib/vigil}\n", 1, 20,
+	  "agent.state_dir \"var/lib/vigil\" must be an absolute path" },
+	{ "agent: {control_socket: /run/"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaa}\n",
+	  1, 25, "agent.control_socket is too long (108 bytes, at most 107)" },
+	{ "agent: {reconcile_interval: 0s}\n", 1, 29,
+	  "agent.reconcile_interval \"0s\" is out of range 1s..1h" },
+	{ "agent: {reconcile_interval: 2h}\n", 1, 29, "is out of range 1s..1h" },
+	{ "agent: {reconcile_interval: 999ms}\n", 1, 29, "is out of range 1s..1h" },
+	{ "agent: {reconcile_interval: 10 s}\n", 1, 29,
+	  "bad agent.reconcile_interval \"10 s\" (expected a duration such as 500ms, 10s, 5m, 1h "
+	  "or "
+	  "1d)" },
+	{ "agent: {reconcile_interval: 1.5s}\n", 1, 29, "bad agent.reconcile_interval" },
+	{ "agent: {reconcile_interval: 99999999999999999999d}\n", 1, 29, "is out of range 1s..1h" },
+	{ "agent: {max_flows: 1023}\n", 1, 20,
+	  "agent.max_flows \"1023\" is out of range 1024..4194304" },
+	{ "agent: {max_flows: 4194305}\n", 1, 20, "is out of range 1024..4194304" },
+	{ "agent: {ringbuf_size: 3MiB}\n", 1, 23,
+	  "agent.ringbuf_size \"3MiB\" is not a power of two" },
+	{ "agent: {ringbuf_size: 100000}\n", 1, 23, "is not a power of two" },
+	{ "agent: {ringbuf_size: 32KiB}\n", 1, 23,
+	  "agent.ringbuf_size \"32KiB\" is out of range 64KiB..256MiB" },
+	{ "agent: {ringbuf_size: 512MiB}\n", 1, 23, "is out of range 64KiB..256MiB" },
+	{ "agent: {ringbuf_size: 4MB}\n", 1, 23, "bad agent.ringbuf_size \"4MB\"" },
+	{ "agent: {metrics: localhost:9712}\n", 1, 18,
+	  "bad agent.metrics \"localhost:9712\": \"localhost\" is not an IPv4 address" },
+	{ "agent: {metrics: 9712}\n", 1, 18, "(or \"\" for off)" },
+	{ "agent: {metrics: \"127.0.0.1\"}\n", 1, 18, "missing port" },
+
+	/* policy limits */
+	{ "defaults: {persistence: 32d}\n", 1, 25,
+	  "persistence \"32d\" is out of range 0s..31d (IPVS keeps it in whole seconds)" },
+	{ "defaults: {persistence: 1500ms}\n", 1, 25,
+	  "persistence \"1500ms\" is not a whole number of seconds" },
+	{ "defaults: {quarantine: {multiplier: 0.5}}\n", 1, 37,
+	  "quarantine.multiplier \"0.5\" is out of range 1.0..10.0" },
+	{ "defaults: {quarantine: {multiplier: 10.01}}\n", 1, 37, "is out of range 1.0..10.0" },
+	{ "defaults: {quarantine: {multiplier: 2x}}\n", 1, 37,
+	  "bad quarantine.multiplier \"2x\" (expected a number such as 2.0)" },
+	{ "defaults: {quarantine: {jitter: 60%}}\n", 1, 33,
+	  "quarantine.jitter \"60%\" is out of range 0%..50%" },
+	{ "defaults: {quarantine: {jitter: 0.6}}\n", 1, 33, "is out of range 0%..50%" },
+	{ "defaults: {quarantine: {jitter: 10}}\n", 1, 33,
+	  "quarantine.jitter \"10\" is out of range 0%..50% (a percentage needs a % sign: 10%)" },
+	{ "defaults: {quarantine: {jitter: -1%}}\n", 1, 33,
+	  "bad quarantine.jitter \"-1%\" (expected a percentage such as 10% or a fraction such as "
+	  "0.1)" },
+	{ "defaults: {quarantine: {max_ejected_percent: 101}}\n", 1, 46,
+	  "quarantine.max_ejected_percent \"101\" is out of range 0..100" },
+	{ "defaults: {quarantine: {syn_timeout_max: 1s}}\n", 1, 42,
+	  "quarantine.syn_timeout_max \"1s\" is out of range 10ms..999ms (it must end before the "
+	  "client's first SYN retransmit" },
+	{ "defaults: {quarantine: {syn_timeout_min: 5ms}}\n", 1, 42,
+	  "is out of range 10ms..999ms" },
+	{ "defaults:\n  quarantine: {syn_timeout_min: 800ms, syn_timeout_max: 500ms}\n", 2, 57,
+	  "quarantine.syn_timeout_max 500ms is less than syn_timeout_min 800ms" },
+	{ "defaults:\n  quarantine: {syn_timeout_min: 950ms}\n", 2, 33,
+	  "quarantine.syn_timeout_min 950ms is more than syn_timeout_max 900ms" },
+	{ HEAD "    quarantine: {max: 5s}\n" DESTS, 4, 23,
+	  "quarantine.max 5s is less than base 10s" },
+	{ HEAD "    quarantine: {base: 10m}\n" DESTS, 4, 24,
+	  "quarantine.base 10m is more than max 5m" },
+	{ "defaults: {quarantine: {base: 0s}}\n", 1, 31,
+	  "quarantine.base \"0s\" is out of range 1s..1h" },
+	{ "defaults: {quarantine: {max: 2d}}\n", 1, 30,
+	  "quarantine.max \"2d\" is out of range 1s..1d" },
+	{ "defaults: {quarantine: {syn_timeout_rtt_factor: 0}}\n", 1, 49,
+	  "is out of range 1..100" },
+	{ "defaults: {quarantine: {syn_timeout_rtt_factor: 101}}\n", 1, 49,
+	  "is out of range 1..100" },
+	{ "defaults: {quarantine: {failures: 0}}\n", 1, 35,
+	  "quarantine.failures \"0\" is out of range 1..1000" },
+	{ "defaults: {quarantine: {failures: 1001}}\n", 1, 35, "is out of range 1..1000" },
+	{ "defaults: {quarantine: {window: 500ms}}\n", 1, 33, "is out of range 1s..1h" },
+	{ "defaults: {probation: {successes: 0}}\n", 1, 35,
+	  "probation.successes \"0\" is out of range 1..100" },
+	{ "defaults: {probation: {successes: 101}}\n", 1, 35, "is out of range 1..100" },
+	{ "defaults: {probation: {interval: 50ms}}\n", 1, 34, "is out of range 100ms..1h" },
+	{ "defaults: {probation: {timeout: 2m}}\n", 1, 33, "is out of range 10ms..1m" },
+	{ "defaults: {probation: {warmup: 61m}}\n", 1, 32, "is out of range 0s..1h" },
+	{ "defaults: {health: {interval: 10ms}}\n", 1, 31, "is out of range 100ms..1h" },
+	{ "defaults: {health: {min_change: 101%}}\n", 1, 33,
+	  "health.min_change \"101%\" is out of range 0%..100%" },
+	{ "defaults: {health: {max_changes_per_minute: 0}}\n", 1, 45, "is out of range 1..60" },
+	{ "defaults: {health: {max_changes_per_minute: 61}}\n", 1, 45, "is out of range 1..60" },
+
+	/* counts */
+	{ HEAD "    destinations: []\n", 4, 19,
+	  "service api has no destinations (at least 1 is needed)" },
+
+	/* the YAML itself */
+	{ "", 1, 1, "config is empty (expected a mapping with a services key)" },
+	{ "# nothing here\n\n", 1, 1, "config is empty" },
+	{ "---\n", 2, 1, "config is empty" },
+	{ "- services\n", 1, 1, "the top level must be a mapping, got a list" },
+	{ "hello\n", 1, 1, "the top level must be a mapping, got \"hello\"" },
+	{ "agent:\n\tsysctls: true\n", 2, 1,
+	  "syntax error: found character that cannot start any token" },
+	{ "services:\n  - name: api\n   vip: 1\n", 3, 4,
+	  "syntax error: did not find expected '-' indicator (while parsing a block collection at "
+	  "2:3)" },
+	{ "agent: {sysctls: true\n", 2, 1,
+	  "syntax error: did not find expected ',' or '}' (while parsing a flow mapping at 1:8)" },
+	{ "agent: \"open\n", 2, 1, "syntax error: found unexpected end of stream" },
+	{ "a: \x01\n", 1, 4, "syntax error: control characters are not allowed (#x1)" },
+	{ "a: b\nc: \xc3(\n", 2, 5, "syntax error: invalid trailing UTF-8 octet" },
+	{ "services: []\n---\nservices: []\n", 2, 1,
+	  "only one YAML document is allowed in a config" },
+	{ "defaults: &d {weight: 1}\n", 1, 11, "anchors and aliases are not supported" },
+	{ "a: 1\nb: *a\n", 2, 4, "anchors and aliases are not supported" },
+	{ "defaults: {weight: !!str 5}\n", 1, 20, "tags are not supported" },
+	{ "services:\n  - name: \"a\\0b\"\n", 2, 11, "strings must not contain NUL characters" },
+	{ "a: [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]\n", 1, 19,
+	  "nesting is too deep (at most 16 levels)" },
+};
+
+START_TEST(rejected)
+{
+	const struct rejection *t = &rejections[_i];
+
+	expect_error_at(_i, t->text, t->line, t->column, t->message);
+}
+END_TEST
+
+START_TEST(aliases_are_refused)
+{
+	/* an alias that libyaml resolves: refused at the anchor, before any expansion */
+	expect_error("defaults: &d {weight: 1}\nx: *d\n", 1, 11,
+		     "anchors and aliases are not supported (shared settings belong in defaults)");
+	expect_error("services:\n  - &s {name: a}\n  - *s\n", 2, 5, "anchors and aliases");
+}
+END_TEST
+
+START_TEST(error_message_names_the_file)
+{
+	char path[1024], want[1200], msg[1024];
+	struct config_error err;
+	struct config *c;
+
+	source_path(path, sizeof(path), "config/unknown-key.yaml");
+	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(config_error_format(&err, msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want),
+		 "%s:7:12: unknown key \"wieght\" in destination (expected address, weight)", path);
+	ck_assert_str_eq(msg, want);
+	/* truncated output is still a string */
+	ck_assert_int_eq(config_error_format(&err, msg, 10), -ENOSPC);
+	ck_assert_uint_eq(strlen(msg), 9);
+}
+END_TEST
+
+START_TEST(fixture_files)
+{
+	char path[1024];
+	struct config_error err;
+	struct config *c;
+
+	source_path(path, sizeof(path), "config/minimal.yaml");
+	ck_assert_int_eq(config_load(path, &c, &err), 0);
+	ck_assert_str_eq(c->source, path);
+	ck_assert_uint_eq(c->n_services, 1);
+	ck_assert_uint_eq(c->services[0].dests[1].weight, 200);
+	config_free(c);
+
+	source_path(path, sizeof(path), "config/ipv6.yaml");
+	ck_assert_int_eq(config_load(path, &c, NULL), 0); /* ret_err is optional */
+	addr_is(&c->services[0].vip, AF_INET6, "fd00::10", 443);
+	addr_is(&c->services[0].dests[1].addr, AF_INET6, "fd00::2", 8443);
+	ck_assert_uint_eq(c->services[0].dests[1].weight, 7);
+	config_free(c);
+}
+END_TEST
+
+/* The example documents every key with its default: parsed, it must give the defaults. */
+START_TEST(example_holds_the_defaults)
+{
+	char path[1024], msg[1024];
+	struct config_error err;
+	struct config_policy want;
+	struct config_agent agent;
+	const struct config_service *s;
+	struct config *c;
+	int r;
+
+	source_path(path, sizeof(path), "../../config/vigil.yaml.example");
+	r = config_load(path, &c, &err);
+	config_error_format(&err, msg, sizeof(msg));
+	ck_assert_msg(r == 0, "%s", msg);
+	config_defaults(&want);
+	policy_eq(&c->defaults, &want);
+	config_agent_defaults(&agent);
+	agent_eq(&c->agent, &agent);
+	ck_assert_uint_eq(c->n_services, 2);
+	s = config_find_service(c, "dns6");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->protocol, IPPROTO_UDP);
+	ck_assert_int_eq(s->policy.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert_uint_eq(s->policy.quarantine.base_ms, 5000);
+	ck_assert_uint_eq(s->policy.quarantine.max_ms, 300000);
+	ck_assert_uint_eq(s->dests[0].weight, 50);
+	ck_assert_uint_eq(s->dests[1].weight, 100);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	const char *path = "/nonexistent/vigil/vigil.yaml";
+	struct config_error err;
+	struct config *c = (struct config *)1;
+	char msg[1024];
+
+	ck_assert_int_eq(config_load(path, &c, &err), -ENOENT);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err.file, path);
+	ck_assert_uint_eq(err.line, 0);
+	ck_assert_int_eq(config_error_format(&err, msg, sizeof(msg)), 0);
+	ck_assert_str_eq(msg, "/nonexistent/vigil/vigil.yaml: cannot open config: No such file or "
+			      "directory");
+
+	ck_assert_int_eq(config_load("/", &c, &err), -EISDIR);
+	ck_assert_str_eq(err.message, "cannot read config: Is a directory");
+}
+END_TEST
+
+START_TEST(file_too_large)
+{
+	char path[] = "/tmp/check_config.XXXXXX";
+	struct config_error err;
+	struct config *c;
+	size_t big = CONFIG_MAX_FILE_SIZE + 1;
+	char *text;
+	int fd;
+
+	/* in memory: refused before libyaml sees a byte */
+	text = malloc(big);
+	ck_assert_ptr_nonnull(text);
+	memset(text, '#', big);
+	ck_assert_int_eq(config_parse(text, big, "big.yaml", &c, &err), -EFBIG);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(err.line, 0);
+	ck_assert_str_eq(err.message, "config is too large (16777217 bytes, at most 16777216)");
+	free(text);
+
+	/* on disk: a sparse file, refused by size */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)big), 0);
+	close(fd);
+	ck_assert_int_eq(config_load(path, &c, &err), -EFBIG);
+	ck_assert_str_eq(err.file, path);
+	ck_assert_ptr_nonnull(strstr(err.message, "config is too large"));
+	unlink(path);
+}
+END_TEST
+
+START_TEST(long_strings_are_refused)
+{
+	size_t n = CONFIG_MAX_STRING + 1;
+	char *text = malloc(n + 32);
+
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, "services:\n  - name: ");
+	memset(text + strlen(text), 'a', n);
+	strcpy(text + 20 + n, "\n");
+	expect_error(text, 2, 11, "string is too long (4097 bytes, at most 4096)");
+	free(text);
+}
+END_TEST
+
+START_TEST(too_many_nodes)
+{
+	/* [1,1,1,...]: two bytes a node, well under the file size limit */
+	size_t n = CONFIG_MAX_NODES + 10, len = 0;
+	char *text = malloc(2 * n + 16), msg[64];
+
+	ck_assert_ptr_nonnull(text);
+	len += (size_t)sprintf(text, "a: [");
+	for (size_t i = 0; i < n; i++) {
+		text[len++] = '1';
+		text[len++] = ',';
+	}
+	text[len++] = ']';
+	text[len] = '\0';
+	/* root mapping, key "a" and the list are the first 3 nodes */
+	snprintf(msg, sizeof(msg), "too many YAML nodes (at most %u)", CONFIG_MAX_NODES);
+	expect_error(text, 1, 5 + 2 * (CONFIG_MAX_NODES - 3), msg);
+	free(text);
+}
+END_TEST
+
+/* A growable text for generated configs. */
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		ck_assert_int_ge(n, 0);
+		if ((size_t)n < t->cap - t->len)
+			break;
+		t->cap = t->cap ? 2 * t->cap : 4096;
+		t->buf = realloc(t->buf, t->cap);
+		ck_assert_ptr_nonnull(t->buf);
+	}
+	t->len += (size_t)n;
+}
+
+static char *services(unsigned int n)
+{
+	struct text t = { 0 };
+
+	text_add(&t, "services:\n");
+	for (unsigned int i = 0; i < n; i++)
+		text_add(&t,
+			 "  - {name: s%u, vip: 10.%u.%u.%u:80, destinations: [192.168.0.1:80]}\n",
+			 i, i >> 16, (i >> 8) & 0xff, i & 0xff);
+	return t.buf;
+}
+
+START_TEST(service_limit)
+{
+	char *text = services(CONFIG_MAX_SERVICES);
+	struct config *c = parse_ok(text);
+	const struct config_service *last;
+
+	ck_assert_uint_eq(c->n_services, CONFIG_MAX_SERVICES);
+	last = config_find_service(c, "s9999");
+	ck_assert_ptr_eq(last, &c->services[9999]);
+	addr_is(&last->vip, AF_INET, "10.0.39.15", 80);
+	ck_assert_uint_eq(last->mark.line, 10001);
+	config_free(c);
+	free(text);
+
+	text = services(CONFIG_MAX_SERVICES + 1);
+	expect_error(text, 10002, 5, "too many services (at most 10000)");
+	free(text);
+}
+END_TEST
+
+static char *destinations(unsigned int n)
+{
+	struct text t = { 0 };
+
+	text_add(&t, HEAD "    destinations:\n");
+	for (unsigned int i = 0; i < n; i++)
+		text_add(&t, "      - 192.168.%u.%u:80\n", i >> 8, i & 0xff);
+	return t.buf;
+}
+
+START_TEST(destination_limit)
+{
+	char *text = destinations(CONFIG_MAX_DESTINATIONS);
+	struct config *c = parse_ok(text);
+
+	ck_assert_uint_eq(c->services[0].n_dests, CONFIG_MAX_DESTINATIONS);
+	addr_is(&c->services[0].dests[999].addr, AF_INET, "192.168.3.231", 80);
+	config_free(c);
+	free(text);
+
+	text = destinations(CONFIG_MAX_DESTINATIONS + 1);
+	expect_error(text, 5 + CONFIG_MAX_DESTINATIONS, 9,
+		     "too many destinations in service api (at most 1000)");
+	free(text);
+}
+END_TEST
+
+/* Validation stands alone: it judges a model however it was made, and changes nothing. */
+START_TEST(validate_is_separate)
+{
+	struct config *c =
+	    parse_ok("services:\n"
+		     "  - {name: a, vip: 10.0.0.1:80, destinations: [1.1.1.1:1]}\n"
+		     "  - {name: b, vip: 10.0.0.2:80, destinations: [1.1.1.1:1, 1.1.1.2:1]}\n");
+	struct config_error err;
+	struct config_addr saved;
+
+	ck_assert_int_eq(config_validate(c, &err), 0);
+	saved = c->services[1].vip;
+	c->services[1].vip = c->services[0].vip;
+	ck_assert_int_eq(config_validate(c, &err), -EINVAL);
+	ck_assert_str_eq(err.file, "test.yaml");
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_uint_eq(err.column, 20);
+	ck_assert_str_eq(err.message, "duplicate service tcp 10.0.0.1:80: also defined at 2:20");
+	ck_assert_int_eq(config_validate(c, NULL), -EINVAL);
+	c->services[1].vip = saved;
+
+	c->services[1].dests[1].addr = c->services[1].dests[0].addr;
+	ck_assert_int_eq(config_validate(c, &err), -EINVAL);
+	ck_assert_str_eq(err.message,
+			 "duplicate destination 1.1.1.1:1 in service b: also listed at 3:48");
+	c->services[1].n_dests = 0;
+	ck_assert_int_eq(config_validate(c, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "service b has 0 destinations (expected 1..1000)");
+	c->services[1].n_dests = 2;
+	c->services[1].protocol = 132;
+	ck_assert_int_eq(config_validate(c, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "service b has an unknown protocol 132");
+	config_free(c);
+	config_free(NULL);
+}
+END_TEST
+
+START_TEST(names_of_values)
+{
+	ck_assert_str_eq(config_protocol_name(IPPROTO_TCP), "tcp");
+	ck_assert_str_eq(config_protocol_name(IPPROTO_UDP), "udp");
+	ck_assert_str_eq(config_protocol_name(0), "unknown");
+	ck_assert_str_eq(config_forwarding_name(CONFIG_FORWARD_MASQ), "masq");
+	ck_assert_str_eq(config_forwarding_name(CONFIG_FORWARD_ROUTE), "route");
+	ck_assert_str_eq(config_forwarding_name(CONFIG_FORWARD_TUNNEL), "tunnel");
+	ck_assert_str_eq(config_quarantine_action_name(CONFIG_QUARANTINE_WEIGHT0), "weight0");
+	ck_assert_str_eq(config_quarantine_action_name(CONFIG_QUARANTINE_REMOVE), "remove");
+	ck_assert_str_eq(config_probe_name(CONFIG_PROBE_AUTO), "auto");
+	ck_assert_str_eq(config_probe_name(CONFIG_PROBE_NONE), "none");
+	ck_assert_str_eq(config_probe_name(CONFIG_PROBE_TCP), "tcp");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 120); /* the limit tests parse 10000 services, maybe under valgrind */
+	tcase_add_test(tc, minimal_config);
+	tcase_add_test(tc, builtin_defaults);
+	tcase_add_test(tc, ipv6_service);
+	tcase_add_test(tc, defaults_and_partial_overrides);
+	tcase_add_test(tc, probe_default_follows_protocol);
+	tcase_add_test(tc, agent_section);
+	tcase_add_test(tc, accepted_edges);
+	tcase_add_test(tc, duration_syntax);
+	tcase_add_test(tc, size_syntax);
+	tcase_add_test(tc, percent_syntax);
+	tcase_add_test(tc, address_syntax);
+	tcase_add_test(tc, scalar_spellings);
+	tcase_add_loop_test(tc, rejected, 0, ARRAY_SIZE(rejections));
+	tcase_add_test(tc, aliases_are_refused);
+	tcase_add_test(tc, error_message_names_the_file);
+	tcase_add_test(tc, fixture_files);
+	tcase_add_test(tc, example_holds_the_defaults);
+	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, file_too_large);
+	tcase_add_test(tc, long_strings_are_refused);
+	tcase_add_test(tc, too_many_nodes);
+	tcase_add_test(tc, service_limit);
+	tcase_add_test(tc, destination_limit);
+	tcase_add_test(tc, validate_is_separate);
+	tcase_add_test(tc, names_of_values);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

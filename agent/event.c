@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "event.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int event_decode(const void *data, size_t size, struct vigil_event *ret)
+{
+	struct vigil_event e;
+
+	if (size != sizeof(e))
+		return -EINVAL;
+	memcpy(&e, data, sizeof(e));
+	if (e.kind < VIGIL_EV_CONNECT || e.kind > VIGIL_EV_KIND_MAX)
+		return -EINVAL;
+	if (e.flow.family != VIGIL_AF_INET && e.flow.family != VIGIL_AF_INET6)
+		return -EINVAL;
+	if (e.real.family != 0 && e.real.family != VIGIL_AF_INET && e.real.family != VIGIL_AF_INET6)
+		return -EINVAL;
+	*ret = e;
+	return 0;
+}
+
+const char *event_kind_name(unsigned int kind)
+{
+	static const char *const names[] = {
+		[VIGIL_EV_CONNECT] = "connect",     [VIGIL_EV_STATE] = "state",
+		[VIGIL_EV_RETRANS] = "retrans",     [VIGIL_EV_RESET] = "reset",
+		[VIGIL_EV_IPVS_PICK] = "ipvs-pick",
+	};
+
+	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])
+		return names[kind];
+	return "unknown";
+}
+
+const char *tcp_state_name(unsigned int state)
+{
+	/* The kernel's TCP_* numbering (include/net/tcp_states.h). */
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", [2] = "SYN_SENT",  [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+		[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",    [8] = "CLOSE_WAIT",
+		[9] = "LAST_ACK",    [10] = "LISTEN",   [11] = "CLOSING", [12] = "NEW_SYN_RECV",
+	};
+
+	if (state < sizeof(names) / sizeof(names[0]) && names[state])
+		return names[state];
+	return "UNKNOWN";
+}
+
+const char *ip_proto_name(unsigned int protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	default:
+		return "unknown";
+	}
+}
+
+char *addr_port_format(unsigned int family, const union vigil_addr *addr, unsigned int port,
+		       char *buf, size_t size)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (family == VIGIL_AF_INET && inet_ntop(AF_INET, &addr->v4, text, sizeof(text)))
+		snprintf(buf, size, "%s:%u", text, port);
+	else if (family == VIGIL_AF_INET6 && inet_ntop(AF_INET6, addr->v6, text, sizeof(text)))
+		snprintf(buf, size, "[%s]:%u", text, port);
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+static int parse_port(const char *text, unsigned int *ret)
+{
+	char *end;
+	unsigned long port;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(text, &end, 10);
+	if (errno || *end || port > 65535)
+		return -EINVAL;
+	*ret = port;
+	return 0;
+}
+
+int addr_port_parse(const char *text, unsigned int *ret_family, union vigil_addr *ret_addr,
+		    unsigned int *ret_port)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *colon, *close;
+	union vigil_addr addr;
+	unsigned int port;
+	size_t len;
+
+	memset(&addr, 0, sizeof(addr));
+	if (text[0] == '[') {
+		close = strchr(text, ']');
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		len = close - text - 1;
+		if (len >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, text + 1, len);
+		host[len] = '\0';
+		if (inet_pton(AF_INET6, host, addr.v6) != 1 || parse_port(close + 2, &port))
+			return -EINVAL;
+		*ret_family = VIGIL_AF_INET6;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon || (len = colon - text) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, text, len);
+		host[len] = '\0';
+		if (inet_pton(AF_INET, host, &addr.v4) != 1 || parse_port(colon + 1, &port))
+			return -EINVAL;
+		*ret_family = VIGIL_AF_INET;
+	}
+	*ret_addr = addr;
+	*ret_port = port;
+	return 0;
+}
+
+struct timespec event_wall_time(uint64_t mono_ns, int64_t mono_to_real_ns)
+{
+	int64_t ns = (int64_t)mono_ns + mono_to_real_ns;
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+
+	return ts;
+}
+
+/* What the event says beyond its flow, e.g. "SYN_SENT -> ESTABLISHED". */
+static void event_detail(const struct vigil_event *e, char *buf, size_t size)
+{
+	switch (e->kind) {
+	case VIGIL_EV_STATE:
+		snprintf(buf, size, " %s -> %s", tcp_state_name(e->old_state),
+			 tcp_state_name(e->state));
+		break;
+	case VIGIL_EV_RETRANS:
+	case VIGIL_EV_RESET:
+		snprintf(buf, size, " in %s", tcp_state_name(e->state));
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+int event_format_text(const struct vigil_event *e, const struct timespec *wall, char *buf,
+		      size_t size)
+{
+	char client[ADDR_PORT_STRLEN], virt[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
+	char clock[16], detail[48];
+	struct tm tm;
+
+	localtime_r(&wall->tv_sec, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	addr_port_format(e->flow.family, &e->flow.caddr, e->flow.cport, client, sizeof(client));
+	addr_port_format(e->flow.family, &e->flow.vaddr, e->flow.vport, virt, sizeof(virt));
+	addr_port_format(e->real.family, &e->real.addr, e->real.port, real, sizeof(real));
+	event_detail(e, detail, sizeof(detail));
+	return snprintf(buf, size, "%s.%06ld %-9s %s %s -> %s real %s%s", clock,
+			wall->tv_nsec / 1000, event_kind_name(e->kind),
+			ip_proto_name(e->flow.protocol), client, virt, real, detail);
+}
+
+static int json_add_string(struct json_object *obj, const char *key, const char *value)
+{
+	struct json_object *v = value ? json_object_new_string(value) : NULL;
+
+	if (value && !v)
+		return -ENOMEM;
+	if (json_object_object_add(obj, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct json_object *event_to_json(const struct vigil_event *e, const struct timespec *wall)
+{
+	char client[ADDR_PORT_STRLEN], virt[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
+	char when[40];
+	struct json_object *obj, *mono;
+	struct tm tm;
+	int r = 0;
+
+	obj = json_object_new_object();
+	if (!obj)
+		goto fail;
+	gmtime_r(&wall->tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%06ldZ", wall->tv_nsec / 1000);
+	addr_port_format(e->flow.family, &e->flow.caddr, e->flow.cport, client, sizeof(client));
+	addr_port_format(e->flow.family, &e->flow.vaddr, e->flow.vport, virt, sizeof(virt));
+	addr_port_format(e->real.family, &e->real.addr, e->real.port, real, sizeof(real));
+
+	mono = json_object_new_uint64(e->ts_ns);
+	if (!mono || json_object_object_add(obj, "mono_ns", mono)) {
+		json_object_put(mono);
+		goto fail;
+	}
+	r |= json_add_string(obj, "time", when);
+	r |= json_add_string(obj, "kind", event_kind_name(e->kind));
+	r |= json_add_string(obj, "protocol", ip_proto_name(e->flow.protocol));
+	r |= json_add_string(obj, "client", client);
+	r |= json_add_string(obj, "virtual", virt);
+	r |= json_add_string(obj, "real", e->real.family ? real : NULL);
+	if (e->kind != VIGIL_EV_IPVS_PICK)
+		r |= json_add_string(obj, "state", tcp_state_name(e->state));
+	if (e->kind == VIGIL_EV_STATE || e->kind == VIGIL_EV_CONNECT)
+		r |= json_add_string(obj, "old_state", tcp_state_name(e->old_state));
+	if (r)
+		goto fail;
+	return obj;
+fail:
+	json_object_put(obj);
+	errno = ENOMEM;
+	return NULL;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one epoll loop vigild hangs off: file descriptors, periodic timers
+ * (timerfd) and signals (signalfd). Handlers must not block. A handler that
+ * returns a negative errno stops the loop with that status.
+ */
+#ifndef VIGIL_AGENT_LOOP_H
+#define VIGIL_AGENT_LOOP_H
+
+#include <stdint.h>
+
+struct loop;
+struct loop_source;
+
+typedef int (*loop_io_fn)(struct loop *loop, int fd, uint32_t events, void *data);
+typedef int (*loop_timer_fn)(struct loop *loop, void *data);
+typedef int (*loop_signal_fn)(struct loop *loop, int signo, void *data);
+
+struct loop *loop_new(void);
+void loop_free(struct loop *loop);
+
+int loop_add_io(struct loop *loop, int fd, uint32_t events, loop_io_fn fn, void *data,
+		struct loop_source **ret);
+/* Fires every interval_ns, the first time interval_ns from now. */
+int loop_add_timer(struct loop *loop, uint64_t interval_ns, loop_timer_fn fn, void *data,
+		   struct loop_source **ret);
+/* Blocks the signals and delivers them through the loop. */
+int loop_add_signals(struct loop *loop, const int *signals, int count, loop_signal_fn fn,
+		     void *data, struct loop_source **ret);
+void loop_remove(struct loop *loop, struct loop_source *source);
+
+/* Runs until loop_exit() or a handler fails; returns the exit status. */
+int loop_run(struct loop *loop);
+void loop_exit(struct loop *loop, int status);
+
+#endif

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "probes.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "vigil.skel.h"
+
+struct probes {
+	struct vigil_bpf *skel;
+	struct ring_buffer *rb;
+	probes_event_fn fn;
+	void *data;
+	uint64_t bad_records;
+	char attached[512];
+};
+
+/*
+ * libbpf's messages (the verifier log among them) are kept, not printed, so
+ * that a failed load can show the end of them and a good one stays quiet.
+ * libbpf's print callback takes no context, hence the file-level buffer.
+ */
+static struct {
+	char text[16384];
+	size_t len;
+} libbpf_log;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	size_t room = sizeof(libbpf_log.text) - libbpf_log.len;
+	int n;
+
+	if (level == LIBBPF_DEBUG && log_get_max_level() < LOG_DEBUG)
+		return 0;
+	if (log_get_max_level() >= LOG_DEBUG)
+		return vfprintf(stderr, fmt, ap);
+	if (room < 512) {
+		/* keep the newer half: the end of a verifier log says why */
+		memmove(libbpf_log.text, libbpf_log.text + sizeof(libbpf_log.text) / 2,
+			sizeof(libbpf_log.text) / 2);
+		libbpf_log.len -= sizeof(libbpf_log.text) / 2;
+		room = sizeof(libbpf_log.text) - libbpf_log.len;
+	}
+	n = vsnprintf(libbpf_log.text + libbpf_log.len, room, fmt, ap);
+	if (n > 0)
+		libbpf_log.len += (size_t)n < room ? (size_t)n : room - 1;
+	return n;
+}
+
+static void libbpf_log_dump(void)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(libbpf_log.text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		log_error("libbpf: %s", line);
+	libbpf_log.len = 0;
+	libbpf_log.text[0] = '\0';
+}
+
+/* strerror() for what the BPF syscalls return, kernel-internal codes included. */
+static const char *bpf_strerror(int r)
+{
+	if (r == -524) /* ENOTSUPP, which never reaches libc's table */
+		return "not supported by this kernel";
+	return strerror(-r);
+}
+
+static int check_kernel(void)
+{
+	if (geteuid() != 0) {
+		log_error("loading BPF programs needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		log_error("the kernel has no BTF: /sys/kernel/btf/vmlinux is missing "
+			  "(vigil needs CONFIG_DEBUG_INFO_BTF=y)");
+		return -EOPNOTSUPP;
+	}
+	if (access("/sys/module/ip_vs", F_OK) < 0) {
+		log_error("IPVS is not available: the kernel module ip_vs is not loaded "
+			  "(modprobe ip_vs)");
+		return -ENOENT;
+	}
+	if (access("/sys/kernel/btf/ip_vs", R_OK) < 0) {
+		log_error("the ip_vs module has no BTF: /sys/kernel/btf/ip_vs is missing "
+			  "(vigil needs CONFIG_DEBUG_INFO_BTF_MODULES=y)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
+ * Opens, configures and loads the object. With trampolines false the fentry
+ * and fexit programs are left out, for kernels that cannot load them; their
+ * kprobe twins are always loaded so that attach can fall back to them.
+ */
+static int load(struct probes *p, const struct probes_opts *opts, bool trampolines)
+{
+	uint32_t ringbuf_bytes =
+	    opts->ringbuf_bytes ? opts->ringbuf_bytes : PROBES_DEFAULT_RINGBUF_BYTES;
+	struct vigil_bpf *skel;
+	int r;
+
+	skel = vigil_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->trace_all = opts->trace_all;
+	skel->rodata->netns_ino = opts->netns_ino;
+	/* a quarter full: room for four drain intervals' worth before it overflows */
+	skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+	r = bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
+	if (!r)
+		r = bpf_map__set_max_entries(
+		    skel->maps.flows, opts->max_flows ? opts->max_flows : PROBES_DEFAULT_MAX_FLOWS);
+	if (!r && !trampolines) {
+		bpf_program__set_autoload(skel->progs.tcp_connect_fentry, false);
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit, false);
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_irq, false);
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_backup, false);
+	}
+	if (!r)
+		r = vigil_bpf__load(skel);
+	if (r) {
+		vigil_bpf__destroy(skel);
+		return r;
+	}
+	p->skel = skel;
+	return 0;
+}
+
+static void note_attached(struct probes *p, const struct bpf_program *prog)
+{
+	size_t len = strlen(p->attached);
+
+	snprintf(p->attached + len, sizeof(p->attached) - len, "%s%s", len ? " " : "",
+		 bpf_program__section_name(prog));
+}
+
+/*
+ * A hook: the program to attach, with its interrupt-context twins when it has
+ * them (see vigil.bpf.c), and a kprobe to fall back to when the kernel cannot
+ * attach the first.
+ */
+struct hook {
+	struct bpf_program *prog, *irq, *backup, *fallback;
+	struct bpf_link **link, **irq_link, **backup_link, **fallback_link;
+	/*
+	 * Trampolines (fentry/fexit) run the program attached last first;
+	 * tracepoints, the one attached first. The irq program must run
+	 * before its backup.
+	 */
+	bool last_runs_first;
+};
+
+static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
+{
+	*link = bpf_program__attach(prog);
+	return *link ? 0 : -errno;
+}
+
+static int attach_twins(const struct hook *h, struct bpf_program **ret_failed)
+{
+	int r;
+
+	if (!h->irq)
+		return 0;
+	if (h->last_runs_first) {
+		*ret_failed = h->backup;
+		r = attach_prog(h->backup, h->backup_link);
+		if (!r) {
+			*ret_failed = h->irq;
+			r = attach_prog(h->irq, h->irq_link);
+		}
+	} else {
+		*ret_failed = h->irq;
+		r = attach_prog(h->irq, h->irq_link);
+		if (!r) {
+			*ret_failed = h->backup;
+			r = attach_prog(h->backup, h->backup_link);
+		}
+	}
+	return r;
+}
+
+static void detach(struct bpf_link **link)
+{
+	if (link) {
+		bpf_link__destroy(*link);
+		*link = NULL;
+	}
+}
+
+static int attach(struct probes *p, const struct hook *h)
+{
+	struct bpf_program *failed = h->prog;
+	int r = -ENOENT;
+
+	if (bpf_program__autoload(h->prog)) {
+		r = attach_prog(h->prog, h->link);
+		if (!r)
+			r = attach_twins(h, &failed);
+		if (!r) {
+			note_attached(p, h->prog);
+			return 0;
+		}
+		detach(h->link);
+		detach(h->irq_link);
+		detach(h->backup_link);
+		if (!h->fallback)
+			goto fail;
+		log_info("cannot attach %s (%s), using %s", bpf_program__section_name(failed),
+			 bpf_strerror(r), bpf_program__section_name(h->fallback));
+	}
+	if (!h->fallback)
+		goto fail;
+	r = attach_prog(h->fallback, h->fallback_link);
+	if (!r) {
+		note_attached(p, h->fallback);
+		return 0;
+	}
+	failed = h->fallback;
+fail:
+	log_error("cannot attach BPF program %s: %s", bpf_program__section_name(failed),
+		  bpf_strerror(r));
+	libbpf_log_dump();
+	return r;
+}
+
+#define HOOK(s, name)                                                                              \
+	.prog = (s)->progs.name, .irq = (s)->progs.name##_irq, .backup = (s)->progs.name##_backup, \
+	.link = &(s)->links.name, .irq_link = &(s)->links.name##_irq,                              \
+	.backup_link = &(s)->links.name##_backup
+
+static int attach_all(struct probes *p)
+{
+	struct vigil_bpf *s = p->skel;
+	const struct hook hooks[] = {
+		{ .prog = s->progs.tcp_connect_fentry,
+		  .link = &s->links.tcp_connect_fentry,
+		  .fallback = s->progs.tcp_connect_kprobe,
+		  .fallback_link = &s->links.tcp_connect_kprobe },
+		{ HOOK(s, inet_sock_set_state) },
+		{ HOOK(s, tcp_retransmit_skb) },
+		{ HOOK(s, tcp_receive_reset) },
+		/* fexit needs trampolines for seven arguments: x86 has them since 6.6 */
+		{ HOOK(s, ip_vs_conn_new_fexit), .last_runs_first = true,
+		  .fallback = s->progs.ip_vs_conn_new_kretprobe,
+		  .fallback_link = &s->links.ip_vs_conn_new_kretprobe },
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		r = attach(p, &hooks[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct probes *p = ctx;
+	struct vigil_event e;
+
+	if (event_decode(data, size, &e) < 0) {
+		p->bad_records++;
+		return 0;
+	}
+	return p->fn(&e, p->data);
+}
+
+int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, struct probes **ret)
+{
+	struct probes *p;
+	int r;
+
+	r = check_kernel();
+	if (r)
+		return r;
+	libbpf_set_print(libbpf_print);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->fn = fn;
+	p->data = data;
+
+	r = load(p, opts, true);
+	if (r && r != -EPERM) {
+		log_info("loading with fentry/fexit failed (%s), retrying with kprobes",
+			 bpf_strerror(r));
+		r = load(p, opts, false);
+	}
+	if (r) {
+		if (r == -EPERM)
+			log_error("the kernel refused to load BPF programs: %s (vigild needs "
+				  "root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)",
+				  strerror(-r));
+		else
+			log_error("cannot load BPF programs: %s", bpf_strerror(r));
+		libbpf_log_dump();
+		goto fail;
+	}
+	r = attach_all(p);
+	if (r)
+		goto fail;
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_record, p, NULL);
+	if (!p->rb) {
+		r = -errno;
+		log_error("cannot open the BPF ring buffer: %s", strerror(-r));
+		goto fail;
+	}
+	libbpf_log.len = 0;
+	*ret = p;
+	return 0;
+fail:
+	probes_free(p);
+	return r;
+}
+
+void probes_free(struct probes *p)
+{
+	if (!p)
+		return;
+	ring_buffer__free(p->rb);
+	vigil_bpf__destroy(p->skel);
+	free(p);
+}
+
+int probes_fd(const struct probes *p)
+{
+	return ring_buffer__epoll_fd(p->rb);
+}
+
+int probes_consume(struct probes *p)
+{
+	return ring_buffer__consume(p->rb);
+}
+
+int probes_counters(const struct probes *p, uint64_t ret[VIGIL_CTR_MAX])
+{
+	int fd = bpf_map__fd(p->skel->maps.counters);
+	int cpus = libbpf_num_possible_cpus();
+	uint64_t *values;
+	uint32_t key;
+	int i, r = 0;
+
+	if (cpus < 0)
+		return cpus;
+	values = calloc(cpus, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	for (key = 0; key < VIGIL_CTR_MAX; key++) {
+		ret[key] = 0;
+		if (bpf_map_lookup_elem(fd, &key, values) < 0) {
+			r = -errno;
+			break;
+		}
+		for (i = 0; i < cpus; i++)
+			ret[key] += values[i];
+	}
+	free(values);
+	return r;
+}
+
+/*
+ * A skipped run of a program that has interrupt-context twins lost nothing:
+ * a twin took the hit (see vigil.bpf.c). Unless the programs cannot tell the
+ * contexts apart; then the task programs act alone and their misses count.
+ */
+static bool miss_is_loss(const struct probes *p, const struct bpf_program *prog)
+{
+	const struct vigil_bpf *s = p->skel;
+	const struct bpf_program *task[] = {
+		s->progs.inet_sock_set_state,
+		s->progs.tcp_retransmit_skb,
+		s->progs.tcp_receive_reset,
+		s->progs.ip_vs_conn_new_fexit,
+	};
+	const char *name = bpf_program__name(prog);
+	size_t i, len = strlen(name);
+
+	if ((len > 4 && !strcmp(name + len - 4, "_irq")) ||
+	    (len > 7 && !strcmp(name + len - 7, "_backup")))
+		return false;
+	for (i = 0; i < sizeof(task) / sizeof(task[0]); i++)
+		if (prog == task[i])
+			return s->bss->context_unknown;
+	return true;
+}
+
+uint64_t probes_missed(const struct probes *p)
+{
+	struct bpf_program *prog;
+	uint64_t missed = 0;
+
+	bpf_object__for_each_program(prog, p->skel->obj)
+	{
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || !info.recursion_misses)
+			continue;
+		if (!miss_is_loss(p, prog)) {
+			log_debug("%s skipped %llu nested runs, its twin took them",
+				  bpf_program__name(prog),
+				  (unsigned long long)info.recursion_misses);
+			continue;
+		}
+		log_warning("%s skipped %llu nested runs: their events are lost",
+			    bpf_program__name(prog), (unsigned long long)info.recursion_misses);
+		missed += info.recursion_misses;
+	}
+	return missed;
+}
+
+uint64_t probes_bad_records(const struct probes *p)
+{
+	return p->bad_records;
+}
+
+const char *probes_attached(const struct probes *p)
+{
+	return p->attached;
+}
+
+int probes_vip_add(struct probes *p, const struct vigil_vip *vip)
+{
+	uint8_t one = 1;
+
+	if (bpf_map__update_elem(p->skel->maps.vips, vip, sizeof(*vip), &one, sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int probes_vip_del(struct probes *p, const struct vigil_vip *vip)
+{
+	if (bpf_map__delete_elem(p->skel->maps.vips, vip, sizeof(*vip), 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The few kernel types vigil's BPF programs read, declared for CO-RE.
+ *
+ * Only the fields we touch are listed. preserve_access_index makes every
+ * access a relocation that libbpf resolves against the running kernel's BTF
+ * (and, for struct ip_vs_conn, against the ip_vs module's BTF) at load time,
+ * so neither the layout nor the order of fields here needs to match any
+ * kernel. Fields that the kernel nests inside anonymous unions and structs
+ * are declared flat: libbpf looks through anonymous members when it matches
+ * a field by name.
+ */
+#ifndef VIGIL_EBPF_KERNEL_H
+#define VIGIL_EBPF_KERNEL_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__u32 u6_addr32[4];
+	} in6_u;
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	possible_net_t skc_net;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_protocol;
+};
+
+struct inet_sock {
+	struct sock sk;
+	__be16 inet_sport;
+};
+
+union nf_inet_addr {
+	__u32 all[4];
+	__be32 ip;
+	__be32 ip6[4];
+};
+
+struct netns_ipvs {
+	struct net *net;
+};
+
+struct ip_vs_conn {
+	__be16 cport;
+	__be16 dport;
+	__be16 vport;
+	__u16 af;
+	union nf_inet_addr caddr;
+	union nf_inet_addr vaddr;
+	union nf_inet_addr daddr;
+	volatile __u32 flags;
+	__u16 protocol;
+	__u16 daf;
+	struct netns_ipvs *ipvs;
+};
+
+#pragma clang attribute pop
+
+#endif

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * vigil's connection observer.
+ *
+ * TCP tracepoints see the client's 4-tuple with the *virtual* destination;
+ * only ip_vs_conn_new knows which real destination IPVS chose. The flows map
+ * joins the two: ip_vs_conn_new stores flow -> real, every later event of the
+ * flow looks the real destination up, and the entry is deleted when the TCP
+ * socket closes. It is an LRU map so that a burst of flows that never close
+ * (UDP, connections that bypass the local stack) evicts the oldest entries
+ * instead of making inserts fail.
+ */
+#include "kernel.h"
+#include <asm/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "core_fixes.bpf.h"
+#include "vigil.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define IPPROTO_TCP           6
+#define IPPROTO_UDP           17
+#define TCP_SYN_SENT          2
+#define TCP_CLOSE             7
+#define IP_VS_CONN_F_TEMPLATE 0x1000
+
+/* Set by vigild between open and load. */
+const volatile bool trace_all = false;       /* report every TCP flow, not only VIP flows */
+const volatile __u32 netns_ino = 0;          /* only flows of this network namespace; 0: any */
+const volatile __u64 wakeup_bytes = 1 << 19; /* wake vigild once this much is waiting */
+
+/* Set when the programs cannot tell task from interrupt context (see below). */
+int context_unknown = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 21); /* resized by vigild before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* resized by vigild before load */
+	__type(key, struct vigil_flow);
+	__type(value, struct vigil_real);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vigil_vip);
+	__type(value, __u8);
+} vips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_CTR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(enum vigil_counter which)
+{
+	__u32 key = which;
+	__u64 *value = bpf_map_lookup_elem(&counters, &key);
+
+	if (value)
+		*value += 1; /* per-CPU slot: no other writer */
+}
+
+static __always_inline bool net_wanted(const struct net *net)
+{
+	return !netns_ino || BPF_CORE_READ(net, ns.inum) == netns_ino;
+}
+
+static __always_inline bool is_vip(const struct vigil_flow *flow)
+{
+	struct vigil_vip vip;
+
+	__builtin_memset(&vip, 0, sizeof(vip));
+	vip.addr = flow->vaddr;
+	vip.port = flow->vport;
+	vip.family = flow->family;
+	vip.protocol = flow->protocol;
+	return bpf_map_lookup_elem(&vips, &vip) != NULL;
+}
+
+static __always_inline bool is_v4_mapped(const __u32 *a)
+{
+	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0x0000ffff);
+}
+
+/* The flow of a TCP socket, seen from the client. False if not IPv4/IPv6. */
+static __always_inline bool sk_flow(const struct sock *sk, struct vigil_flow *flow)
+{
+	unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(flow, 0, sizeof(*flow));
+	flow->protocol = IPPROTO_TCP;
+	/*
+	 * inet_sport, not skc_num: on the way to CLOSE the kernel releases the
+	 * port (zeroing skc_num) before the state change is traced.
+	 */
+	flow->cport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	flow->vport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == VIGIL_AF_INET6) {
+		BPF_CORE_READ_INTO(&flow->vaddr.v6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		/* A dual-stack socket connected to an IPv4 address: IPVS sees IPv4. */
+		if (!is_v4_mapped(flow->vaddr.v6_32)) {
+			BPF_CORE_READ_INTO(&flow->caddr.v6, sk,
+					   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+			flow->family = VIGIL_AF_INET6;
+			return true;
+		}
+		flow->vaddr.v6_32[2] = 0;
+	} else if (family != VIGIL_AF_INET) {
+		return false;
+	}
+	flow->caddr.v4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	flow->vaddr.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	flow->family = VIGIL_AF_INET;
+	return true;
+}
+
+static __always_inline bool sk_wanted(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
+	       net_wanted(BPF_CORE_READ(sk, __sk_common.skc_net.net));
+}
+
+/*
+ * Waking vigild for every event would cost it a wakeup and a system call per
+ * event: most of its CPU in a connection storm. Only events that call for
+ * action now (a failed or failing connection attempt) wake it; the others
+ * wait for its periodic drain (PROBES_DRAIN_INTERVAL_MS), or for the ring
+ * buffer to fill past wakeup_bytes. vigild drains before every decision it
+ * takes on a timer, so a late ESTABLISHED never looks like a missing one.
+ */
+static __always_inline __u64 wakeup_flag(__u8 kind, __u8 state, __u8 old_state)
+{
+	bool urgent = kind == VIGIL_EV_RETRANS || kind == VIGIL_EV_RESET ||
+		      (kind == VIGIL_EV_STATE && old_state == TCP_SYN_SENT && state == TCP_CLOSE);
+
+	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(__u8 kind, const struct vigil_flow *flow,
+				 const struct vigil_real *real, __u8 state, __u8 old_state)
+{
+	struct vigil_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(VIGIL_CTR_RINGBUF_DROPS);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->flow = *flow;
+	if (real)
+		e->real = *real;
+	else
+		__builtin_memset(&e->real, 0, sizeof(e->real));
+	e->kind = kind;
+	e->state = state;
+	e->old_state = old_state;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, wakeup_flag(kind, state, old_state));
+	count(VIGIL_CTR_EVENTS);
+}
+
+/*
+ * The CLOSE -> SYN_SENT transition fires before connect() has chosen the
+ * source port; tcp_connect() runs after the port is bound and just before the
+ * SYN is built, so the open event is taken from there.
+ */
+static __always_inline int on_tcp_connect(const struct sock *sk)
+{
+	struct vigil_flow flow;
+
+	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+		return 0;
+	if (!trace_all && !is_vip(&flow))
+		return 0;
+	emit(VIGIL_EV_CONNECT, &flow, NULL, TCP_SYN_SENT, TCP_CLOSE);
+	return 0;
+}
+
+SEC("fentry/tcp_connect")
+int BPF_PROG(tcp_connect_fentry, struct sock *sk)
+{
+	return on_tcp_connect(sk);
+}
+
+SEC("kprobe/tcp_connect")
+int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
+{
+	return on_tcp_connect(sk);
+}
+
+/* Looks the real destination of a flow up into *real. */
+static __always_inline bool flow_real(const struct vigil_flow *flow, struct vigil_real *real)
+{
+	struct vigil_real *found = bpf_map_lookup_elem(&flows, flow);
+
+	if (!found)
+		return false;
+	*real = *found;
+	return true;
+}
+
+static __always_inline int on_set_state(const struct sock *sk, int oldstate, int newstate)
+{
+	struct vigil_flow flow;
+	struct vigil_real real;
+	bool known;
+
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
+		return 0; /* reported by tcp_connect, with its source port */
+	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+		return 0;
+	known = flow_real(&flow, &real);
+	if (!known && !trace_all)
+		return 0;
+	emit(VIGIL_EV_STATE, &flow, known ? &real : NULL, newstate, oldstate);
+	if (known && newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&flows, &flow);
+	return 0;
+}
+
+static __always_inline int on_retransmit(const struct sock *sk)
+{
+	struct vigil_flow flow;
+	struct vigil_real real;
+	bool known;
+
+	/* Only unanswered SYNs: the health of established flows is sockops' job. */
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT)
+		return 0;
+	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+		return 0;
+	known = flow_real(&flow, &real);
+	if (!known && !trace_all)
+		return 0;
+	emit(VIGIL_EV_RETRANS, &flow, known ? &real : NULL, TCP_SYN_SENT, TCP_SYN_SENT);
+	return 0;
+}
+
+static __always_inline int on_receive_reset(const struct sock *sk)
+{
+	struct vigil_flow flow;
+	struct vigil_real real;
+	__u8 state;
+	bool known;
+
+	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+		return 0;
+	known = flow_real(&flow, &real);
+	if (!known && !trace_all)
+		return 0;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	emit(VIGIL_EV_RESET, &flow, known ? &real : NULL, state, state);
+	return 0;
+}
+
+static __always_inline void read_inet_addr(union vigil_addr *dst, const union nf_inet_addr *src,
+					   __u16 family)
+{
+	/* IPVS sets only the first word of an IPv4 address; the rest is stale. */
+	if (family == VIGIL_AF_INET6)
+		bpf_core_read(dst, sizeof(*dst), &src->all);
+	else
+		dst->v4 = BPF_CORE_READ(src, ip);
+}
+
+/*
+ * ip_vs_conn_new() has seven arguments, the seventh on the stack, but
+ * everything vigil needs is in the connection it returns: read it from there.
+ */
+static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp)
+{
+	struct vigil_flow flow;
+	struct vigil_real real;
+	__u16 af, daf, protocol;
+
+	if (!cp)
+		return 0;
+	/* persistence templates carry no client port and are not flows */
+	if (BPF_CORE_READ(cp, flags) & IP_VS_CONN_F_TEMPLATE)
+		return 0;
+	protocol = BPF_CORE_READ(cp, protocol);
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return 0;
+	if (!net_wanted(BPF_CORE_READ(cp, ipvs, net)))
+		return 0;
+	af = BPF_CORE_READ(cp, af);
+	daf = BPF_CORE_READ(cp, daf);
+	if ((af != VIGIL_AF_INET && af != VIGIL_AF_INET6) ||
+	    (daf != VIGIL_AF_INET && daf != VIGIL_AF_INET6))
+		return 0;
+
+	__builtin_memset(&flow, 0, sizeof(flow));
+	flow.family = af;
+	flow.protocol = protocol;
+	read_inet_addr(&flow.caddr, &cp->caddr, af);
+	read_inet_addr(&flow.vaddr, &cp->vaddr, af);
+	flow.cport = bpf_ntohs(BPF_CORE_READ(cp, cport));
+	flow.vport = bpf_ntohs(BPF_CORE_READ(cp, vport));
+	if (!trace_all && !is_vip(&flow))
+		return 0;
+
+	__builtin_memset(&real, 0, sizeof(real));
+	real.family = daf;
+	read_inet_addr(&real.addr, &cp->daddr, daf);
+	real.port = bpf_ntohs(BPF_CORE_READ(cp, dport));
+
+	/* BPF_ANY: a rescheduled SYN (expire_nodest_conn) replaces the old pick */
+	if (bpf_map_update_elem(&flows, &flow, &real, BPF_ANY))
+		count(VIGIL_CTR_FLOW_ERRORS);
+	emit(VIGIL_EV_IPVS_PICK, &flow, &real, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/ip_vs_conn_new")
+int BPF_KRETPROBE(ip_vs_conn_new_kretprobe, const struct ip_vs_conn *cp)
+{
+	return on_ipvs_conn(cp);
+}
+
+/*
+ * The kernel will not run a tracing program on a CPU where that same program
+ * is already running: a hit that arrives in an interrupt while the program
+ * runs in task context is skipped, only counted in the program's
+ * recursion_misses. A softirq delivering another socket's ACK during a
+ * close() in task context is such a hit, and its state change would be lost.
+ * So a hook that fires in both contexts gets three programs:
+ *
+ *  - the task program acts in task context only;
+ *  - the irq program acts in interrupt context only;
+ *  - the backup also acts in interrupt context, when the irq program did not.
+ *
+ * In task context all three run, the two irq ones only long enough to see
+ * the context. A softirq that lands meanwhile finds at most one of the three
+ * busy: if that is the task program, the irq program takes the hit; if it is
+ * the irq program, the backup does; if the backup, the irq program. The irq
+ * program raises a per-CPU flag when it acts; the backup, which runs after it
+ * on the same hit, acts only if the flag is down, and lowers it. That needs
+ * the irq program to run first: tracepoints call their programs in the order
+ * they were attached, trampolines (fexit) in the reverse order, and vigild
+ * attaches accordingly. Where the context cannot be told, the task program
+ * acts alone and says so in context_unknown.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} irq_acted SEC(".maps");
+
+static __always_inline bool task_turn(void)
+{
+	int irq = vigil_in_interrupt();
+
+	if (irq < 0)
+		context_unknown = 1;
+	return irq <= 0;
+}
+
+static __always_inline bool irq_turn(void)
+{
+	__u32 zero = 0, *acted;
+
+	if (vigil_in_interrupt() <= 0)
+		return false;
+	acted = bpf_map_lookup_elem(&irq_acted, &zero);
+	if (acted)
+		*acted = 1;
+	return true;
+}
+
+static __always_inline bool backup_turn(void)
+{
+	__u32 zero = 0, *acted;
+
+	if (vigil_in_interrupt() <= 0)
+		return false;
+	acted = bpf_map_lookup_elem(&irq_acted, &zero);
+	if (!acted)
+		return false;
+	if (*acted) {
+		*acted = 0;
+		return false;
+	}
+	return true;
+}
+
+#define THREE_PROGRAMS(section, name, args, call)                                                  \
+	SEC(section)                                                                               \
+	int BPF_PROG(name, args)                                                                   \
+	{                                                                                          \
+		return task_turn() ? call : 0;                                                     \
+	}                                                                                          \
+	SEC(section)                                                                               \
+	int BPF_PROG(name##_irq, args)                                                             \
+	{                                                                                          \
+		return irq_turn() ? call : 0;                                                      \
+	}                                                                                          \
+	SEC(section)                                                                               \
+	int BPF_PROG(name##_backup, args)                                                          \
+	{                                                                                          \
+		return backup_turn() ? call : 0;                                                   \
+	}
+
+#define ARGS(...) __VA_ARGS__
+
+struct sk_buff;
+
+THREE_PROGRAMS("tp_btf/inet_sock_set_state", inet_sock_set_state,
+	       ARGS(const struct sock *sk, int oldstate, int newstate),
+	       on_set_state(sk, oldstate, newstate))
+THREE_PROGRAMS("tp_btf/tcp_retransmit_skb", tcp_retransmit_skb,
+	       ARGS(const struct sock *sk, const struct sk_buff *skb), on_retransmit(sk))
+THREE_PROGRAMS("tp_btf/tcp_receive_reset", tcp_receive_reset, ARGS(const struct sock *sk),
+	       on_receive_reset(sk))
+
+/* seven arguments, so the return value is the eighth slot of the context */
+#define IPVS_CONN(ctx) ((const struct ip_vs_conn *)(ctx)[7])
+
+SEC("fexit/ip_vs_conn_new")
+int ip_vs_conn_new_fexit(__u64 *ctx)
+{
+	return task_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+}
+
+SEC("fexit/ip_vs_conn_new")
+int ip_vs_conn_new_fexit_irq(__u64 *ctx)
+{
+	return irq_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+}
+
+SEC("fexit/ip_vs_conn_new")
+int ip_vs_conn_new_fexit_backup(__u64 *ctx)
+{
+	return backup_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What vigil's BPF programs and vigild share: the event record streamed over
+ * the ring buffer, the keys of the maps userspace reads or fills, and their
+ * constants. No includes: the includer provides __u8 .. __u64 (linux/types.h
+ * in userspace, kernel.h on the BPF side). Fixed-width fields, explicit
+ * padding; userspace asserts the sizes.
+ */
+#ifndef VIGIL_EBPF_VIGIL_H
+#define VIGIL_EBPF_VIGIL_H
+
+#define VIGIL_AF_INET  2
+#define VIGIL_AF_INET6 10
+
+enum vigil_event_kind {
+	/* connect() is sending its SYN; the source port is known from here on */
+	VIGIL_EV_CONNECT = 1,
+	/* TCP state change (old_state -> state) */
+	VIGIL_EV_STATE = 2,
+	/* a SYN was retransmitted: the destination has not answered yet */
+	VIGIL_EV_RETRANS = 3,
+	/* an RST was received; state says in which state (SYN_SENT = refused) */
+	VIGIL_EV_RESET = 4,
+	/* IPVS scheduled the flow to a real destination */
+	VIGIL_EV_IPVS_PICK = 5,
+	VIGIL_EV_KIND_MAX = VIGIL_EV_IPVS_PICK,
+};
+
+/* An IPv4 address is stored in v4, the other 12 bytes zero. Network order. */
+union vigil_addr {
+	__u32 v4;
+	__u32 v6_32[4];
+	__u8 v6[16];
+};
+
+/*
+ * A flow as the client sees it: its own address and port and the address it
+ * connected to (the VIP for IPVS flows). Also the key of the correlation map,
+ * so every byte, padding included, must be zeroed before it is filled.
+ */
+struct vigil_flow {
+	union vigil_addr caddr;
+	union vigil_addr vaddr;
+	__u16 cport;   /* host byte order */
+	__u16 vport;   /* host byte order */
+	__u8 family;   /* VIGIL_AF_INET or VIGIL_AF_INET6 */
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[2];
+};
+
+/* The real destination IPVS chose; family 0 when unknown. */
+struct vigil_real {
+	union vigil_addr addr;
+	__u16 port; /* host byte order */
+	__u8 family;
+	__u8 pad;
+};
+
+struct vigil_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	struct vigil_flow flow;
+	struct vigil_real real;
+	__u8 kind;      /* enum vigil_event_kind */
+	__u8 state;     /* TCP state after the event (TCP_* as in the kernel) */
+	__u8 old_state; /* VIGIL_EV_STATE: the state before */
+	__u8 pad;
+};
+
+/* A service address the agent cares about (key of the vips map). */
+struct vigil_vip {
+	union vigil_addr addr;
+	__u16 port; /* host byte order */
+	__u8 family;
+	__u8 protocol;
+};
+
+/* Indexes of the per-CPU counters map. */
+enum vigil_counter {
+	VIGIL_CTR_EVENTS = 0,    /* events submitted to the ring buffer */
+	VIGIL_CTR_RINGBUF_DROPS, /* events lost because the ring buffer was full */
+	VIGIL_CTR_FLOW_ERRORS,   /* correlation entries that could not be stored */
+	VIGIL_CTR_MAX,
+};
+
+#endif

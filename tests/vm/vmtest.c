@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmtest.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event.h"
+
+uint64_t vt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int vt_vsh(const char *fmt, va_list ap)
+{
+	char cmd[4096];
+	int status;
+
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	fflush(NULL);
+	status = system(cmd);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int vt_sh(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vt_vsh(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void vt_must(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	r = vt_sh("%s", cmd);
+	ck_assert_msg(r == 0, "command failed (status %d): %s", r, cmd);
+}
+
+const char *vt_lab(void)
+{
+	return VIGIL_SOURCE_DIR "/firetest/lab";
+}
+
+const char *vt_vigild(void)
+{
+	return VIGIL_BUILD_DIR "/agent/vigild";
+}
+
+static int sockaddr_of(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	unsigned int family, port;
+	union vigil_addr a;
+
+	if (addr_port_parse(addr_port, &family, &a, &port))
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	if (family == VIGIL_AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = a.v4;
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a.v6, 16);
+		*len = sizeof(*sin6);
+	}
+	return 0;
+}
+
+static unsigned int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* Starts a non-blocking connect; the socket or -errno. */
+static int start_connect(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int socket_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct pollfd pfd;
+	int fd, r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sockaddr_of(addr_port, &ss, &len))
+		return -EINVAL;
+	ret->started_ns = vt_now_ns();
+	fd = start_connect(&ss, len);
+	if (fd < 0) {
+		ret->err = -fd;
+		return 0;
+	}
+	ret->local_port = local_port(fd);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	r = poll(&pfd, 1, timeout_ms);
+	if (r < 0)
+		ret->err = errno;
+	else if (r == 0)
+		ret->err = ETIMEDOUT;
+	else
+		ret->err = socket_error(fd);
+	ret->seconds = (vt_now_ns() - ret->started_ns) / 1e9;
+	close(fd);
+	return 0;
+}
+
+int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret)
+{
+	struct sockaddr_storage ss;
+	struct pollfd pfd;
+	char buf[64];
+	socklen_t len;
+	int fd, r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sockaddr_of(addr_port, &ss, &len))
+		return -EINVAL;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret->started_ns = vt_now_ns();
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 || send(fd, "ping", 4, 0) != 4) {
+		ret->err = errno;
+		goto out;
+	}
+	ret->local_port = local_port(fd);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	r = poll(&pfd, 1, timeout_ms);
+	if (r < 0)
+		ret->err = errno;
+	else if (r == 0)
+		ret->err = ETIMEDOUT;
+	else if (recv(fd, buf, sizeof(buf), 0) < 0)
+		ret->err = errno;
+out:
+	ret->seconds = (vt_now_ns() - ret->started_ns) / 1e9;
+	close(fd);
+	return 0;
+}
+
+int vt_storm(const char *addr_port, unsigned int count, unsigned int parallel, struct vt_storm *ret)
+{
+	struct sockaddr_storage ss;
+	struct epoll_event ev, evs[64];
+	unsigned int started = 0, done = 0;
+	uint64_t t0;
+	socklen_t len;
+	int ep, i, n;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sockaddr_of(addr_port, &ss, &len))
+		return -EINVAL;
+	ret->ports = calloc(count, sizeof(*ret->ports));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!ret->ports || ep < 0)
+		return -ENOMEM;
+	t0 = vt_now_ns();
+	while (done < count) {
+		while (started < count && started - done < parallel) {
+			int fd = start_connect(&ss, len);
+
+			started++;
+			if (fd < 0) {
+				ret->failed++;
+				done++;
+				continue;
+			}
+			ev.events = EPOLLOUT;
+			ev.data.fd = fd;
+			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		}
+		n = epoll_wait(ep, evs, 64, 10000);
+		if (n <= 0)
+			break; /* nothing finished in 10 s: report what is left as failed */
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (socket_error(fd) == 0)
+				ret->ports[ret->ok++] = local_port(fd);
+			else
+				ret->failed++;
+			done++;
+			close(fd);
+		}
+	}
+	ret->failed += count - done;
+	ret->seconds = (vt_now_ns() - t0) / 1e9;
+	close(ep);
+	return 0;
+}
+
+void vt_storm_free(struct vt_storm *s)
+{
+	free(s->ports);
+	s->ports = NULL;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return strdup("");
+	if (getdelim(&buf, &size, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+int vt_tracer_start(struct vt_tracer *t)
+{
+	return vt_tracer_start_mode(t, false);
+}
+
+int vt_tracer_start_mode(struct vt_tracer *t, bool quiet)
+{
+	uint64_t deadline;
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	t->out_fd = -1;
+	strcpy(t->out_path, "/tmp/vt-trace-XXXXXX");
+	strcpy(t->err_path, "/tmp/vt-log-XXXXXX");
+	fd = mkstemp(t->out_path);
+	close(fd);
+	fd = mkstemp(t->err_path);
+	close(fd);
+	t->out_fd = open(t->out_path, O_RDONLY | O_CLOEXEC);
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (t->pid == 0) {
+		/* files, not pipes: nothing the test does can make vigild block */
+		if (!freopen(t->out_path, "w", stdout) || !freopen(t->err_path, "w", stderr))
+			_exit(127);
+		execl(vt_vigild(), "vigild", "--trace", quiet ? "--quiet" : "--json", (char *)NULL);
+		_exit(127);
+	}
+	deadline = vt_now_ns() + 120 * 1000000000ull;
+	while (vt_now_ns() < deadline) {
+		char *log = read_file(t->err_path);
+		bool ready = strstr(log, "vigild: tracing") != NULL;
+		int status;
+
+		if (ready) {
+			free(log);
+			return 0;
+		}
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			fprintf(stderr, "vigild exited before tracing:\n%s", log);
+			free(log);
+			t->pid = 0;
+			return -ECHILD;
+		}
+		free(log);
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Parses the complete lines vigild has written since the last call. */
+void vt_tracer_poll(struct vt_tracer *t)
+{
+	char buf[65536], *line, *nl;
+	ssize_t n;
+
+	while ((n = read(t->out_fd, buf, sizeof(buf))) > 0) {
+		t->partial = realloc(t->partial, t->partial_len + n + 1);
+		memcpy(t->partial + t->partial_len, buf, n);
+		t->partial_len += n;
+		t->partial[t->partial_len] = '\0';
+	}
+	line = t->partial;
+	while (line && (nl = strchr(line, '\n'))) {
+		json_object *e;
+
+		*nl = '\0';
+		e = json_tokener_parse(line);
+		if (e) {
+			if (t->n_events == t->cap) {
+				t->cap = t->cap ? t->cap * 2 : 1024;
+				t->events = realloc(t->events, t->cap * sizeof(*t->events));
+			}
+			t->events[t->n_events++] = e;
+		}
+		line = nl + 1;
+	}
+	if (line && line != t->partial) {
+		t->partial_len -= line - t->partial;
+		memmove(t->partial, line, t->partial_len + 1);
+	}
+}
+
+bool vt_tracer_wait(struct vt_tracer *t, bool (*done)(const struct vt_tracer *t, void *arg),
+		    void *arg, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	for (;;) {
+		vt_tracer_poll(t);
+		if (done(t, arg))
+			return true;
+		if (vt_now_ns() > deadline)
+			return false;
+		usleep(20000);
+	}
+}
+
+static void parse_counters(struct vt_tracer *t)
+{
+	const char *line = strstr(t->log, "trace done:");
+
+	if (!line)
+		return;
+	t->done =
+	    sscanf(line,
+		   "trace done: events=%" SCNu64 " consumed=%" SCNu64 " ringbuf_drops=%" SCNu64
+		   " flow_errors=%" SCNu64 " bad_records=%" SCNu64 " missed=%" SCNu64,
+		   &t->total, &t->consumed, &t->drops, &t->flow_errors, &t->bad_records,
+		   &t->missed) == 6;
+}
+
+int vt_tracer_stop(struct vt_tracer *t)
+{
+	int status = 0;
+
+	if (t->pid > 0) {
+		struct rusage ru;
+
+		kill(t->pid, SIGINT);
+		wait4(t->pid, &status, 0, &ru);
+		t->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+			    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+		t->pid = 0;
+	}
+	free(t->log);
+	t->log = read_file(t->err_path);
+	parse_counters(t);
+	if (t->out_fd >= 0) {
+		vt_tracer_poll(t);
+		close(t->out_fd);
+		t->out_fd = -1;
+	}
+	unlink(t->out_path);
+	unlink(t->err_path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void vt_tracer_free(struct vt_tracer *t)
+{
+	size_t i;
+
+	if (t->pid > 0)
+		vt_tracer_stop(t);
+	if (t->out_fd >= 0)
+		close(t->out_fd);
+	for (i = 0; i < t->n_events; i++)
+		json_object_put(t->events[i]);
+	free(t->events);
+	free(t->partial);
+	free(t->log);
+	memset(t, 0, sizeof(*t));
+	t->out_fd = -1;
+}
+
+const char *vt_str(json_object *e, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(e, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+uint64_t vt_mono(json_object *e)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(e, "mono_ns", &v))
+		return 0;
+	return json_object_get_uint64(v);
+}
+
+static unsigned int port_of(const char *addr_port)
+{
+	const char *colon = addr_port ? strrchr(addr_port, ':') : NULL;
+
+	return colon ? (unsigned int)atoi(colon + 1) : 0;
+}
+
+size_t vt_events_of(const struct vt_tracer *t, const char *protocol, unsigned int client_port,
+		    json_object **ret, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n_events && n < max; i++) {
+		json_object *e = t->events[i];
+		const char *proto = vt_str(e, "protocol");
+
+		if (proto && !strcmp(proto, protocol) &&
+		    port_of(vt_str(e, "client")) == client_port)
+			ret[n++] = e;
+	}
+	return n;
+}
+
+const char *vt_describe(json_object *e, char *buf, size_t size)
+{
+	const char *kind = vt_str(e, "kind");
+
+	if (kind && !strcmp(kind, "state"))
+		snprintf(buf, size, "state:%s->%s", vt_str(e, "old_state"), vt_str(e, "state"));
+	else
+		snprintf(buf, size, "%s", kind ? kind : "?");
+	return buf;
+}
+
+void vt_dump(json_object **events, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  %s\n",
+			json_object_to_json_string_ext(events[i], JSON_C_TO_STRING_PLAIN));
+}
+
+void vt_write(const char *path, const char *fmt, ...)
+{
+	FILE *f = fopen(path, "w");
+	va_list ap;
+
+	ck_assert_msg(f != NULL, "cannot write %s: %s", path, strerror(errno));
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+char *vt_output(const char *fmt, ...)
+{
+	char cmd[4096], *out = NULL;
+	size_t size = 0;
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	strncat(cmd, " | sort", sizeof(cmd) - strlen(cmd) - 1);
+	fflush(NULL);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	if (getdelim(&out, &size, '\0', p) < 0) {
+		free(out);
+		out = strdup("");
+	}
+	if (pclose(p) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int agent_spawn(struct vt_agent *a, const char *config, bool append)
+{
+	fflush(NULL);
+	a->pid = fork();
+	if (a->pid < 0)
+		return -errno;
+	if (a->pid == 0) {
+		if (!freopen(a->log_path, append ? "a" : "w", stderr))
+			_exit(127);
+		execl(vt_vigild(), "vigild", "-c", config, (char *)NULL);
+		_exit(127);
+	}
+	return 0;
+}
+
+static int agent_wait_start(struct vt_agent *a, unsigned int starts)
+{
+	if (vt_agent_wait(a, "reconcile (start)", starts, 60000))
+		return 0;
+	fprintf(stderr, "vigild did not reconcile at start; its log:\n%s", vt_agent_log(a));
+	return -ETIMEDOUT;
+}
+
+int vt_agent_start(struct vt_agent *a, const char *config)
+{
+	int fd, r;
+
+	memset(a, 0, sizeof(*a));
+	strcpy(a->log_path, "/tmp/vt-agent-XXXXXX");
+	fd = mkstemp(a->log_path);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	r = agent_spawn(a, config, false);
+	return r ? r : agent_wait_start(a, 1);
+}
+
+int vt_agent_restart(struct vt_agent *a, const char *config)
+{
+	unsigned int starts = vt_agent_count(a, "reconcile (start)");
+	int r = agent_spawn(a, config, true);
+
+	return r ? r : agent_wait_start(a, starts + 1);
+}
+
+char *vt_agent_log(struct vt_agent *a)
+{
+	static char *last;
+
+	free(last);
+	last = read_file(a->log_path);
+	return last;
+}
+
+unsigned int vt_agent_count(struct vt_agent *a, const char *needle)
+{
+	const char *p = vt_agent_log(a);
+	unsigned int n = 0;
+
+	while ((p = strstr(p, needle))) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+bool vt_agent_wait(struct vt_agent *a, const char *needle, int count, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	while (vt_agent_count(a, needle) < (unsigned int)count) {
+		if (vt_now_ns() > deadline || !vt_agent_alive(a))
+			return vt_agent_count(a, needle) >= (unsigned int)count;
+		usleep(20000);
+	}
+	return true;
+}
+
+bool vt_agent_reconcile(struct vt_agent *a, const char *why, struct vt_reconcile *ret)
+{
+	char needle[64];
+	const char *p, *last = NULL;
+
+	snprintf(needle, sizeof(needle), "reconcile (%s): ", why);
+	for (p = vt_agent_log(a); (p = strstr(p, needle)); p += strlen(needle))
+		last = p;
+	if (!last)
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	return sscanf(last + strlen(needle),
+		      "ops=%u service_add=%u service_edit=%u dest_add=%u dest_edit=%u dest_del=%u "
+		      "service_del=%u failed=%u conflicts=%u owned=%u routes_added=%u "
+		      "routes_removed=%u",
+		      &ret->ops, &ret->service_add, &ret->service_edit, &ret->dest_add,
+		      &ret->dest_edit, &ret->dest_del, &ret->service_del, &ret->failed,
+		      &ret->conflicts, &ret->owned, &ret->routes_added, &ret->routes_removed) == 12;
+}
+
+bool vt_agent_alive(struct vt_agent *a)
+{
+	int status;
+
+	if (a->pid <= 0)
+		return false;
+	if (waitpid(a->pid, &status, WNOHANG) == a->pid) {
+		a->pid = 0;
+		return false;
+	}
+	return true;
+}
+
+int vt_agent_stop(struct vt_agent *a, int sig)
+{
+	int status;
+
+	if (a->pid <= 0)
+		return -1;
+	kill(a->pid, sig);
+	if (waitpid(a->pid, &status, 0) != a->pid)
+		return -1;
+	a->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

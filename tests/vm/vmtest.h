@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers for the tests that run inside firetest against the real kernel:
+ * shell commands (lab, ipvsadm), client connections, and a vigild --trace
+ * process whose JSON events the tests assert on.
+ */
+#ifndef VIGIL_TESTS_VMTEST_H
+#define VIGIL_TESTS_VMTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+/* Runs a shell command; returns its exit status (or -1). */
+int vt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Runs a shell command and fails the current test unless it exits 0. */
+void vt_must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The lab script (network namespaces as destinations), by path. */
+const char *vt_lab(void);
+const char *vt_vigild(void);
+
+struct vt_conn {
+	int err; /* 0: connected; else the errno it failed with (ETIMEDOUT on timeout) */
+	unsigned int local_port;
+	uint64_t started_ns; /* CLOCK_MONOTONIC, just before connect() */
+	double seconds;      /* until connected or failed */
+};
+
+/* TCP connect to "addr:port" / "[addr]:port" with a timeout, then close. */
+int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret);
+
+/* Sends a datagram from a connected UDP socket and waits for the echo. */
+int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret);
+
+struct vt_storm {
+	unsigned int ok, failed;
+	double seconds;
+	unsigned int *ports; /* local ports of the connections that succeeded */
+};
+
+/*
+ * count TCP connections to addr_port, parallel in flight at a time, each
+ * closed by the client as soon as it is established.
+ */
+int vt_storm(const char *addr_port, unsigned int count, unsigned int parallel,
+	     struct vt_storm *ret);
+void vt_storm_free(struct vt_storm *s);
+
+struct vt_tracer {
+	pid_t pid;
+	char out_path[64], err_path[64];
+	int out_fd;
+	char *partial; /* an incomplete last line */
+	size_t partial_len;
+	json_object **events;
+	size_t n_events, cap;
+	char *log; /* vigild's stderr */
+	/* from vigild's "trace done" line */
+	bool done;
+	uint64_t total, consumed, drops, flow_errors, bad_records, missed;
+	uint64_t cpu_ns; /* vigild's whole CPU time, from wait4() */
+};
+
+/* Starts vigild --trace --json and waits until it is tracing. */
+int vt_tracer_start(struct vt_tracer *t);
+/* The same; quiet: vigild --trace --quiet, which prints only its totals. */
+int vt_tracer_start_mode(struct vt_tracer *t, bool quiet);
+/* Reads the events vigild has printed so far into t->events. */
+void vt_tracer_poll(struct vt_tracer *t);
+/* Polls until done() says so or timeout_ms passes; done()'s last answer. */
+bool vt_tracer_wait(struct vt_tracer *t, bool (*done)(const struct vt_tracer *t, void *arg),
+		    void *arg, int timeout_ms);
+/* SIGINT, wait for exit, parse the events and the final counters. */
+int vt_tracer_stop(struct vt_tracer *t);
+void vt_tracer_free(struct vt_tracer *t);
+
+/* Events with this client port (and protocol "tcp"/"udp"), in stream order. */
+size_t vt_events_of(const struct vt_tracer *t, const char *protocol, unsigned int client_port,
+		    json_object **ret, size_t max);
+const char *vt_str(json_object *e, const char *key); /* NULL if absent or null */
+uint64_t vt_mono(json_object *e);
+/* "kind" or "kind:OLD->NEW" for state changes, for readable assertions. */
+const char *vt_describe(json_object *e, char *buf, size_t size);
+/* All events of a flow, one per line, for failure messages. */
+void vt_dump(json_object **events, size_t n);
+
+/* vigild in agent mode, its log (stderr) in a file. */
+struct vt_agent {
+	pid_t pid;
+	char log_path[64];
+};
+
+struct vt_reconcile {
+	unsigned int ops, service_add, service_edit, dest_add, dest_edit, dest_del, service_del;
+	unsigned int failed, conflicts, owned, routes_added, routes_removed;
+};
+
+/* Writes a file; fails the test if it cannot. */
+void vt_write(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A command's standard output, sorted (NULL if it failed). Free it. */
+char *vt_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Starts vigild -c CONFIG and waits for its first reconcile. */
+int vt_agent_start(struct vt_agent *a, const char *config);
+/* Appends to the log file of an earlier run (restarts keep one log). */
+int vt_agent_restart(struct vt_agent *a, const char *config);
+/* Waits until NEEDLE appears COUNT times in the log. */
+bool vt_agent_wait(struct vt_agent *a, const char *needle, int count, int timeout_ms);
+unsigned int vt_agent_count(struct vt_agent *a, const char *needle);
+/* The counters of the last "reconcile (WHY)" line; false if there is none. */
+bool vt_agent_reconcile(struct vt_agent *a, const char *why, struct vt_reconcile *ret);
+char *vt_agent_log(struct vt_agent *a);
+/* Sends SIG and waits; the exit status, or 128 + signal. */
+int vt_agent_stop(struct vt_agent *a, int sig);
+bool vt_agent_alive(struct vt_agent *a);
+
+uint64_t vt_now_ns(void);
+
+#endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "agent.h"
 #include "config.h"
 #include "log.h"
 #include "trace.h"
@@ -26,6 +27,23 @@ static void usage(FILE *out)
 		     "  -v, --verbose      debug messages, libbpf's included\n"
 		     "  -V, --version      print the version and exit\n"
 		     "  -h, --help         print this help and exit\n");
+}
+
+/* --check: errors as FILE:LINE:COL: message, on stderr, without a prefix. */
+static int check_config(const char *path)
+{
+	struct config_error err;
+	struct config *c = NULL;
+	char text[1024];
+
+	if (config_load(path, &c, &err) < 0) {
+		config_error_format(&err, text, sizeof(text));
+		fprintf(stderr, "%s\n", text);
+		return 1;
+	}
+	printf("%s: valid, %u services\n", path, c->n_services);
+	config_free(c);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -96,9 +114,9 @@ int main(int argc, char **argv)
 		log_error("--check and --trace do not go together");
 		return 2;
 	}
-	if (checking || !tracing) {
-		log_error("only --trace is implemented in this version (config %s)", config_path);
-		return 2;
-	}
-	return trace_run(&trace) < 0 ? 1 : 0;
+	if (checking)
+		return check_config(config_path);
+	if (tracing)
+		return trace_run(&trace) < 0 ? 1 : 0;
+	return agent_run(config_path) < 0 ? 1 : 0;
 }

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "agent.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "desired.h"
+#include "hostnet.h"
+#include "ipvs.h"
+#include "log.h"
+#include "loop.h"
+#include "reconcile.h"
+#include "state.h"
+
+#define N_OP_TYPES (RECONCILE_SERVICE_DEL + 1)
+
+struct agent {
+	const char *config_path;
+	struct config *config;
+	struct ipvs *ipvs;
+	struct hostnet *hostnet;
+	int ifindex;
+	struct state state;
+	char state_path[PATH_MAX];
+	struct loop *loop;
+	struct loop_source *timer;
+	size_t conflicts_reported;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void describe_op(const struct agent *a, const struct reconcile_op *op, char *buf,
+			size_t size)
+{
+	const struct config_service *cs = desired_find(a->config, &op->svc);
+	char svc[DESIRED_DESCRIBE_MAX], dest[DESIRED_DESCRIBE_MAX];
+
+	desired_describe_service(&op->svc, svc, sizeof(svc));
+	switch (op->type) {
+	case RECONCILE_SERVICE_ADD:
+	case RECONCILE_SERVICE_EDIT:
+	case RECONCILE_SERVICE_DEL:
+		snprintf(buf, size, "%s %s%s%s%s",
+			 op->type == RECONCILE_SERVICE_ADD    ? "add service"
+			 : op->type == RECONCILE_SERVICE_EDIT ? "change service"
+							      : "delete service",
+			 svc, cs ? " (" : "", cs ? cs->name : "", cs ? ")" : "");
+		break;
+	default:
+		desired_describe_dest(&op->svc, &op->dest, dest, sizeof(dest));
+		snprintf(buf, size, "%s %s %s %s%s%s%s",
+			 op->type == RECONCILE_DEST_ADD    ? "add destination"
+			 : op->type == RECONCILE_DEST_EDIT ? "change destination"
+							   : "delete destination",
+			 dest, op->type == RECONCILE_DEST_ADD ? "to" : "of", svc, cs ? " (" : "",
+			 cs ? cs->name : "", cs ? ")" : "");
+	}
+}
+
+static int apply_op(struct ipvs *h, const struct reconcile_op *op)
+{
+	switch (op->type) {
+	case RECONCILE_SERVICE_ADD:
+		return ipvs_service_add(h, &op->svc);
+	case RECONCILE_SERVICE_EDIT:
+		return ipvs_service_edit(h, &op->svc);
+	case RECONCILE_DEST_ADD:
+		return ipvs_dest_add(h, &op->svc, &op->dest);
+	case RECONCILE_DEST_EDIT:
+		return ipvs_dest_edit(h, &op->svc, &op->dest);
+	case RECONCILE_DEST_DEL:
+		return ipvs_dest_del(h, &op->svc, &op->dest);
+	case RECONCILE_SERVICE_DEL:
+		return ipvs_service_del(h, &op->svc);
+	}
+	return -EINVAL;
+}
+
+/* Applies the plan as one batch; each failure is logged. The number failed. */
+static size_t apply(struct agent *a, const struct reconcile_plan *plan, int *errors)
+{
+	struct ipvs_batch_result *res = NULL;
+	char what[256];
+	size_t i, failed = 0;
+	int r;
+
+	r = ipvs_batch_begin(a->ipvs);
+	for (i = 0; i < plan->n_ops && !r; i++)
+		apply_op(a->ipvs, &plan->ops[i]);
+	if (!r)
+		r = ipvs_batch_end(a->ipvs, &res);
+	for (i = 0; i < plan->n_ops; i++) {
+		errors[i] = res && i < res->n_ops ? res->errors[i] : r;
+		if (!errors[i])
+			continue;
+		failed++;
+		describe_op(a, &plan->ops[i], what, sizeof(what));
+		log_error("failed to %s: %s", what, strerror(-errors[i]));
+	}
+	ipvs_batch_result_free(res);
+	return failed;
+}
+
+static bool owned_has(const struct ipvs_service *owned, size_t n, const struct ipvs_service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (reconcile_service_cmp(&owned[i], svc) == 0)
+			return true;
+	return false;
+}
+
+static int save_owned(struct agent *a, const struct ipvs_service *owned, size_t n)
+{
+	int r = state_set_owned(&a->state, owned, n);
+
+	if (!r)
+		r = state_save(a->state_path, &a->state);
+	if (r)
+		log_error("cannot save the state file %s: %s", a->state_path, strerror(-r));
+	return r;
+}
+
+/*
+ * Ownership is written ahead: the services about to be created are recorded
+ * before they exist, so a crash in between leaves a claim on a service that
+ * is missing (re-added next time) rather than a service nobody owns.
+ */
+static int claim_new_services(struct agent *a, const struct reconcile_plan *plan)
+{
+	struct ipvs_service *owned;
+	size_t i, n = a->state.n_owned;
+	int r;
+
+	owned = malloc((n + plan->n_ops + 1) * sizeof(*owned));
+	if (!owned)
+		return -ENOMEM;
+	memcpy(owned, a->state.owned, n * sizeof(*owned));
+	for (i = 0; i < plan->n_ops; i++)
+		if (plan->ops[i].type == RECONCILE_SERVICE_ADD &&
+		    !owned_has(owned, n, &plan->ops[i].svc))
+			owned[n++] = plan->ops[i].svc;
+	r = n == a->state.n_owned ? 0 : save_owned(a, owned, n);
+	free(owned);
+	return r;
+}
+
+/* What is owned after the plan ran: its forecast, corrected by the failures. */
+static int settle_ownership(struct agent *a, const struct reconcile_plan *plan, const int *errors)
+{
+	struct ipvs_service *owned;
+	size_t i, j, n = 0;
+	bool same;
+	int r;
+
+	owned = malloc((plan->n_owned + plan->n_ops + 1) * sizeof(*owned));
+	if (!owned)
+		return -ENOMEM;
+	for (i = 0; i < plan->n_owned; i++) {
+		bool add_failed = false;
+
+		for (j = 0; j < plan->n_ops; j++)
+			if (errors[j] && plan->ops[j].type == RECONCILE_SERVICE_ADD &&
+			    !reconcile_service_cmp(&plan->ops[j].svc, &plan->owned[i]))
+				add_failed = true;
+		if (!add_failed)
+			owned[n++] = plan->owned[i];
+	}
+	for (j = 0; j < plan->n_ops; j++)
+		if (errors[j] && plan->ops[j].type == RECONCILE_SERVICE_DEL)
+			owned[n++] = plan->ops[j].svc; /* still there, still ours */
+
+	same = n == a->state.n_owned;
+	for (i = 0; same && i < n; i++)
+		same = owned_has(a->state.owned, a->state.n_owned, &owned[i]);
+	r = same ? 0 : save_owned(a, owned, n);
+	free(owned);
+	return r;
+}
+
+/* Host routes for the VIPs of the services vigild owns and the config wants. */
+static void sync_routes(struct agent *a, struct hostnet_sync *ret)
+{
+	struct hostnet_vip *vips = calloc(a->state.n_owned + 1, sizeof(*vips));
+	size_t i, j, n = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!vips) {
+		log_error("cannot update the routes on %s: %s", a->config->agent.interface,
+			  strerror(ENOMEM));
+		return;
+	}
+	for (i = 0; i < a->state.n_owned; i++) {
+		const struct ipvs_service *svc = &a->state.owned[i];
+		bool dup = false;
+
+		if (!desired_find(a->config, svc))
+			continue;
+		for (j = 0; j < n && !dup; j++)
+			dup = vips[j].af == svc->af && !memcmp(vips[j].addr, &svc->addr, 16);
+		if (dup)
+			continue;
+		vips[n].af = svc->af;
+		memcpy(vips[n].addr, &svc->addr, 16);
+		n++;
+	}
+	r = hostnet_routes_sync(a->hostnet, a->ifindex, vips, n, ret);
+	if (r)
+		log_error("cannot update the VIP routes on %s: %s", a->config->agent.interface,
+			  strerror(-r));
+	free(vips);
+}
+
+static void report_conflicts(struct agent *a, const struct reconcile_plan *plan, bool loud)
+{
+	char svc[DESIRED_DESCRIBE_MAX];
+	size_t i;
+
+	/* every pass finds them again: say it when the set changes, not every 10 s */
+	if (!loud && plan->n_conflicts == a->conflicts_reported)
+		return;
+	for (i = 0; i < plan->n_conflicts; i++) {
+		const struct config_service *cs = desired_find(a->config, &plan->conflicts[i]);
+
+		log_warning("service %s (%s) is not programmed: IPVS already has a service at "
+			    "that address that vigild did not create, and vigild leaves it alone",
+			    desired_describe_service(&plan->conflicts[i], svc, sizeof(svc)),
+			    cs ? cs->name : "?");
+	}
+	a->conflicts_reported = plan->n_conflicts;
+}
+
+static int agent_reconcile(struct agent *a, const char *why)
+{
+	struct ipvs_table *actual = NULL, *desired = NULL;
+	struct reconcile_plan *plan = NULL;
+	size_t counts[N_OP_TYPES] = { 0 }, failed = 0, i;
+	struct hostnet_sync routes = { 0 };
+	bool periodic = !strcmp(why, "periodic");
+	double t0 = now_ms();
+	int *errors = NULL, r;
+
+	r = ipvs_dump(a->ipvs, &actual);
+	if (r) {
+		log_error("cannot read the IPVS table: %s", strerror(-r));
+		goto out;
+	}
+	r = desired_build(a->config, &desired);
+	if (!r) {
+		struct reconcile_input in = { desired, actual, a->state.owned, a->state.n_owned };
+
+		r = reconcile_plan(&in, &plan);
+	}
+	if (!r) {
+		errors = calloc(plan->n_ops + 1, sizeof(*errors));
+		if (!errors)
+			r = -ENOMEM;
+	}
+	if (r) {
+		log_error("cannot plan the IPVS changes: %s", strerror(-r));
+		goto out;
+	}
+	report_conflicts(a, plan, !periodic);
+	if (plan->n_ops) {
+		r = claim_new_services(a, plan);
+		if (r)
+			goto out; /* creating services it could not record would orphan them */
+		failed = apply(a, plan, errors);
+	}
+	settle_ownership(a, plan, errors);
+	sync_routes(a, &routes);
+
+	for (i = 0; i < plan->n_ops; i++)
+		counts[plan->ops[i].type]++;
+	if (plan->n_ops || routes.added || routes.removed || !periodic ||
+	    log_get_max_level() >= LOG_DEBUG)
+		log_msg(plan->n_ops || !periodic ? LOG_INFO : LOG_DEBUG,
+			"reconcile (%s): ops=%zu service_add=%zu service_edit=%zu dest_add=%zu "
+			"dest_edit=%zu dest_del=%zu service_del=%zu failed=%zu conflicts=%zu "
+			"owned=%zu routes_added=%u routes_removed=%u duration_ms=%.1f",
+			why, plan->n_ops, counts[RECONCILE_SERVICE_ADD],
+			counts[RECONCILE_SERVICE_EDIT], counts[RECONCILE_DEST_ADD],
+			counts[RECONCILE_DEST_EDIT], counts[RECONCILE_DEST_DEL],
+			counts[RECONCILE_SERVICE_DEL], failed, plan->n_conflicts, a->state.n_owned,
+			routes.added, routes.removed, now_ms() - t0);
+out:
+	free(errors);
+	reconcile_plan_free(plan);
+	ipvs_table_free(desired);
+	ipvs_table_free(actual);
+	return r;
+}
+
+static void set_sysctls(void)
+{
+	/*
+	 * expire_nodest_conn: a SYN retransmitted towards a destination whose
+	 * weight is now 0 is rescheduled to a healthy one at once, the
+	 * mechanism behind vigil's failover. expire_quiescent_template: the
+	 * same for persistence templates pinned to such a destination.
+	 */
+	static const char *const names[] = { "expire_nodest_conn", "expire_quiescent_template" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int was = -1, r;
+
+		ipvs_sysctl_get(names[i], &was);
+		if (was == 1)
+			continue;
+		r = ipvs_sysctl_set(names[i], 1);
+		if (r)
+			log_error("cannot set net.ipv4.vs.%s=1: %s", names[i], strerror(-r));
+		else
+			log_notice("set net.ipv4.vs.%s=1 (was %d)", names[i], was);
+	}
+}
+
+static int on_timer(struct loop *loop, void *data)
+{
+	agent_reconcile(data, "periodic");
+	return 0;
+}
+
+static int start_timer(struct agent *a)
+{
+	int r;
+
+	loop_remove(a->loop, a->timer);
+	a->timer = NULL;
+	r = loop_add_timer(a->loop, a->config->agent.reconcile_interval_ms * 1000000ull, on_timer,
+			   a, &a->timer);
+	if (r)
+		log_error("cannot start the reconcile timer: %s", strerror(-r));
+	return r;
+}
+
+static bool same_string(const char *x, const char *y, const char *key)
+{
+	if (!strcmp(x, y))
+		return true;
+	log_warning("agent.%s changed from %s to %s: takes effect when vigild restarts", key, x, y);
+	return false;
+}
+
+static void agent_reload(struct agent *a)
+{
+	struct config_error err;
+	struct config *c = NULL;
+	char text[1024];
+	uint64_t old_interval = a->config->agent.reconcile_interval_ms;
+	int r;
+
+	r = config_load(a->config_path, &c, &err);
+	if (r) {
+		config_error_format(&err, text, sizeof(text));
+		log_error("reload rejected, the running configuration stays: %s", text);
+		return;
+	}
+	/* where vigild keeps its state and routes is fixed while it runs */
+	if (!same_string(a->config->agent.interface, c->agent.interface, "interface"))
+		memcpy(c->agent.interface, a->config->agent.interface, sizeof(c->agent.interface));
+	if (!same_string(a->config->agent.state_dir, c->agent.state_dir, "state_dir"))
+		memcpy(c->agent.state_dir, a->config->agent.state_dir, sizeof(c->agent.state_dir));
+	config_free(a->config);
+	a->config = c;
+	log_info("configuration %s reloaded: %u services", a->config_path, c->n_services);
+	if (c->agent.sysctls)
+		set_sysctls();
+	if (c->agent.reconcile_interval_ms != old_interval)
+		start_timer(a);
+	agent_reconcile(a, "reload");
+}
+
+static int on_signal(struct loop *loop, int signo, void *data)
+{
+	struct agent *a = data;
+
+	if (signo == SIGHUP) {
+		agent_reload(a);
+		return 0;
+	}
+	log_info("%s: exiting, the IPVS rules stay in place", strsignal(signo));
+	loop_exit(loop, 0);
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_state(struct agent *a)
+{
+	const char *dir = a->config->agent.state_dir;
+	char why[256] = "";
+	int r;
+
+	r = mkdir_p(dir);
+	if (r) {
+		log_error("cannot create the state directory %s: %s", dir, strerror(-r));
+		return r;
+	}
+	snprintf(a->state_path, sizeof(a->state_path), "%s/state.json", dir);
+	r = state_load(a->state_path, &a->state, why, sizeof(why));
+	if (r)
+		log_error("cannot read the state file %s: %s (move it away to start afresh; "
+			  "vigild then owns none of the services in IPVS)",
+			  a->state_path, why[0] ? why : strerror(-r));
+	else
+		log_info("state %s: vigild owns %zu services", a->state_path, a->state.n_owned);
+	return r;
+}
+
+static int open_ipvs(struct agent *a)
+{
+	int r = ipvs_open(&a->ipvs);
+
+	if (r == -EPROTONOSUPPORT || r == -ENOENT)
+		log_error("IPVS is not available: the kernel has no IPVS netlink family "
+			  "(is the ip_vs module loaded? modprobe ip_vs)");
+	else if (r == -EPERM || r == -EACCES)
+		log_error("not allowed to use IPVS: vigild needs root (CAP_NET_ADMIN)");
+	else if (r)
+		log_error("cannot open IPVS: %s", strerror(-r));
+	return r;
+}
+
+static int open_hostnet(struct agent *a)
+{
+	const char *ifname = a->config->agent.interface;
+	int r = hostnet_open(&a->hostnet);
+
+	if (!r)
+		r = hostnet_link_ensure(a->hostnet, ifname, &a->ifindex);
+	if (r == -EEXIST)
+		log_error("interface %s exists and is not a dummy interface: vigild will not "
+			  "route VIPs through it (set agent.interface to another name)",
+			  ifname);
+	else if (r)
+		log_error("cannot set up interface %s for the VIP routes: %s", ifname,
+			  strerror(-r));
+	return r;
+}
+
+static void agent_free(struct agent *a)
+{
+	hostnet_close(a->hostnet);
+	ipvs_close(a->ipvs);
+	state_clear(&a->state);
+	config_free(a->config);
+	loop_free(a->loop);
+}
+
+int agent_run(const char *config_path)
+{
+	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
+	struct agent a = { .config_path = config_path };
+	struct config_error err;
+	char text[1024];
+	int r;
+
+	r = config_load(config_path, &a.config, &err);
+	if (r) {
+		config_error_format(&err, text, sizeof(text));
+		log_error("%s", text);
+		return r;
+	}
+	a.loop = loop_new();
+	if (!a.loop)
+		return -errno;
+	r = loop_add_signals(a.loop, signals, 3, on_signal, &a, NULL);
+	if (!r)
+		r = open_state(&a);
+	if (!r)
+		r = open_ipvs(&a);
+	if (!r)
+		r = open_hostnet(&a);
+	if (r)
+		goto out;
+	if (a.config->agent.sysctls)
+		set_sysctls();
+	log_info("started: %s, %u services", config_path, a.config->n_services);
+	agent_reconcile(&a, "start");
+	r = start_timer(&a);
+	if (!r)
+		r = loop_run(a.loop);
+	if (r < 0)
+		log_error("event loop failed: %s", strerror(-r));
+out:
+	agent_free(&a);
+	return r;
+}

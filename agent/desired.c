@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "desired.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t forwarding_of(enum config_forwarding f)
+{
+	switch (f) {
+	case CONFIG_FORWARD_ROUTE:
+		return IPVS_FWD_ROUTE;
+	case CONFIG_FORWARD_TUNNEL:
+		return IPVS_FWD_TUNNEL;
+	case CONFIG_FORWARD_MASQ:
+	default:
+		return IPVS_FWD_MASQ;
+	}
+}
+
+static void service_of(const struct config_service *cs, struct ipvs_service *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->af = cs->vip.family;
+	ret->protocol = cs->protocol;
+	memcpy(&ret->addr, cs->vip.addr, sizeof(ret->addr));
+	ret->port = cs->vip.port;
+	snprintf(ret->scheduler, sizeof(ret->scheduler), "%s", cs->policy.scheduler);
+	if (cs->policy.persistence_ms) {
+		ret->flags = IPVS_SVC_F_PERSISTENT;
+		ret->timeout = cs->policy.persistence_ms / 1000;
+	}
+	/* one client address per persistence entry, as ipvsadm's default */
+	ret->netmask = cs->vip.family == AF_INET6 ? 128 : 0xffffffff;
+}
+
+static void dest_of(const struct config_service *cs, const struct config_dest *cd,
+		    struct ipvs_dest *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->af = cd->addr.family;
+	memcpy(&ret->addr, cd->addr.addr, sizeof(ret->addr));
+	ret->port = cd->addr.port;
+	ret->fwd = forwarding_of(cs->policy.forwarding);
+	ret->weight = cd->weight;
+}
+
+int desired_build(const struct config *c, struct ipvs_table **ret)
+{
+	size_t i, j, n_dests = 0, d = 0;
+	struct ipvs_table *t;
+	struct ipvs_dest *dests;
+
+	for (i = 0; i < c->n_services; i++)
+		n_dests += c->services[i].n_dests;
+	/* one allocation, the layout ipvs_table_free() expects */
+	t = calloc(1, sizeof(*t) + c->n_services * sizeof(*t->services) + n_dests * sizeof(*dests));
+	if (!t)
+		return -ENOMEM;
+	t->services = (struct ipvs_table_service *)(t + 1);
+	dests = (struct ipvs_dest *)(t->services + c->n_services);
+	t->n_services = c->n_services;
+	t->n_dests = n_dests;
+	for (i = 0; i < c->n_services; i++) {
+		const struct config_service *cs = &c->services[i];
+		struct ipvs_table_service *ts = &t->services[i];
+
+		service_of(cs, &ts->svc);
+		ts->dests = dests + d;
+		ts->n_dests = cs->n_dests;
+		for (j = 0; j < cs->n_dests; j++)
+			dest_of(cs, &cs->dests[j], &dests[d++]);
+	}
+	*ret = t;
+	return 0;
+}
+
+const struct config_service *desired_find(const struct config *c, const struct ipvs_service *svc)
+{
+	size_t len = svc->af == AF_INET6 ? 16 : 4;
+	uint32_t i;
+
+	for (i = 0; i < c->n_services; i++) {
+		const struct config_service *cs = &c->services[i];
+
+		if (!svc->fwmark && cs->protocol == svc->protocol && cs->vip.family == svc->af &&
+		    cs->vip.port == svc->port && !memcmp(cs->vip.addr, &svc->addr, len))
+			return cs;
+	}
+	return NULL;
+}
+
+static char *describe(uint16_t af, const union ipvs_addr *addr, uint16_t port, char *buf,
+		      size_t size)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, addr, text, sizeof(text));
+	snprintf(buf, size, af == AF_INET6 ? "[%s]:%u" : "%s:%u", text, port);
+	return buf;
+}
+
+char *desired_describe_service(const struct ipvs_service *svc, char *buf, size_t size)
+{
+	char where[DESIRED_DESCRIBE_MAX];
+
+	if (svc->fwmark) {
+		snprintf(buf, size, "fwmark %u", svc->fwmark);
+		return buf;
+	}
+	describe(svc->af, &svc->addr, svc->port, where, sizeof(where));
+	snprintf(buf, size, "%s %s", config_protocol_name(svc->protocol), where);
+	return buf;
+}
+
+char *desired_describe_dest(const struct ipvs_service *svc, const struct ipvs_dest *dest, char *buf,
+			    size_t size)
+{
+	return describe(dest->af ? dest->af : svc->af, &dest->addr, dest->port, buf, size);
+}

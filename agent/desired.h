@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * From the configuration to what the kernel should hold: the IPVS table the
+ * services ask for, in the ipvs library's model. Pure.
+ */
+#ifndef VIGIL_AGENT_DESIRED_H
+#define VIGIL_AGENT_DESIRED_H
+
+#include <stddef.h>
+#include "config.h"
+#include "ipvs.h"
+
+/* Room for "udp [ffff:...:ffff]:65535". */
+#define DESIRED_DESCRIBE_MAX 64
+
+/*
+ * The IPVS table CONFIG describes: one service per configured service, in
+ * config order, with its destinations. Free it with ipvs_table_free().
+ */
+int desired_build(const struct config *c, struct ipvs_table **ret);
+
+/* The config service with this IPVS key, or NULL. */
+const struct config_service *desired_find(const struct config *c, const struct ipvs_service *svc);
+
+/* "tcp 10.96.0.10:443" */
+char *desired_describe_service(const struct ipvs_service *svc, char *buf, size_t size);
+/* "192.168.1.10:8443" */
+char *desired_describe_dest(const struct ipvs_service *svc, const struct ipvs_dest *dest, char *buf,
+			    size_t size);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The state file (STATE_DIR/state.json): what vigild must remember across
+ * restarts. Today: the services it created and therefore owns; services
+ * anyone else made are never touched. Written atomically (temporary file,
+ * fsync, rename), so a crash leaves the old file or the new one.
+ */
+#ifndef VIGIL_AGENT_STATE_H
+#define VIGIL_AGENT_STATE_H
+
+#include <stddef.h>
+#include "ipvs.h"
+
+struct state {
+	struct ipvs_service *owned; /* keys: af, protocol, addr, port */
+	size_t n_owned;
+};
+
+/*
+ * Reads PATH into *ret. A missing file is an empty state. A file that does
+ * not parse is -EBADMSG with the reason in err (a state vigild cannot read
+ * must not be mistaken for "owns nothing").
+ */
+int state_load(const char *path, struct state *ret, char *err, size_t err_size);
+int state_save(const char *path, const struct state *s);
+/* Replaces the owned set with a copy of owned[0..n). */
+int state_set_owned(struct state *s, const struct ipvs_service *owned, size_t n);
+void state_clear(struct state *s);
+
+#endif

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired.h"
+
+static struct config *parse(const char *text)
+{
+	struct config_error err;
+	struct config *c = NULL;
+
+	ck_assert_msg(config_parse(text, strlen(text), "test.yaml", &c, &err) == 0, "%u:%u: %s",
+		      err.line, err.column, err.message);
+	return c;
+}
+
+START_TEST(minimal_config)
+{
+	struct config *c = parse("services:\n"
+				 "  - name: api\n"
+				 "    vip: 10.96.0.10:443\n"
+				 "    protocol: tcp\n"
+				 "    scheduler: wrr\n"
+				 "    destinations:\n"
+				 "      - 192.168.1.10:8443\n"
+				 "      - { address: 192.168.1.11:8443, weight: 200 }\n");
+	struct ipvs_table *t = NULL;
+	const struct ipvs_table_service *s;
+	char buf[DESIRED_DESCRIBE_MAX];
+	uint32_t want;
+
+	ck_assert_int_eq(desired_build(c, &t), 0);
+	ck_assert_uint_eq(t->n_services, 1);
+	ck_assert_uint_eq(t->n_dests, 2);
+	s = &t->services[0];
+	ck_assert_uint_eq(s->svc.af, AF_INET);
+	ck_assert_uint_eq(s->svc.protocol, IPPROTO_TCP);
+	inet_pton(AF_INET, "10.96.0.10", &want);
+	ck_assert_uint_eq(s->svc.addr.v4, want);
+	ck_assert_uint_eq(s->svc.port, 443);
+	ck_assert_str_eq(s->svc.scheduler, "wrr");
+	ck_assert_uint_eq(s->svc.flags, 0);
+	ck_assert_uint_eq(s->n_dests, 2);
+	ck_assert_uint_eq(s->dests[0].weight, 100);
+	ck_assert_uint_eq(s->dests[1].weight, 200);
+	ck_assert_uint_eq(s->dests[1].port, 8443);
+	ck_assert_uint_eq(s->dests[1].fwd, IPVS_FWD_MASQ);
+	ck_assert_str_eq(desired_describe_service(&s->svc, buf, sizeof(buf)), "tcp 10.96.0.10:443");
+	ck_assert_str_eq(desired_describe_dest(&s->svc, &s->dests[0], buf, sizeof(buf)),
+			 "192.168.1.10:8443");
+	ck_assert_str_eq(desired_find(c, &s->svc)->name, "api");
+	ipvs_table_free(t);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(persistence_forwarding_ipv6_udp)
+{
+	struct config *c = parse("defaults:\n"
+				 "  forwarding: route\n"
+				 "services:\n"
+				 "  - name: dns\n"
+				 "    vip: \"[fd00::53]:53\"\n"
+				 "    protocol: udp\n"
+				 "    persistence: 300s\n"
+				 "    scheduler: sh\n"
+				 "    destinations: [\"[fd00:1::1]:53\"]\n"
+				 "  - name: web\n"
+				 "    vip: 10.96.0.1:80\n"
+				 "    forwarding: masq\n"
+				 "    destinations: [10.0.0.1:8080]\n");
+	struct ipvs_table *t = NULL;
+	struct ipvs_service other;
+	char buf[DESIRED_DESCRIBE_MAX];
+
+	ck_assert_int_eq(desired_build(c, &t), 0);
+	ck_assert_uint_eq(t->n_services, 2);
+	ck_assert_uint_eq(t->services[0].svc.af, AF_INET6);
+	ck_assert_uint_eq(t->services[0].svc.protocol, IPPROTO_UDP);
+	ck_assert_uint_eq(t->services[0].svc.flags, IPVS_SVC_F_PERSISTENT);
+	ck_assert_uint_eq(t->services[0].svc.timeout, 300);
+	ck_assert_uint_eq(t->services[0].svc.netmask, 128);
+	ck_assert_uint_eq(t->services[0].dests[0].fwd, IPVS_FWD_ROUTE);
+	ck_assert_uint_eq(t->services[0].dests[0].af, AF_INET6);
+	ck_assert_str_eq(desired_describe_service(&t->services[0].svc, buf, sizeof(buf)),
+			 "udp [fd00::53]:53");
+	ck_assert_uint_eq(t->services[1].dests[0].fwd, IPVS_FWD_MASQ);
+	ck_assert_uint_eq(t->services[1].svc.netmask, 0xffffffff);
+	ck_assert_str_eq(desired_find(c, &t->services[1].svc)->name, "web");
+	other = t->services[1].svc;
+	other.protocol = IPPROTO_UDP;
+	ck_assert_ptr_null(desired_find(c, &other));
+	ipvs_table_free(t);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(no_services)
+{
+	struct config *c = parse("agent:\n  interface: vigil1\n");
+	struct ipvs_table *t = NULL;
+
+	ck_assert_int_eq(desired_build(c, &t), 0);
+	ck_assert_uint_eq(t->n_services, 0);
+	ipvs_table_free(t);
+	config_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("desired");
+	TCase *tc = tcase_create("desired");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, minimal_config);
+	tcase_add_test(tc, persistence_forwarding_ipv6_udp);
+	tcase_add_test(tc, no_services);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -19,6 +19,8 @@
 /* Large enough that a window of error replies never overruns it. */
 #define IPVS_RCVBUF_SIZE  (4 * 1024 * 1024)
 #define IPVS_DUMP_TRIES   5
+/* Datagrams one receive call may take (IPVS_SENDBUF_SIZE bytes each). */
+#define IPVS_RECV_BATCH   4
 /* Bounds what one batch can make us allocate for its results. */
 #define IPVS_BATCH_MAX    (16 * 1024 * 1024)
 
@@ -30,8 +32,8 @@ typedef int (*ipvs_reply_fn)(struct nlmsghdr *nlh, void *arg);
 
 struct ipvs {
 	struct nl_sock *sk;
-	struct nl_cb *cb;
 	int family;
+	uint8_t *recvbuf; /* IPVS_RECV_BATCH datagrams */
 	struct nl_msg *msg; /* every request is built here, then copied to sendbuf */
 
 	/* requests built but not sent yet */
@@ -77,9 +79,11 @@ int ipvs_req_query(struct ipvs *h, int build_err, bool dump, int reply_cmd, ipvs
 /* Replaces the socket with a new one, dropping whatever the old one had queued. */
 int ipvs_reconnect(struct ipvs *h);
 
-/* The error callback: stores the kernel's errno for the request it answers. */
-int ipvs_on_error(struct sockaddr_nl *nla, struct nlmsgerr *nlerr, void *arg);
-int ipvs_on_ack(struct nl_msg *msg, void *arg);
+/* One received message: a reply, an ACK, an error or the end of a dump. */
+void ipvs_dispatch(struct ipvs *h, struct nlmsghdr *nlh);
+/* Stores the kernel's errno for the request it answers. */
+void ipvs_on_error(struct ipvs *h, const struct nlmsgerr *nlerr);
+void ipvs_on_ack(struct ipvs *h, uint32_t seq);
 /*
  * A libnl error as -errno. libnl folds several errnos into one of its codes
  * (ENOBUFS into NLE_NOMEM; ESRCH and ENOENT into NLE_OBJ_NOTFOUND): errno_hint,
@@ -106,6 +110,9 @@ int ipvs_parse_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct ipvs_dest 
 
 /* True if both name the same service. */
 bool ipvs_service_key_equal(const struct ipvs_service *a, const struct ipvs_service *b);
+
+/* fingerprint.c: ipvs_fingerprint() of another file, for tests */
+int ipvs_fingerprint_in(const char *path, uint64_t *ret);
 
 /* sysctl.c */
 bool ipvs_sysctl_name_valid(const char *name);

@@ -188,6 +188,16 @@ int ipvs_dump(struct ipvs *h, struct ipvs_table **ret);
 void ipvs_table_free(struct ipvs_table *t);
 
 /*
+ * A hash of the IPVS table as /proc/net/ip_vs shows it, connection counters
+ * left out: equal fingerprints mean that no service or destination changed
+ * in what that file shows (addresses, ports, schedulers, persistence,
+ * forwarding methods, weights). It does not show thresholds, tunnel settings
+ * or persistence engines: a change of only those keeps the fingerprint.
+ * One read of one file, where ipvs_dump() takes a round trip per service.
+ */
+int ipvs_fingerprint(uint64_t *ret);
+
+/*
  * /proc/sys/net/ipv4/vs/NAME, for integer sysctls; NAME is [a-z_]+
  * (-EINVAL otherwise). -ENOENT: no such sysctl, or ip_vs is not loaded.
  */

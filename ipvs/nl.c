@@ -89,9 +89,8 @@ static size_t op_of(const struct ipvs *h, uint32_t seq)
  * service) and ENOENT (no such destination) into NLE_OBJ_NOTFOUND: keep the
  * kernel's errno instead.
  */
-int ipvs_on_error(struct sockaddr_nl *nla, struct nlmsgerr *nlerr, void *arg)
+void ipvs_on_error(struct ipvs *h, const struct nlmsgerr *nlerr)
 {
-	struct ipvs *h = arg;
 	int err = nlerr->error < 0 ? nlerr->error : -EPROTO;
 	size_t i = op_of(h, nlerr->msg.nlmsg_seq);
 
@@ -102,51 +101,40 @@ int ipvs_on_error(struct sockaddr_nl *nla, struct nlmsgerr *nlerr, void *arg)
 			h->wait_err = err;
 		h->wait_done = true;
 	}
-	/* go on: the same read may hold answers to other requests */
-	return NL_SKIP;
 }
 
-int ipvs_on_ack(struct nl_msg *msg, void *arg)
+void ipvs_on_ack(struct ipvs *h, uint32_t seq)
 {
-	struct ipvs *h = arg;
-	uint32_t seq = nlmsg_hdr(msg)->nlmsg_seq;
 	size_t i = op_of(h, seq);
 
 	if (i != SIZE_MAX && h->results[i] == IPVS_PENDING)
 		h->results[i] = 0;
 	if (seq == h->wait_seq)
 		h->wait_done = true;
-	return NL_OK;
 }
 
-static int on_valid(struct nl_msg *msg, void *arg)
+static void reply_received(struct ipvs *h, struct nlmsghdr *nlh)
 {
-	struct ipvs *h = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gnlh = nlmsg_data(nlh);
 	int r;
 
 	/* replies to a request given up on, or after a reply failed: drained */
 	if (nlh->nlmsg_seq != h->wait_seq || !h->on_reply || h->wait_err)
-		return NL_OK;
+		return;
 	if (nlh->nlmsg_type != h->family || !genlmsg_valid_hdr(nlh, 0) ||
 	    gnlh->cmd != h->expect_cmd) {
 		h->wait_err = -EBADMSG;
-		return NL_OK;
+		return;
 	}
 	r = h->on_reply(nlh, h->reply_arg);
 	if (r < 0)
 		h->wait_err = r;
-	return NL_OK;
 }
 
-static int on_finish(struct nl_msg *msg, void *arg)
+static void on_done(struct ipvs *h, struct nlmsghdr *nlh)
 {
-	struct ipvs *h = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-
 	if (nlh->nlmsg_seq != h->wait_seq)
-		return NL_OK;
+		return;
 	/* since 4.x NLMSG_DONE carries the dump's own error */
 	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
 		int err;
@@ -156,22 +144,34 @@ static int on_finish(struct nl_msg *msg, void *arg)
 			h->wait_err = err;
 	}
 	h->wait_done = true;
-	return NL_OK;
 }
 
-static int on_dump_intr(struct nl_msg *msg, void *arg)
+void ipvs_dispatch(struct ipvs *h, struct nlmsghdr *nlh)
 {
-	struct ipvs *h = arg;
+	struct nlmsgerr *e = nlmsg_data(nlh);
 
-	if (nlmsg_hdr(msg)->nlmsg_seq == h->wait_seq)
+	if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && nlh->nlmsg_seq == h->wait_seq)
 		h->dump_intr = true;
-	return NL_OK;
-}
-
-/* Several requests are in flight at once; on_error and on_ack sort them out. */
-static int on_seq_check(struct nl_msg *msg, void *arg)
-{
-	return NL_OK;
+	switch (nlh->nlmsg_type) {
+	case NLMSG_NOOP:
+		return;
+	case NLMSG_DONE:
+		on_done(h, nlh);
+		return;
+	case NLMSG_ERROR:
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+			if (nlh->nlmsg_seq == h->wait_seq && !h->wait_err)
+				h->wait_err = -EBADMSG;
+			return;
+		}
+		if (e->error == 0)
+			ipvs_on_ack(h, e->msg.nlmsg_seq);
+		else
+			ipvs_on_error(h, e);
+		return;
+	default:
+		reply_received(h, nlh);
+	}
 }
 
 static int open_socket(struct nl_sock **ret_sk, int *ret_family)
@@ -211,8 +211,13 @@ static int open_socket(struct nl_sock **ret_sk, int *ret_family)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	/* error replies then quote only the request's header, not all of it */
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	/* dump messages can be larger than any buffer libnl starts with */
-	nl_socket_enable_msg_peek(sk);
+	/*
+	 * The kernel caps a dump's messages at 32 KiB (netlink_recvmsg limits
+	 * max_recvmsg_len), so a 64 KiB buffer holds any of them and libnl need
+	 * not peek at each message's size first, which would double the
+	 * system calls of a dump. A truncated message still shows as
+	 * MSG_TRUNC, which restarts the dump.
+	 */
 	r = nl_socket_set_msg_buf_size(sk, IPVS_SENDBUF_SIZE);
 	if (r < 0) {
 		r = ipvs_errno_from_nl(r, errno);
@@ -255,20 +260,14 @@ int ipvs_open(struct ipvs **ret)
 	if (!h)
 		return -ENOMEM;
 	h->msg = nlmsg_alloc();
-	h->cb = nl_cb_alloc(NL_CB_DEFAULT);
 	h->sendbuf = malloc(IPVS_SENDBUF_SIZE);
+	h->recvbuf = malloc(IPVS_RECV_BATCH * IPVS_SENDBUF_SIZE);
 	h->results_cap = IPVS_WINDOW;
 	h->results = calloc(h->results_cap, sizeof(*h->results));
-	if (!h->msg || !h->cb || !h->sendbuf || !h->results) {
+	if (!h->msg || !h->sendbuf || !h->recvbuf || !h->results) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	nl_cb_set(h->cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, h);
-	nl_cb_set(h->cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, h);
-	nl_cb_set(h->cb, NL_CB_ACK, NL_CB_CUSTOM, ipvs_on_ack, h);
-	nl_cb_set(h->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, h);
-	nl_cb_set(h->cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, h);
-	nl_cb_err(h->cb, NL_CB_CUSTOM, ipvs_on_error, h);
 	r = open_socket(&h->sk, &h->family);
 	if (r < 0)
 		goto fail;
@@ -285,9 +284,9 @@ void ipvs_close(struct ipvs *h)
 	if (!h)
 		return;
 	nl_socket_free(h->sk);
-	nl_cb_put(h->cb);
 	nlmsg_free(h->msg);
 	free(h->sendbuf);
+	free(h->recvbuf);
 	free(h->results);
 	free(h);
 }
@@ -342,18 +341,48 @@ static void settle(struct ipvs *h, size_t first, int err)
 			h->results[i] = err;
 }
 
-/* Reads answers until the one to wait_seq has come. */
+/*
+ * Reads answers until the one to wait_seq has come. recvmmsg takes every
+ * datagram already queued in one system call: a dump's last part and its
+ * NLMSG_DONE, which IPVS always sends apart, come together, which halves the
+ * calls of a full dump (one destination dump per service).
+ */
 static int wait_answer(struct ipvs *h)
 {
+	struct mmsghdr mm[IPVS_RECV_BATCH];
+	struct iovec iov[IPVS_RECV_BATCH];
+	struct sockaddr_nl from[IPVS_RECV_BATCH];
+	int fd = nl_socket_get_fd(h->sk), i, n;
+
 	while (!h->wait_done) {
-		int r = nl_recvmsgs(h->sk, h->cb);
-
-		if (r < 0) {
-			int e = errno;
-
-			if (r == -NLE_AGAIN && (e == EAGAIN || e == EWOULDBLOCK))
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < IPVS_RECV_BATCH; i++) {
+			iov[i].iov_base = h->recvbuf + (size_t)i * IPVS_SENDBUF_SIZE;
+			iov[i].iov_len = IPVS_SENDBUF_SIZE;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		n = recvmmsg(fd, mm, IPVS_RECV_BATCH, MSG_WAITFORONE, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return -ETIMEDOUT;
-			return ipvs_errno_from_nl(r, e);
+			return -errno;
+		}
+		for (i = 0; i < n; i++) {
+			struct nlmsghdr *nlh = iov[i].iov_base;
+			int len = mm[i].msg_len;
+
+			/* the kernel caps dump messages below our buffer: this is no reply */
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				return -EMSGSIZE;
+			if (from[i].nl_pid != 0)
+				continue;
+			for (; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len))
+				ipvs_dispatch(h, nlh);
 		}
 	}
 	return 0;

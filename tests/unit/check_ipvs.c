@@ -707,7 +707,10 @@ START_TEST(error_callback_keeps_kernel_errno)
 	int results[3] = { IPVS_PENDING, IPVS_PENDING, IPVS_PENDING };
 	struct ipvs h;
 	struct nlmsgerr e;
-	struct nl_msg *ack;
+	struct {
+		struct nlmsghdr nlh;
+		struct nlmsgerr err;
+	} ack;
 
 	memset(&h, 0, sizeof(h));
 	h.results = results;
@@ -719,25 +722,28 @@ START_TEST(error_callback_keeps_kernel_errno)
 	memset(&e, 0, sizeof(e));
 	e.error = -ESRCH;
 	e.msg.nlmsg_seq = 100;
-	ck_assert_int_eq(ipvs_on_error(NULL, &e, &h), NL_SKIP);
+	ipvs_on_error(&h, &e);
 	e.error = -ENOENT;
 	e.msg.nlmsg_seq = 101;
-	ck_assert_int_eq(ipvs_on_error(NULL, &e, &h), NL_SKIP);
+	ipvs_on_error(&h, &e);
 	/* an answer to a request given up on changes nothing */
 	e.error = -EEXIST;
 	e.msg.nlmsg_seq = 99;
-	ipvs_on_error(NULL, &e, &h);
+	ipvs_on_error(&h, &e);
 	e.msg.nlmsg_seq = 103;
-	ipvs_on_error(NULL, &e, &h);
+	ipvs_on_error(&h, &e);
 	ck_assert_int_eq(results[0], -ESRCH);
 	ck_assert_int_eq(results[1], -ENOENT);
 	ck_assert_int_eq(results[2], IPVS_PENDING);
 	ck_assert(!h.wait_done);
 
-	ack = nlmsg_alloc_simple(NLMSG_ERROR, 0);
-	nlmsg_hdr(ack)->nlmsg_seq = 102;
-	ck_assert_int_eq(ipvs_on_ack(ack, &h), NL_OK);
-	nlmsg_free(ack);
+	/* an ACK is an NLMSG_ERROR with error 0, quoting the request */
+	memset(&ack, 0, sizeof(ack));
+	ack.nlh.nlmsg_type = NLMSG_ERROR;
+	ack.nlh.nlmsg_len = sizeof(ack);
+	ack.nlh.nlmsg_seq = 102;
+	ack.err.msg.nlmsg_seq = 102;
+	ipvs_dispatch(&h, &ack.nlh);
 	ck_assert_int_eq(results[2], 0);
 	ck_assert(h.wait_done);
 	ck_assert_int_eq(h.wait_err, 0);
@@ -747,7 +753,7 @@ START_TEST(error_callback_keeps_kernel_errno)
 	h.wait_done = false;
 	e.error = -EEXIST;
 	e.msg.nlmsg_seq = 102;
-	ipvs_on_error(NULL, &e, &h);
+	ipvs_on_error(&h, &e);
 	ck_assert_int_eq(results[2], -EEXIST);
 	ck_assert(h.wait_done);
 	ck_assert_int_eq(h.wait_err, -EEXIST);
@@ -778,6 +784,47 @@ START_TEST(handle_basics)
 }
 END_TEST
 
+/* What /proc/net/ip_vs shows, with connection counters that traffic changes. */
+static uint64_t fingerprint_of(const char *text)
+{
+	char path[] = "/tmp/check-ipvs-proc-XXXXXX";
+	uint64_t fp = 0;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ck_assert_int_eq(ipvs_fingerprint_in(path, &fp), 0);
+	unlink(path);
+	return fp;
+}
+
+#define PROC_HEAD                                                                                  \
+	"IP Virtual Server version 1.2.1 (size=4096)\n"                                            \
+	"Prot LocalAddress:Port Scheduler Flags\n"                                                 \
+	"  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\n"                            \
+	"TCP  0A600001:0050 wrr  \n"
+
+START_TEST(fingerprint_ignores_connection_counters_only)
+{
+	uint64_t base = fingerprint_of(
+	    PROC_HEAD "  -> 0A640102:1F90      Masq    100    0          0         \n");
+	uint64_t busy = fingerprint_of(
+	    PROC_HEAD "  -> 0A640102:1F90      Masq    100    12         3456      \n");
+	uint64_t weight = fingerprint_of(
+	    PROC_HEAD "  -> 0A640102:1F90      Masq    0      0          0         \n");
+	uint64_t other = fingerprint_of(
+	    PROC_HEAD "  -> 0A640103:1F90      Masq    100    0          0         \n");
+	uint64_t fp;
+
+	ck_assert_uint_eq(base, busy);
+	ck_assert_uint_ne(base, weight);
+	ck_assert_uint_ne(base, other);
+	ck_assert_uint_ne(base, fingerprint_of(PROC_HEAD));
+	ck_assert_int_eq(ipvs_fingerprint_in("/nonexistent/ip_vs", &fp), -ENOENT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ipvs");
@@ -799,6 +846,7 @@ int main(void)
 	tcase_add_test(tc, sysctl_files);
 	tcase_add_test(tc, libnl_errors_to_errno);
 	tcase_add_test(tc, error_callback_keeps_kernel_errno);
+	tcase_add_test(tc, fingerprint_ignores_connection_counters_only);
 	tcase_add_test(tc, handle_basics);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -22,6 +22,14 @@
 
 #define N_OP_TYPES (RECONCILE_SERVICE_DEL + 1)
 
+/*
+ * A periodic pass whose fingerprint of IPVS (ipvs_fingerprint) is that of
+ * the last pass that found nothing to do skips the dump. Every so many
+ * passes, a full one all the same: the fingerprint does not see thresholds
+ * or tunnel settings, nor the VIP routes.
+ */
+#define FULL_PASS_EVERY 6
+
 struct agent {
 	const char *config_path;
 	struct config *config;
@@ -33,6 +41,10 @@ struct agent {
 	struct loop *loop;
 	struct loop_source *timer;
 	size_t conflicts_reported;
+	/* the fingerprint of IPVS when a full pass last found nothing to do */
+	bool quiet_valid;
+	uint64_t quiet_fingerprint;
+	unsigned int skipped_passes;
 };
 
 static double now_ms(void)
@@ -246,6 +258,20 @@ static void report_conflicts(struct agent *a, const struct reconcile_plan *plan,
 	a->conflicts_reported = plan->n_conflicts;
 }
 
+/* A periodic pass that finds IPVS as the last full pass left it: no dump. */
+static bool unchanged_since_last_pass(struct agent *a)
+{
+	double t0 = now_ms();
+	uint64_t fp;
+
+	if (!a->quiet_valid || a->skipped_passes >= FULL_PASS_EVERY - 1 ||
+	    ipvs_fingerprint(&fp) < 0 || fp != a->quiet_fingerprint)
+		return false;
+	a->skipped_passes++;
+	log_debug("reconcile (periodic): unchanged fingerprint_ms=%.1f", now_ms() - t0);
+	return true;
+}
+
 static int agent_reconcile(struct agent *a, const char *why)
 {
 	struct ipvs_table *actual = NULL, *desired = NULL;
@@ -253,9 +279,17 @@ static int agent_reconcile(struct agent *a, const char *why)
 	size_t counts[N_OP_TYPES] = { 0 }, failed = 0, i;
 	struct hostnet_sync routes = { 0 };
 	bool periodic = !strcmp(why, "periodic");
-	double t0 = now_ms();
+	double t0 = now_ms(), ipvs_ms;
 	int *errors = NULL, r;
+	bool fingerprinted;
+	uint64_t fp;
 
+	if (periodic && unchanged_since_last_pass(a))
+		return 0;
+	a->skipped_passes = 0;
+	a->quiet_valid = false;
+	/* taken before the dump: a change after it shows as a new fingerprint */
+	fingerprinted = ipvs_fingerprint(&fp) == 0;
 	r = ipvs_dump(a->ipvs, &actual);
 	if (r) {
 		log_error("cannot read the IPVS table: %s", strerror(-r));
@@ -284,6 +318,11 @@ static int agent_reconcile(struct agent *a, const char *why)
 		failed = apply(a, plan, errors);
 	}
 	settle_ownership(a, plan, errors);
+	ipvs_ms = now_ms() - t0;
+	if (!plan->n_ops && fingerprinted) {
+		a->quiet_valid = true;
+		a->quiet_fingerprint = fp;
+	}
 	sync_routes(a, &routes);
 
 	for (i = 0; i < plan->n_ops; i++)
@@ -293,12 +332,12 @@ static int agent_reconcile(struct agent *a, const char *why)
 		log_msg(plan->n_ops || !periodic ? LOG_INFO : LOG_DEBUG,
 			"reconcile (%s): ops=%zu service_add=%zu service_edit=%zu dest_add=%zu "
 			"dest_edit=%zu dest_del=%zu service_del=%zu failed=%zu conflicts=%zu "
-			"owned=%zu routes_added=%u routes_removed=%u duration_ms=%.1f",
+			"owned=%zu routes_added=%u routes_removed=%u ipvs_ms=%.1f duration_ms=%.1f",
 			why, plan->n_ops, counts[RECONCILE_SERVICE_ADD],
 			counts[RECONCILE_SERVICE_EDIT], counts[RECONCILE_DEST_ADD],
 			counts[RECONCILE_DEST_EDIT], counts[RECONCILE_DEST_DEL],
 			counts[RECONCILE_SERVICE_DEL], failed, plan->n_conflicts, a->state.n_owned,
-			routes.added, routes.removed, now_ms() - t0);
+			routes.added, routes.removed, ipvs_ms, now_ms() - t0);
 out:
 	free(errors);
 	reconcile_plan_free(plan);
@@ -445,7 +484,15 @@ static int open_state(struct agent *a)
 
 static int open_ipvs(struct agent *a)
 {
+	struct ipvs_info info;
 	int r = ipvs_open(&a->ipvs);
+
+	/* resolving the family needs no privilege; every IPVS command does */
+	if (!r)
+		r = ipvs_info(a->ipvs, &info);
+	if (!r)
+		log_info("IPVS %u.%u.%u, connection table of %u buckets", info.version >> 16,
+			 (info.version >> 8) & 0xff, info.version & 0xff, info.conn_tab_size);
 
 	if (r == -EPROTONOSUPPORT || r == -ENOENT)
 		log_error("IPVS is not available: the kernel has no IPVS netlink family "
@@ -502,9 +549,9 @@ int agent_run(const char *config_path)
 		return -errno;
 	r = loop_add_signals(a.loop, signals, 3, on_signal, &a, NULL);
 	if (!r)
-		r = open_state(&a);
-	if (!r)
 		r = open_ipvs(&a);
+	if (!r)
+		r = open_state(&a);
 	if (!r)
 		r = open_hostnet(&a);
 	if (r)

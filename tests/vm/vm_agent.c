@@ -448,6 +448,52 @@ START_TEST(restart_under_load_adopts_without_disturbing)
 }
 END_TEST
 
+/* Runs vigild as it would start, expecting it to fail; its stderr. */
+static char *failed_start(const char *prefix)
+{
+	char *out;
+
+	vt_write(CONFIG, "%s", CONFIG_A);
+	out = vt_output("%s %s -c %s 2>&1; echo status=$?", prefix, vt_vigild(), CONFIG);
+	ck_assert_ptr_nonnull(out);
+	fprintf(stderr, "%s", out);
+	return out;
+}
+
+START_TEST(refuses_clearly_without_root)
+{
+	char *out = failed_start("setpriv --reuid=65534 --regid=65534 --clear-groups");
+
+	ck_assert_msg(strstr(out, "not allowed to use IPVS: vigild needs root"), "%s", out);
+	ck_assert(strstr(out, "status=1"));
+	vt_must("test -z \"$(ipvsadm -Sn)\"");
+	free(out);
+}
+END_TEST
+
+START_TEST(missing_ipvs_is_a_clear_error)
+{
+	char *out, modprobe[256] = "";
+	FILE *f = fopen("/proc/sys/kernel/modprobe", "r");
+
+	/* unload IPVS and keep the kernel from loading it back on demand */
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(modprobe, sizeof(modprobe), f));
+	fclose(f);
+	modprobe[strcspn(modprobe, "\n")] = '\0';
+	vt_must("echo /bin/false >/proc/sys/kernel/modprobe");
+	vt_must("for m in $(lsmod | awk '/^ip_vs_/ {print $1}'); do rmmod $m || exit; done; "
+		"rmmod ip_vs");
+	out = failed_start("");
+	vt_must("echo '%s' >/proc/sys/kernel/modprobe", modprobe);
+	vt_must("modprobe ip_vs && for s in rr wrr lc wlc sh; do modprobe ip_vs_$s; done");
+	ck_assert_msg(strstr(out, "IPVS is not available: the kernel has no IPVS netlink family"),
+		      "%s", out);
+	ck_assert(strstr(out, "status=1"));
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vm_agent");
@@ -465,6 +511,8 @@ int main(void)
 	tcase_add_test(tc, foreign_services_are_never_touched);
 	tcase_add_test(tc, drift_is_repaired);
 	tcase_add_test(tc, restart_under_load_adopts_without_disturbing);
+	tcase_add_test(tc, refuses_clearly_without_root);
+	tcase_add_test(tc, missing_ipvs_is_a_clear_error);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_VERBOSE);

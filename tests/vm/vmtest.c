@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -542,9 +543,18 @@ static int agent_spawn(struct vt_agent *a, const char *config, bool append)
 	if (a->pid < 0)
 		return -errno;
 	if (a->pid == 0) {
+		if (a->netns[0]) {
+			char path[128];
+			int fd;
+
+			snprintf(path, sizeof(path), "/run/netns/%s", a->netns);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+				_exit(126);
+		}
 		if (!freopen(a->log_path, append ? "a" : "w", stderr))
 			_exit(127);
-		execl(vt_vigild(), "vigild", "-c", config, (char *)NULL);
+		execl(vt_vigild(), "vigild", "-c", config, a->verbose ? "-v" : NULL, (char *)NULL);
 		_exit(127);
 	}
 	return 0;
@@ -560,9 +570,17 @@ static int agent_wait_start(struct vt_agent *a, unsigned int starts)
 
 int vt_agent_start(struct vt_agent *a, const char *config)
 {
+	return vt_agent_start_in(a, config, NULL, false);
+}
+
+int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns, bool verbose)
+{
 	int fd, r;
 
 	memset(a, 0, sizeof(*a));
+	a->verbose = verbose;
+	if (netns)
+		snprintf(a->netns, sizeof(a->netns), "%s", netns);
 	strcpy(a->log_path, "/tmp/vt-agent-XXXXXX");
 	fd = mkstemp(a->log_path);
 	if (fd < 0)
@@ -627,10 +645,11 @@ bool vt_agent_reconcile(struct vt_agent *a, const char *why, struct vt_reconcile
 	return sscanf(last + strlen(needle),
 		      "ops=%u service_add=%u service_edit=%u dest_add=%u dest_edit=%u dest_del=%u "
 		      "service_del=%u failed=%u conflicts=%u owned=%u routes_added=%u "
-		      "routes_removed=%u",
+		      "routes_removed=%u ipvs_ms=%lf duration_ms=%lf",
 		      &ret->ops, &ret->service_add, &ret->service_edit, &ret->dest_add,
 		      &ret->dest_edit, &ret->dest_del, &ret->service_del, &ret->failed,
-		      &ret->conflicts, &ret->owned, &ret->routes_added, &ret->routes_removed) == 12;
+		      &ret->conflicts, &ret->owned, &ret->routes_added, &ret->routes_removed,
+		      &ret->ipvs_ms, &ret->duration_ms) == 14;
 }
 
 bool vt_agent_alive(struct vt_agent *a)

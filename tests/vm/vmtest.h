@@ -91,11 +91,14 @@ void vt_dump(json_object **events, size_t n);
 struct vt_agent {
 	pid_t pid;
 	char log_path[64];
+	char netns[32]; /* "": the test's own */
+	bool verbose;
 };
 
 struct vt_reconcile {
 	unsigned int ops, service_add, service_edit, dest_add, dest_edit, dest_del, service_del;
 	unsigned int failed, conflicts, owned, routes_added, routes_removed;
+	double ipvs_ms, duration_ms; /* dump, plan and apply; the whole pass */
 };
 
 /* Writes a file; fails the test if it cannot. */
@@ -105,6 +108,8 @@ char *vt_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Starts vigild -c CONFIG and waits for its first reconcile. */
 int vt_agent_start(struct vt_agent *a, const char *config);
+/* The same, inside the network namespace NETNS (ip netns); verbose: -v. */
+int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns, bool verbose);
 /* Appends to the log file of an earlier run (restarts keep one log). */
 int vt_agent_restart(struct vt_agent *a, const char *config);
 /* Waits until NEEDLE appears COUNT times in the log. */

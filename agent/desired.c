@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "desired.h"
 
-#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,10 +95,11 @@ const struct config_service *desired_find(const struct config *c, const struct i
 static char *describe(uint16_t af, const union ipvs_addr *addr, uint16_t port, char *buf,
 		      size_t size)
 {
-	char text[INET6_ADDRSTRLEN] = "?";
+	struct config_addr a = { .family = af, .port = port };
 
-	inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, addr, text, sizeof(text));
-	snprintf(buf, size, af == AF_INET6 ? "[%s]:%u" : "%s:%u", text, port);
+	memcpy(a.addr, addr, sizeof(a.addr));
+	if (config_addr_format(&a, buf, size) < 0)
+		snprintf(buf, size, "?");
 	return buf;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "event.h"
 
-#include <arpa/inet.h>
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,82 +53,17 @@ const char *tcp_state_name(unsigned int state)
 	return "UNKNOWN";
 }
 
-const char *ip_proto_name(unsigned int protocol)
-{
-	switch (protocol) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	default:
-		return "unknown";
-	}
-}
-
 char *addr_port_format(unsigned int family, const union vigil_addr *addr, unsigned int port,
 		       char *buf, size_t size)
 {
-	char text[INET6_ADDRSTRLEN];
+	struct config_addr a = { .family = family == VIGIL_AF_INET6 ? AF_INET6 : AF_INET,
+				 .port = port };
 
-	if (family == VIGIL_AF_INET && inet_ntop(AF_INET, &addr->v4, text, sizeof(text)))
-		snprintf(buf, size, "%s:%u", text, port);
-	else if (family == VIGIL_AF_INET6 && inet_ntop(AF_INET6, addr->v6, text, sizeof(text)))
-		snprintf(buf, size, "[%s]:%u", text, port);
-	else
+	memcpy(a.addr, addr, sizeof(a.addr));
+	if ((family != VIGIL_AF_INET && family != VIGIL_AF_INET6) ||
+	    config_addr_format(&a, buf, size) < 0)
 		snprintf(buf, size, "-");
 	return buf;
-}
-
-static int parse_port(const char *text, unsigned int *ret)
-{
-	char *end;
-	unsigned long port;
-
-	if (*text < '0' || *text > '9')
-		return -EINVAL;
-	errno = 0;
-	port = strtoul(text, &end, 10);
-	if (errno || *end || port > 65535)
-		return -EINVAL;
-	*ret = port;
-	return 0;
-}
-
-int addr_port_parse(const char *text, unsigned int *ret_family, union vigil_addr *ret_addr,
-		    unsigned int *ret_port)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *colon, *close;
-	union vigil_addr addr;
-	unsigned int port;
-	size_t len;
-
-	memset(&addr, 0, sizeof(addr));
-	if (text[0] == '[') {
-		close = strchr(text, ']');
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		len = close - text - 1;
-		if (len >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text + 1, len);
-		host[len] = '\0';
-		if (inet_pton(AF_INET6, host, addr.v6) != 1 || parse_port(close + 2, &port))
-			return -EINVAL;
-		*ret_family = VIGIL_AF_INET6;
-	} else {
-		colon = strrchr(text, ':');
-		if (!colon || (len = colon - text) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text, len);
-		host[len] = '\0';
-		if (inet_pton(AF_INET, host, &addr.v4) != 1 || parse_port(colon + 1, &port))
-			return -EINVAL;
-		*ret_family = VIGIL_AF_INET;
-	}
-	*ret_addr = addr;
-	*ret_port = port;
-	return 0;
 }
 
 struct timespec event_wall_time(uint64_t mono_ns, int64_t mono_to_real_ns)
@@ -170,7 +106,7 @@ int event_format_text(const struct vigil_event *e, const struct timespec *wall, 
 	event_detail(e, detail, sizeof(detail));
 	return snprintf(buf, size, "%s.%06ld %-9s %s %s -> %s real %s%s", clock,
 			wall->tv_nsec / 1000, event_kind_name(e->kind),
-			ip_proto_name(e->flow.protocol), client, virt, real, detail);
+			config_protocol_name(e->flow.protocol), client, virt, real, detail);
 }
 
 static int json_add_string(struct json_object *obj, const char *key, const char *value)
@@ -211,7 +147,7 @@ struct json_object *event_to_json(const struct vigil_event *e, const struct time
 	}
 	r |= json_add_string(obj, "time", when);
 	r |= json_add_string(obj, "kind", event_kind_name(e->kind));
-	r |= json_add_string(obj, "protocol", ip_proto_name(e->flow.protocol));
+	r |= json_add_string(obj, "protocol", config_protocol_name(e->flow.protocol));
 	r |= json_add_string(obj, "client", client);
 	r |= json_add_string(obj, "virtual", virt);
 	r |= json_add_string(obj, "real", e->real.family ? real : NULL);

@@ -24,15 +24,10 @@ int event_decode(const void *data, size_t size, struct vigil_event *ret);
 
 const char *event_kind_name(unsigned int kind);
 const char *tcp_state_name(unsigned int state);
-const char *ip_proto_name(unsigned int protocol);
 
-/* "10.0.0.1:80" or "[fd00::1]:80"; "-" for family 0. Returns buf. */
+/* "10.0.0.1:80" or "[fd00::1]:80" (config_addr_format); "-" for family 0. Returns buf. */
 char *addr_port_format(unsigned int family, const union vigil_addr *addr, unsigned int port,
 		       char *buf, size_t size);
-
-/* Parses "10.0.0.1:80" or "[fd00::1]:80". 0 or -EINVAL. */
-int addr_port_parse(const char *text, unsigned int *ret_family, union vigil_addr *ret_addr,
-		    unsigned int *ret_port);
 
 /* Converts an event's CLOCK_MONOTONIC time to wall-clock time. */
 struct timespec event_wall_time(uint64_t mono_ns, int64_t mono_to_real_ns);

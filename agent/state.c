@@ -10,22 +10,23 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "config.h"
 #include "event.h"
 
 #define STATE_VERSION 1
 
 static int service_to_json(const struct ipvs_service *svc, struct json_object *list)
 {
-	char vip[ADDR_PORT_STRLEN];
-	union vigil_addr addr;
+	struct config_addr addr = { .family = svc->af, .port = svc->port };
 	struct json_object *o = json_object_new_object();
+	char vip[ADDR_PORT_STRLEN];
 
 	if (!o)
 		return -ENOMEM;
-	memcpy(&addr, &svc->addr, sizeof(addr));
-	addr_port_format(svc->af, &addr, svc->port, vip, sizeof(vip));
+	memcpy(addr.addr, &svc->addr, sizeof(addr.addr));
+	config_addr_format(&addr, vip, sizeof(vip));
 	if (json_object_object_add(o, "protocol",
-				   json_object_new_string(ip_proto_name(svc->protocol))) ||
+				   json_object_new_string(config_protocol_name(svc->protocol))) ||
 	    json_object_object_add(o, "vip", json_object_new_string(vip)) ||
 	    json_object_array_add(list, o)) {
 		json_object_put(o);
@@ -37,8 +38,7 @@ static int service_to_json(const struct ipvs_service *svc, struct json_object *l
 static int service_from_json(struct json_object *o, struct ipvs_service *ret)
 {
 	struct json_object *proto, *vip;
-	unsigned int family, port;
-	union vigil_addr addr;
+	struct config_addr addr;
 	const char *p;
 
 	if (!json_object_is_type(o, json_type_object) ||
@@ -54,11 +54,11 @@ static int service_from_json(struct json_object *o, struct ipvs_service *ret)
 		ret->protocol = IPPROTO_UDP;
 	else
 		return -EBADMSG;
-	if (addr_port_parse(json_object_get_string(vip), &family, &addr, &port))
+	if (config_addr_parse(json_object_get_string(vip), &addr, NULL, 0))
 		return -EBADMSG;
-	ret->af = family == VIGIL_AF_INET ? AF_INET : AF_INET6;
-	memcpy(&ret->addr, &addr, sizeof(ret->addr));
-	ret->port = port;
+	ret->af = addr.family;
+	memcpy(&ret->addr, addr.addr, sizeof(ret->addr));
+	ret->port = addr.port;
 	return 0;
 }
 

@@ -131,19 +131,6 @@ static int run_round(int i, unsigned int services, struct round *r)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned int services = argc > 1 ? atoi(argv[1]) : 1000;
@@ -151,19 +138,12 @@ int main(int argc, char **argv)
 	double restore[MAX_ROUNDS], save[MAX_ROUNDS], apply[MAX_ROUNDS], start[MAX_ROUNDS];
 	double noop[MAX_ROUNDS], ratio_apply[MAX_ROUNDS], ratio_noop[MAX_ROUNDS];
 	double quick[MAX_ROUNDS], ratio_quick[MAX_ROUNDS];
-	char kernel[128] = "?";
-	FILE *f;
 
 	if (rounds < 1 || rounds > MAX_ROUNDS || services < 1 || services > 10000) {
 		fprintf(stderr, "usage: bench_apply [SERVICES (1-10000)] [ROUNDS (1-%d)]\n",
 			MAX_ROUNDS);
 		return 2;
 	}
-	f = fopen("/proc/sys/kernel/osrelease", "r");
-	if (f && fgets(kernel, sizeof(kernel), f))
-		kernel[strcspn(kernel, "\n")] = '\0';
-	if (f)
-		fclose(f);
 	if (write_inputs(services, "/tmp/bench-state")) {
 		fprintf(stderr, "bench: cannot write %s and %s\n", CONFIG, RULES);
 		return 1;
@@ -192,18 +172,19 @@ int main(int argc, char **argv)
 		ratio_quick[i] = r.vigild_quick / r.ipvsadm_save;
 	}
 	printf("apply benchmark, kernel %s, %u services x %d destinations, %d rounds (medians)\n",
-	       kernel, services, DESTS, rounds);
+	       vt_kernel(), services, DESTS, rounds);
 	printf("  program an empty IPVS:  ipvsadm -R %.2f s   vigild %.2f s   "
 	       "ipvsadm/vigild %.1fx (target >= 3x)\n",
-	       median(restore, rounds), median(apply, rounds), median(ratio_apply, rounds));
+	       vt_median(restore, rounds), vt_median(apply, rounds),
+	       vt_median(ratio_apply, rounds));
 	printf("  vigild from start to ready (config, IPVS, %u routes): %.2f s\n", services,
-	       median(start, rounds));
+	       vt_median(start, rounds));
 	printf("  no-op reconcile of that state, against ipvsadm -Sn %.2f s (target <= 0.33x):\n",
-	       median(save, rounds));
+	       vt_median(save, rounds));
 	printf("    periodic pass (fingerprint unchanged, no dump)  %.3f s   %.3fx\n",
-	       median(quick, rounds), median(ratio_quick, rounds));
+	       vt_median(quick, rounds), vt_median(ratio_quick, rounds));
 	printf("    full pass (netlink dump of every service + diff) %.3f s   %.3fx\n",
-	       median(noop, rounds), median(ratio_noop, rounds));
+	       vt_median(noop, rounds), vt_median(ratio_noop, rounds));
 	unlink(CONFIG);
 	unlink(RULES);
 	return 0;

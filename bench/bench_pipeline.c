@@ -121,19 +121,6 @@ static int traced_storm(int i, unsigned int n, bool quiet, struct traced *r)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned int n = argc > 1 ? atoi(argv[1]) : 5000;
@@ -141,19 +128,12 @@ int main(int argc, char **argv)
 	double base[MAX_ROUNDS], rate[2][MAX_ROUNDS], evr[2][MAX_ROUNDS], share[2][MAX_ROUNDS];
 	static const char *const mode[2] = { "quiet", "json" };
 	uint64_t lost = 0;
-	char kernel[128] = "?";
-	FILE *f;
 
 	if (rounds < 1 || rounds > MAX_ROUNDS || n < 1) {
 		fprintf(stderr, "usage: bench_pipeline [CONNECTIONS] [ROUNDS (1-%d)]\n",
 			MAX_ROUNDS);
 		return 2;
 	}
-	f = fopen("/proc/sys/kernel/osrelease", "r");
-	if (f && fgets(kernel, sizeof(kernel), f))
-		kernel[strcspn(kernel, "\n")] = '\0';
-	if (f)
-		fclose(f);
 	if (vt_sh("%s clean && %s dest d-bench --v4 10.100.1.2 --port 8080 >/dev/null", vt_lab(),
 		  vt_lab()) ||
 	    vt_sh("ipvsadm -C && ip link add vip0 type dummy && ip link set vip0 up && "
@@ -187,14 +167,14 @@ int main(int argc, char **argv)
 	}
 	printf("pipeline benchmark, kernel %s, %u connections x %d rounds, %d in flight "
 	       "(medians)\n",
-	       kernel, n, rounds, PARALLEL);
+	       vt_kernel(), n, rounds, PARALLEL);
 	printf("                                  no vigild   --trace --quiet   --trace --json\n");
-	printf("  connections/s                   %9.0f   %15.0f   %14.0f\n", median(base, rounds),
-	       median(rate[0], rounds), median(rate[1], rounds));
+	printf("  connections/s                   %9.0f   %15.0f   %14.0f\n",
+	       vt_median(base, rounds), vt_median(rate[0], rounds), vt_median(rate[1], rounds));
 	printf("  events consumed/s                       -   %15.0f   %14.0f\n",
-	       median(evr[0], rounds), median(evr[1], rounds));
+	       vt_median(evr[0], rounds), vt_median(evr[1], rounds));
 	printf("  vigild CPU / all CPU (< 5%%)            -   %14.2f%%   %13.2f%%\n",
-	       100 * median(share[0], rounds), 100 * median(share[1], rounds));
+	       100 * vt_median(share[0], rounds), 100 * vt_median(share[1], rounds));
 	printf("  events lost (drops + missed), total: %" PRIu64 "\n", lost);
 	vt_sh("ipvsadm -C; ip link del vip0; %s clean", vt_lab());
 	return 0;

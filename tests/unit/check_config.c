@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -1264,8 +1266,6 @@ int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120); /* the limit tests parse 10000 services, maybe under valgrind */
 	tcase_add_test(tc, minimal_config);
@@ -1294,9 +1294,5 @@ int main(void)
 	tcase_add_test(tc, validate_is_separate);
 	tcase_add_test(tc, names_of_values);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_NORMAL);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "check_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,16 +115,10 @@ int main(void)
 {
 	Suite *s = suite_create("desired");
 	TCase *tc = tcase_create("desired");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, minimal_config);
 	tcase_add_test(tc, persistence_forwarding_ipv6_udp);
 	tcase_add_test(tc, no_services);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_NORMAL);
 }

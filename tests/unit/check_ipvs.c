@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -829,8 +831,6 @@ int main(void)
 {
 	Suite *s = suite_create("ipvs");
 	TCase *tc = tcase_create("ipvs");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, service_round_trip_v4);
 	tcase_add_test(tc, service_round_trip_v6_fwmark_pe);
@@ -849,9 +849,5 @@ int main(void)
 	tcase_add_test(tc, fingerprint_ignores_connection_counters_only);
 	tcase_add_test(tc, handle_basics);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_NORMAL);
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -186,8 +188,6 @@ int main(void)
 {
 	Suite *s = suite_create("loop");
 	TCase *tc = tcase_create("loop");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, io_source_and_exit_status);
 	tcase_add_test(tc, periodic_timer);
@@ -196,9 +196,5 @@ int main(void)
 	tcase_add_test(tc, a_failing_handler_stops_the_loop);
 	tcase_add_test(tc, bad_fd_is_reported);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_NORMAL);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "check_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,8 +397,6 @@ int main(void)
 {
 	Suite *s = suite_create("reconcile");
 	TCase *tc = tcase_create("plan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, nothing_to_do);
 	tcase_add_test(tc, new_service_is_added_with_its_destinations);
@@ -413,9 +413,5 @@ int main(void)
 	tcase_add_test(tc, ipv6_and_udp_are_distinct_keys);
 	tcase_add_test(tc, ten_thousand_services_plan_quickly);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_NORMAL);
 }

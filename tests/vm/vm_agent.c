@@ -5,6 +5,8 @@
  * ipvsadm; reloads, drift repair, ownership, restarts under load.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -498,8 +500,6 @@ int main(void)
 {
 	Suite *s = suite_create("vm_agent");
 	TCase *tc = tcase_create("agent");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, lab_up, lab_down);
 	tcase_add_checked_fixture(tc, fresh, NULL);
@@ -514,9 +514,5 @@ int main(void)
 	tcase_add_test(tc, refuses_clearly_without_root);
 	tcase_add_test(tc, missing_ipvs_is_a_clear_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_VERBOSE);
 }

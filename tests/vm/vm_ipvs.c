@@ -7,6 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -887,19 +889,6 @@ END_TEST
 #define BENCH_DESTS    10
 #define BENCH_RUNS     3
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, BENCH_RUNS, sizeof(*v), cmp_double);
-	return v[BENCH_RUNS / 2];
-}
-
 static void write_rules(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -1003,13 +992,12 @@ START_TEST(test_bench)
 		}
 	}
 	for (method = 0; method < 3; method++)
-		m[method] = median(add[method]);
-	qsort(dump, BENCH_RUNS * 3, sizeof(dump[0]), cmp_double);
-	qsort(save, BENCH_RUNS * 3, sizeof(save[0]), cmp_double);
+		m[method] = vt_median(add[method], BENCH_RUNS);
+
 	printf("bench medians, %u services x %u destinations: sequential %.3f s, batch %.3f s, "
 	       "ipvsadm -R %.3f s (%.1fx, %.1fx); dump %.3f s, ipvsadm -Sn %.3f s\n",
 	       BENCH_SERVICES, BENCH_DESTS, m[0], m[1], m[2], m[2] / m[0], m[2] / m[1],
-	       dump[BENCH_RUNS * 3 / 2], save[BENCH_RUNS * 3 / 2]);
+	       vt_median(dump, BENCH_RUNS * 3), vt_median(save, BENCH_RUNS * 3));
 }
 END_TEST
 
@@ -1018,9 +1006,6 @@ int main(int argc, char **argv)
 	bool bench = argc > 1 && !strcmp(argv[1], "--bench");
 	Suite *s = suite_create("ipvs");
 	TCase *tc = tcase_create("kernel");
-	SRunner *sr;
-	int failed;
-
 	/* where lab finds its server, unless tests/vm/run said */
 	setenv("VIGIL_BUILD_DIR", VIGIL_BUILD_DIR, 0);
 	/* TCG is slow, and the large table is large */
@@ -1034,9 +1019,5 @@ int main(int argc, char **argv)
 	if (bench)
 		tcase_add_test(tc, test_bench);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main(s, CK_NORMAL);
 }

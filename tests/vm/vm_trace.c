@@ -5,6 +5,8 @@
  * live, silent (replies blackholed) and refusing (server stopped).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,8 +380,6 @@ int main(void)
 {
 	Suite *s = suite_create("vm_trace");
 	TCase *tc = tcase_create("trace");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, lab_up, lab_down);
 	tcase_set_timeout(tc, 300);
@@ -391,9 +391,5 @@ int main(void)
 	tcase_add_test(tc, udp_ipvs_pick);
 	tcase_add_test(tc, storm_every_event_accounted_for);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s, CK_VERBOSE);
 }

@@ -15,12 +15,34 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "event.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+const char *vt_kernel(void)
+{
+	static struct utsname u;
+
+	return uname(&u) == 0 ? u.release : "?";
+}
+
+double vt_median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 uint64_t vt_now_ns(void)
 {
@@ -79,25 +101,24 @@ const char *vt_vigild(void)
 
 static int sockaddr_of(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
-	unsigned int family, port;
-	union vigil_addr a;
+	struct config_addr a;
 
-	if (addr_port_parse(addr_port, &family, &a, &port))
+	if (config_addr_parse(addr_port, &a, NULL, 0))
 		return -EINVAL;
 	memset(ss, 0, sizeof(*ss));
-	if (family == VIGIL_AF_INET) {
+	if (a.family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = a.v4;
+		sin->sin_port = htons(a.port);
+		memcpy(&sin->sin_addr, a.addr, 4);
 		*len = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a.v6, 16);
+		sin6->sin6_port = htons(a.port);
+		memcpy(&sin6->sin6_addr, a.addr, 16);
 		*len = sizeof(*sin6);
 	}
 	return 0;

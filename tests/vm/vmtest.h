@@ -123,5 +123,9 @@ int vt_agent_stop(struct vt_agent *a, int sig);
 bool vt_agent_alive(struct vt_agent *a);
 
 uint64_t vt_now_ns(void);
+/* uname -r, for the figures a benchmark prints. */
+const char *vt_kernel(void);
+/* The median of v[0..n), which it sorts. */
+double vt_median(double *v, int n);
 
 #endif

@@ -31,7 +31,7 @@ const char *event_kind_name(unsigned int kind)
 	static const char *const names[] = {
 		[VIGIL_EV_CONNECT] = "connect",     [VIGIL_EV_STATE] = "state",
 		[VIGIL_EV_RETRANS] = "retrans",     [VIGIL_EV_RESET] = "reset",
-		[VIGIL_EV_IPVS_PICK] = "ipvs-pick",
+		[VIGIL_EV_IPVS_PICK] = "ipvs-pick", [VIGIL_EV_SOCK_ERROR] = "sock-error",
 	};
 
 	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])
@@ -74,6 +74,16 @@ struct timespec event_wall_time(uint64_t mono_ns, int64_t mono_to_real_ns)
 	return ts;
 }
 
+const char *event_error_name(unsigned int error, char *buf, size_t size)
+{
+	const char *name = strerrorname_np((int)error);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "errno %u", error);
+	return buf;
+}
+
 /* What the event says beyond its flow, e.g. "SYN_SENT -> ESTABLISHED". */
 static void event_detail(const struct vigil_event *e, char *buf, size_t size)
 {
@@ -86,6 +96,12 @@ static void event_detail(const struct vigil_event *e, char *buf, size_t size)
 	case VIGIL_EV_RESET:
 		snprintf(buf, size, " in %s", tcp_state_name(e->state));
 		break;
+	case VIGIL_EV_SOCK_ERROR: {
+		char num[16];
+
+		snprintf(buf, size, " error %s", event_error_name(e->error, num, sizeof(num)));
+		break;
+	}
 	default:
 		buf[0] = '\0';
 	}
@@ -125,7 +141,7 @@ static int json_add_string(struct json_object *obj, const char *key, const char 
 struct json_object *event_to_json(const struct vigil_event *e, const struct timespec *wall)
 {
 	char client[ADDR_PORT_STRLEN], virt[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
-	char when[40];
+	char when[40], num[16];
 	struct json_object *obj, *mono;
 	struct tm tm;
 	int r = 0;
@@ -151,8 +167,11 @@ struct json_object *event_to_json(const struct vigil_event *e, const struct time
 	r |= json_add_string(obj, "client", client);
 	r |= json_add_string(obj, "virtual", virt);
 	r |= json_add_string(obj, "real", e->real.family ? real : NULL);
-	if (e->kind != VIGIL_EV_IPVS_PICK)
+	/* a connected UDP socket's state says nothing a reader needs */
+	if (e->kind != VIGIL_EV_IPVS_PICK && e->kind != VIGIL_EV_SOCK_ERROR)
 		r |= json_add_string(obj, "state", tcp_state_name(e->state));
+	if (e->kind == VIGIL_EV_SOCK_ERROR)
+		r |= json_add_string(obj, "error", event_error_name(e->error, num, sizeof(num)));
 	if (e->kind == VIGIL_EV_STATE || e->kind == VIGIL_EV_CONNECT)
 		r |= json_add_string(obj, "old_state", tcp_state_name(e->old_state));
 	if (r)

@@ -24,6 +24,8 @@ int event_decode(const void *data, size_t size, struct vigil_event *ret);
 
 const char *event_kind_name(unsigned int kind);
 const char *tcp_state_name(unsigned int state);
+/* "ECONNREFUSED"; "errno N" (in buf) for a number libc has no name for. */
+const char *event_error_name(unsigned int error, char *buf, size_t size);
 
 /* "10.0.0.1:80" or "[fd00::1]:80" (config_addr_format); "-" for family 0. Returns buf. */
 char *addr_port_format(unsigned int family, const union vigil_addr *addr, unsigned int port,

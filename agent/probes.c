@@ -2,11 +2,16 @@
 #include "probes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -19,7 +24,9 @@ struct probes {
 	probes_event_fn fn;
 	void *data;
 	uint64_t bad_records;
+	bool error_report; /* the kernel has tracepoint sock:inet_sk_error_report */
 	char attached[512];
+	size_t attached_len; /* of attached without the sockops program */
 };
 
 /*
@@ -126,6 +133,13 @@ static int load(struct probes *p, const struct probes_opts *opts, bool trampolin
 		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_irq, false);
 		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_backup, false);
 	}
+	if (!r && !p->error_report) {
+		bpf_program__set_autoload(skel->progs.inet_sk_error_report, false);
+		bpf_program__set_autoload(skel->progs.inet_sk_error_report_irq, false);
+		bpf_program__set_autoload(skel->progs.inet_sk_error_report_backup, false);
+	}
+	if (!r && !opts->sockops)
+		bpf_program__set_autoload(skel->progs.tcp_health, false);
 	if (!r)
 		r = vigil_bpf__load(skel);
 	if (r) {
@@ -158,6 +172,8 @@ struct hook {
 	 * before its backup.
 	 */
 	bool last_runs_first;
+	/* left out, not loaded, where the kernel lacks the hook */
+	bool optional;
 };
 
 static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
@@ -203,6 +219,8 @@ static int attach(struct probes *p, const struct hook *h)
 	struct bpf_program *failed = h->prog;
 	int r = -ENOENT;
 
+	if (h->optional && !bpf_program__autoload(h->prog))
+		return 0;
 	if (bpf_program__autoload(h->prog)) {
 		r = attach_prog(h->prog, h->link);
 		if (!r)
@@ -250,6 +268,7 @@ static int attach_all(struct probes *p)
 		{ HOOK(s, inet_sock_set_state) },
 		{ HOOK(s, tcp_retransmit_skb) },
 		{ HOOK(s, tcp_receive_reset) },
+		{ HOOK(s, inet_sk_error_report), .optional = true },
 		/* fexit needs trampolines for seven arguments: x86 has them since 6.6 */
 		{ HOOK(s, ip_vs_conn_new_fexit), .last_runs_first = true,
 		  .fallback = s->progs.ip_vs_conn_new_kretprobe,
@@ -264,6 +283,84 @@ static int attach_all(struct probes *p)
 			return r;
 	}
 	return 0;
+}
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/*
+ * The root of the cgroup v2 hierarchy, opened: where systemd mounts it
+ * (/sys/fs/cgroup in the unified layout, /sys/fs/cgroup/unified in the
+ * hybrid one), else on a mount of our own, which stays for the next start.
+ * The fd or -errno; *ret_path says where.
+ */
+static int open_cgroup2(const char **ret_path)
+{
+	static const char *const where[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified",
+					     PROBES_CGROUP2_MOUNT };
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (is_cgroup2(where[i]))
+			break;
+	if (i == sizeof(where) / sizeof(where[0])) {
+		i--;
+		if ((mkdir("/run/vigil", 0755) < 0 && errno != EEXIST) ||
+		    (mkdir(PROBES_CGROUP2_MOUNT, 0755) < 0 && errno != EEXIST) ||
+		    mount("cgroup2", PROBES_CGROUP2_MOUNT, "cgroup2",
+			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+			int r = -errno;
+
+			log_error("the sockops program needs cgroup v2: neither /sys/fs/cgroup nor "
+				  "/sys/fs/cgroup/unified is a cgroup2 mount, and mounting cgroup2 "
+				  "on %s failed: %s",
+				  PROBES_CGROUP2_MOUNT, strerror(-r));
+			return r;
+		}
+		log_info("mounted cgroup2 on %s for the sockops program", PROBES_CGROUP2_MOUNT);
+	}
+	fd = open(where[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		log_error("cannot open the cgroup v2 root %s: %s", where[i], strerror(-r));
+		return r;
+	}
+	*ret_path = where[i];
+	return fd;
+}
+
+/*
+ * The root cgroup, so that every socket of the machine is seen whatever
+ * cgroup its process is in; the link keeps the cgroup, not the mount.
+ */
+static int attach_sockops(struct probes *p)
+{
+	const char *path = NULL;
+	size_t len;
+	int fd, r = 0;
+
+	fd = open_cgroup2(&path);
+	if (fd < 0)
+		return fd;
+	p->attached_len = strlen(p->attached);
+	p->skel->links.tcp_health = bpf_program__attach_cgroup(p->skel->progs.tcp_health, fd);
+	if (!p->skel->links.tcp_health) {
+		r = -errno;
+		log_error("cannot attach the sockops program to the cgroup v2 root %s: %s", path,
+			  bpf_strerror(r));
+		libbpf_log_dump();
+	} else {
+		len = strlen(p->attached);
+		snprintf(p->attached + len, sizeof(p->attached) - len, " sockops:%s", path);
+	}
+	close(fd);
+	return r;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -292,6 +389,15 @@ int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, 
 		return -ENOMEM;
 	p->fn = fn;
 	p->data = data;
+	/*
+	 * Tracepoint sock:inet_sk_error_report came with "net: sock: add
+	 * trace for socket errors" (v5.14); older kernels go without UDP
+	 * error events rather than without vigil.
+	 */
+	p->error_report = libbpf_find_vmlinux_btf_id("inet_sk_error_report", BPF_TRACE_RAW_TP) >= 0;
+	if (!p->error_report)
+		log_info("the kernel has no tracepoint sock:inet_sk_error_report: errors on "
+			 "connected UDP sockets go unreported");
 
 	r = load(p, opts, true);
 	if (r && r != -EPERM) {
@@ -310,6 +416,8 @@ int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, 
 		goto fail;
 	}
 	r = attach_all(p);
+	if (!r && opts->sockops)
+		r = attach_sockops(p);
 	if (r)
 		goto fail;
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_record, p, NULL);
@@ -379,12 +487,16 @@ int probes_counters(const struct probes *p, uint64_t ret[VIGIL_CTR_MAX])
 static bool miss_is_loss(const struct probes *p, const struct bpf_program *prog)
 {
 	const struct vigil_bpf *s = p->skel;
+	/* the task programs of the hooks with interrupt-context twins */
+	// clang-format off
 	const struct bpf_program *task[] = {
 		s->progs.inet_sock_set_state,
 		s->progs.tcp_retransmit_skb,
 		s->progs.tcp_receive_reset,
+		s->progs.inet_sk_error_report,
 		s->progs.ip_vs_conn_new_fexit,
 	};
+	// clang-format on
 	const char *name = bpf_program__name(prog);
 	size_t i, len = strlen(name);
 
@@ -448,4 +560,82 @@ int probes_vip_del(struct probes *p, const struct vigil_vip *vip)
 	if (bpf_map__delete_elem(p->skel->maps.vips, vip, sizeof(*vip), 0) && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+bool probes_sockops_attached(const struct probes *p)
+{
+	return p->skel->links.tcp_health != NULL;
+}
+
+int probes_sockops_set(struct probes *p, bool attached)
+{
+	if (!bpf_program__autoload(p->skel->progs.tcp_health))
+		return -EINVAL;
+	if (attached == probes_sockops_attached(p))
+		return 0;
+	if (attached)
+		return attach_sockops(p);
+	bpf_link__destroy(p->skel->links.tcp_health);
+	p->skel->links.tcp_health = NULL;
+	p->attached[p->attached_len] = '\0';
+	return 0;
+}
+
+/* Sums one destination's per-CPU counters. */
+static void health_sum(const struct vigil_health *cpu, int cpus, struct vigil_health *ret)
+{
+	int i;
+
+	memset(ret, 0, sizeof(*ret));
+	for (i = 0; i < cpus; i++) {
+		ret->conns += cpu[i].conns;
+		ret->rtt_samples += cpu[i].rtt_samples;
+		ret->rtt_sum_us += cpu[i].rtt_sum_us;
+		ret->retrans += cpu[i].retrans;
+		ret->lost += cpu[i].lost;
+		ret->data_segs += cpu[i].data_segs;
+		if (cpu[i].rtt_min_us && (!ret->rtt_min_us || cpu[i].rtt_min_us < ret->rtt_min_us))
+			ret->rtt_min_us = cpu[i].rtt_min_us;
+	}
+}
+
+int probes_health_read(const struct probes *p, probes_health_fn fn, void *data)
+{
+	const struct bpf_map *map = p->skel->maps.health;
+	int fd = bpf_map__fd(map), cpus = libbpf_num_possible_cpus(), n = 0, r = 0;
+	/* bounds the walk: a key deleted under it makes the kernel start over */
+	unsigned int left = 2 * bpf_map__max_entries(map);
+	struct vigil_real key, next;
+	struct vigil_health *values, sum;
+	const void *prev = NULL;
+
+	if (cpus < 0)
+		return cpus;
+	/* vigil_health is a multiple of 8 bytes: per-CPU values are packed */
+	values = calloc(cpus, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	while (left-- > 0) {
+		if (bpf_map_get_next_key(fd, prev, &next) < 0) {
+			if (errno != ENOENT)
+				r = -errno;
+			break;
+		}
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, values) < 0) {
+			if (errno == ENOENT)
+				continue; /* evicted meanwhile */
+			r = -errno;
+			break;
+		}
+		health_sum(values, cpus, &sum);
+		r = fn(&key, &sum, data);
+		if (r < 0)
+			break;
+		r = 0;
+		n++;
+	}
+	free(values);
+	return r < 0 ? r : n;
 }

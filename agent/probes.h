@@ -2,7 +2,9 @@
 /*
  * vigil's BPF programs, loaded and attached: where each hook is attached
  * (with a kprobe fallback where the kernel cannot attach the preferred
- * program), the event stream, the kernel-side counters and the VIP filter.
+ * program), the event stream, the kernel-side counters, the VIP filter and,
+ * when asked for, the sockops program on the root cgroup v2 with the TCP
+ * health metrics it keeps per real destination.
  */
 #ifndef VIGIL_AGENT_PROBES_H
 #define VIGIL_AGENT_PROBES_H
@@ -11,11 +13,19 @@
 #include <stdint.h>
 #include "event.h"
 
+_Static_assert(sizeof(struct vigil_health) == 56, "vigil_health layout");
+
 struct probes_opts {
 	bool trace_all;         /* every TCP flow of the namespace, not only flows to VIPs */
 	uint32_t netns_ino;     /* only flows of this network namespace; 0: all */
 	uint32_t ringbuf_bytes; /* 0: PROBES_DEFAULT_RINGBUF_BYTES */
 	uint32_t max_flows;     /* 0: PROBES_DEFAULT_MAX_FLOWS */
+	/*
+	 * Attach the sockops program to the root cgroup v2 (mounting cgroup2 on
+	 * PROBES_CGROUP2_MOUNT when the system has it nowhere): TCP health per
+	 * real destination. Without it the health map stays empty.
+	 */
+	bool sockops;
 };
 
 #define PROBES_DEFAULT_RINGBUF_BYTES (4u << 20)
@@ -25,6 +35,8 @@ struct probes_opts {
  * drain at least this often (see wakeup_flag() in vigil.bpf.c).
  */
 #define PROBES_DRAIN_INTERVAL_MS     50
+/* Where cgroup2 is mounted when neither /sys/fs/cgroup nor /sys/fs/cgroup/unified has it. */
+#define PROBES_CGROUP2_MOUNT         "/run/vigil/cgroup2"
 
 /* Called for every event; a negative errno stops consumption. */
 typedef int (*probes_event_fn)(const struct vigil_event *e, void *data);
@@ -33,7 +45,8 @@ struct probes;
 
 /*
  * Checks the kernel, loads and attaches the programs. Logs what is missing
- * (not root, no BTF, no ip_vs module) and returns -errno on failure.
+ * (not root, no BTF, no ip_vs module, no cgroup v2 when sockops is asked
+ * for) and returns -errno on failure.
  */
 int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data,
 		struct probes **ret);
@@ -57,5 +70,30 @@ const char *probes_attached(const struct probes *p);
 
 int probes_vip_add(struct probes *p, const struct vigil_vip *vip);
 int probes_vip_del(struct probes *p, const struct vigil_vip *vip);
+
+/* Whether the sockops program is attached (health metrics are being collected). */
+bool probes_sockops_attached(const struct probes *p);
+/*
+ * Attaches or detaches the sockops program (say, when health weighting is
+ * switched off on reload); the health map keeps its counters. -EINVAL if the
+ * probes were opened without opts.sockops (the program is not loaded).
+ */
+int probes_sockops_set(struct probes *p, bool attached);
+
+/*
+ * Called for every real destination in the health map with its counters
+ * summed over CPUs (rtt_min_us: the lowest of them). A negative errno stops
+ * the walk.
+ */
+typedef int (*probes_health_fn)(const struct vigil_real *real, const struct vigil_health *h,
+				void *data);
+
+/*
+ * Walks the health map. Entries may come and go while it runs (LRU): one
+ * present throughout is seen at least once, and twice only if another was
+ * evicted meanwhile. The number of callbacks made, or -errno (the
+ * callback's included).
+ */
+int probes_health_read(const struct probes *p, probes_health_fn fn, void *data);
 
 #endif

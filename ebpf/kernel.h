@@ -52,6 +52,12 @@ struct sock_common {
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
+	int sk_err;
+};
+
+/* The sockops program reaches it through bpf_skc_to_tcp_sock(). */
+struct tcp_sock {
+	__u32 lost; /* data segments marked lost, ever */
 };
 
 struct inet_sock {

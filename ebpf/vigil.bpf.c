@@ -40,11 +40,26 @@ struct {
 	__uint(max_entries, 1 << 21); /* resized by vigild before load */
 } events SEC(".maps");
 
+/*
+ * A flow's entry: the real destination, and for a socket the sockops program
+ * follows, what its cumulative counters have already added to that
+ * destination's health. Keeping this here rather than in socket-local
+ * storage spares every followed socket an allocation at establishment and a
+ * free at destruction, which cost a connection storm a tenth of its rate.
+ */
+struct flow_entry {
+	struct vigil_real real;
+	__u32 retrans;   /* total_retrans */
+	__u32 lost;      /* tcp_sock.lost */
+	__u32 data_segs; /* data_segs_out */
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536); /* resized by vigild before load */
 	__type(key, struct vigil_flow);
-	__type(value, struct vigil_real);
+	__type(value, struct flow_entry);
 } flows SEC(".maps");
 
 struct {
@@ -92,13 +107,13 @@ static __always_inline bool is_v4_mapped(const __u32 *a)
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0x0000ffff);
 }
 
-/* The flow of a TCP socket, seen from the client. False if not IPv4/IPv6. */
-static __always_inline bool sk_flow(const struct sock *sk, struct vigil_flow *flow)
+/* The flow of a TCP or connected UDP socket, seen from the client. False if not IPv4/IPv6. */
+static __always_inline bool sk_flow(const struct sock *sk, __u8 protocol, struct vigil_flow *flow)
 {
 	unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	__builtin_memset(flow, 0, sizeof(*flow));
-	flow->protocol = IPPROTO_TCP;
+	flow->protocol = protocol;
 	/*
 	 * inet_sport, not skc_num: on the way to CLOSE the kernel releases the
 	 * port (zeroing skc_num) before the state change is traced.
@@ -124,9 +139,9 @@ static __always_inline bool sk_flow(const struct sock *sk, struct vigil_flow *fl
 	return true;
 }
 
-static __always_inline bool sk_wanted(const struct sock *sk)
+static __always_inline bool sk_wanted(const struct sock *sk, __u16 protocol)
 {
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
+	return BPF_CORE_READ(sk, sk_protocol) == protocol &&
 	       net_wanted(BPF_CORE_READ(sk, __sk_common.skc_net.net));
 }
 
@@ -141,6 +156,7 @@ static __always_inline bool sk_wanted(const struct sock *sk)
 static __always_inline __u64 wakeup_flag(__u8 kind, __u8 state, __u8 old_state)
 {
 	bool urgent = kind == VIGIL_EV_RETRANS || kind == VIGIL_EV_RESET ||
+		      kind == VIGIL_EV_SOCK_ERROR ||
 		      (kind == VIGIL_EV_STATE && old_state == TCP_SYN_SENT && state == TCP_CLOSE);
 
 	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
@@ -148,8 +164,9 @@ static __always_inline __u64 wakeup_flag(__u8 kind, __u8 state, __u8 old_state)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void emit(__u8 kind, const struct vigil_flow *flow,
-				 const struct vigil_real *real, __u8 state, __u8 old_state)
+static __always_inline void emit_error(__u8 kind, const struct vigil_flow *flow,
+				       const struct vigil_real *real, __u8 state, __u8 old_state,
+				       __u8 error)
 {
 	struct vigil_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -166,9 +183,15 @@ static __always_inline void emit(__u8 kind, const struct vigil_flow *flow,
 	e->kind = kind;
 	e->state = state;
 	e->old_state = old_state;
-	e->pad = 0;
+	e->error = error;
 	bpf_ringbuf_submit(e, wakeup_flag(kind, state, old_state));
 	count(VIGIL_CTR_EVENTS);
+}
+
+static __always_inline void emit(__u8 kind, const struct vigil_flow *flow,
+				 const struct vigil_real *real, __u8 state, __u8 old_state)
+{
+	emit_error(kind, flow, real, state, old_state, 0);
 }
 
 /*
@@ -180,7 +203,7 @@ static __always_inline int on_tcp_connect(const struct sock *sk)
 {
 	struct vigil_flow flow;
 
-	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	if (!trace_all && !is_vip(&flow))
 		return 0;
@@ -203,11 +226,11 @@ int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
 /* Looks the real destination of a flow up into *real. */
 static __always_inline bool flow_real(const struct vigil_flow *flow, struct vigil_real *real)
 {
-	struct vigil_real *found = bpf_map_lookup_elem(&flows, flow);
+	struct flow_entry *found = bpf_map_lookup_elem(&flows, flow);
 
 	if (!found)
 		return false;
-	*real = *found;
+	*real = found->real;
 	return true;
 }
 
@@ -219,7 +242,7 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
 		return 0; /* reported by tcp_connect, with its source port */
-	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	known = flow_real(&flow, &real);
 	if (!known && !trace_all)
@@ -239,7 +262,7 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	/* Only unanswered SYNs: the health of established flows is sockops' job. */
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT)
 		return 0;
-	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	known = flow_real(&flow, &real);
 	if (!known && !trace_all)
@@ -255,13 +278,38 @@ static __always_inline int on_receive_reset(const struct sock *sk)
 	__u8 state;
 	bool known;
 
-	if (!sk_wanted(sk) || !sk_flow(sk, &flow))
+	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	known = flow_real(&flow, &real);
 	if (!known && !trace_all)
 		return 0;
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	emit(VIGIL_EV_RESET, &flow, known ? &real : NULL, state, state);
+	return 0;
+}
+
+/*
+ * A connected UDP socket learns of an ICMP error (port or host unreachable)
+ * through sk_err, which sk_error_report() announces; for UDP that is the
+ * only sign that a destination refuses. Only flows IPVS scheduled are
+ * reported, with the destination it chose.
+ */
+static __always_inline int on_error_report(const struct sock *sk)
+{
+	struct vigil_flow flow;
+	struct vigil_real real;
+	__u8 state;
+	int err;
+
+	if (!sk_wanted(sk, IPPROTO_UDP) || !sk_flow(sk, IPPROTO_UDP, &flow))
+		return 0;
+	if (!flow_real(&flow, &real))
+		return 0;
+	err = BPF_CORE_READ(sk, sk_err);
+	if (err <= 0)
+		return 0; /* already taken by the owner (sock_error() clears it) */
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	emit_error(VIGIL_EV_SOCK_ERROR, &flow, &real, state, state, err > 255 ? 255 : err);
 	return 0;
 }
 
@@ -282,7 +330,8 @@ static __always_inline void read_inet_addr(union vigil_addr *dst, const union nf
 static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp)
 {
 	struct vigil_flow flow;
-	struct vigil_real real;
+	struct flow_entry entry;
+	struct vigil_real *real = &entry.real;
 	__u16 af, daf, protocol;
 
 	if (!cp)
@@ -311,15 +360,15 @@ static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp)
 	if (!trace_all && !is_vip(&flow))
 		return 0;
 
-	__builtin_memset(&real, 0, sizeof(real));
-	real.family = daf;
-	read_inet_addr(&real.addr, &cp->daddr, daf);
-	real.port = bpf_ntohs(BPF_CORE_READ(cp, dport));
+	__builtin_memset(&entry, 0, sizeof(entry));
+	real->family = daf;
+	read_inet_addr(&real->addr, &cp->daddr, daf);
+	real->port = bpf_ntohs(BPF_CORE_READ(cp, dport));
 
 	/* BPF_ANY: a rescheduled SYN (expire_nodest_conn) replaces the old pick */
-	if (bpf_map_update_elem(&flows, &flow, &real, BPF_ANY))
+	if (bpf_map_update_elem(&flows, &flow, &entry, BPF_ANY))
 		count(VIGIL_CTR_FLOW_ERRORS);
-	emit(VIGIL_EV_IPVS_PICK, &flow, &real, 0, 0);
+	emit(VIGIL_EV_IPVS_PICK, &flow, real, 0, 0);
 	return 0;
 }
 
@@ -424,6 +473,9 @@ THREE_PROGRAMS("tp_btf/tcp_retransmit_skb", tcp_retransmit_skb,
 	       ARGS(const struct sock *sk, const struct sk_buff *skb), on_retransmit(sk))
 THREE_PROGRAMS("tp_btf/tcp_receive_reset", tcp_receive_reset, ARGS(const struct sock *sk),
 	       on_receive_reset(sk))
+/* ICMP errors arrive in softirq; errors can also be reported in task context */
+THREE_PROGRAMS("tp_btf/inet_sk_error_report", inet_sk_error_report, ARGS(const struct sock *sk),
+	       on_error_report(sk))
 
 /* seven arguments, so the return value is the eighth slot of the context */
 #define IPVS_CONN(ctx) ((const struct ip_vs_conn *)(ctx)[7])
@@ -444,4 +496,208 @@ SEC("fexit/ip_vs_conn_new")
 int ip_vs_conn_new_fexit_backup(__u64 *ctx)
 {
 	return backup_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+}
+
+/*
+ * TCP health per real destination, measured on the client's own sockets.
+ *
+ * The program is attached to the root cgroup v2, so the kernel runs it for a
+ * handful of operations of every TCP socket on the machine (timeout and
+ * window initialisation, connect, establishment). Those it leaves at once,
+ * except ACTIVE_ESTABLISHED: there a client socket whose flow IPVS scheduled
+ * (it has an entry in the flows map, made by ip_vs_conn_new) is counted, and
+ * only that socket asks for the RTT and retransmit callbacks, which find the
+ * socket's entry again by its 4-tuple. Every other socket gets no callback
+ * flag, so the kernel's per-ACK and per-retransmit tests stay a single bit
+ * test for them.
+ *
+ * STATE_CB is not asked for: the counters a socket reports are cumulative,
+ * and what it gained is added at its next RTT sample or retransmit, the
+ * events that move them; a socket's last few segments may go uncounted.
+ */
+
+/*
+ * Per CPU, so that the sockets of one destination on different CPUs never
+ * share a cache line; and LRU, so that a churn of destinations cannot fill
+ * it (one that has seen no traffic for long is the one to go). Updates are
+ * atomic adds all the same: a sockops program can be preempted in task
+ * context or interrupted by a softirq that runs it for another socket of the
+ * same destination on the same CPU. rtt_min_us is a plain store: a race
+ * loses at most one lower value, which the socket's next sample restores.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vigil_real);
+	__type(value, struct vigil_health);
+} health SEC(".maps");
+
+#define TCP_SRTT_SHIFT 3 /* tp->srtt_us holds 8 x the smoothed RTT */
+
+static __always_inline struct vigil_health *health_of(const struct vigil_real *real)
+{
+	struct vigil_health *h = bpf_map_lookup_elem(&health, real);
+	struct vigil_health zero;
+
+	if (h)
+		return h;
+	__builtin_memset(&zero, 0, sizeof(zero));
+	/* NOEXIST: when another CPU added it first, its entry is kept */
+	bpf_map_update_elem(&health, real, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&health, real);
+}
+
+static __always_inline void rtt_sample(struct vigil_health *h, const struct bpf_sock_ops *skops)
+{
+	__u32 srtt = skops->srtt_us >> TCP_SRTT_SHIFT, min = skops->rtt_min;
+
+	if (!srtt)
+		return; /* no sample yet */
+	__sync_fetch_and_add(&h->rtt_samples, 1);
+	__sync_fetch_and_add(&h->rtt_sum_us, srtt);
+	if (min && (!h->rtt_min_us || min < h->rtt_min_us))
+		h->rtt_min_us = min;
+}
+
+/*
+ * Adds what the socket's cumulative counters gained since its last report
+ * (kept in its flow's entry). Its callbacks run under the socket's lock, so
+ * *d has one writer.
+ */
+static __always_inline void flush(struct vigil_health *h, struct flow_entry *d,
+				  const struct bpf_sock_ops *skops, const struct tcp_sock *tp)
+{
+	__u32 retrans = skops->total_retrans, segs = skops->data_segs_out;
+
+	if (retrans != d->retrans) {
+		__sync_fetch_and_add(&h->retrans, retrans - d->retrans);
+		d->retrans = retrans;
+	}
+	if (segs != d->data_segs) {
+		__sync_fetch_and_add(&h->data_segs, segs - d->data_segs);
+		d->data_segs = segs;
+	}
+	if (tp && tp->lost != d->lost) {
+		__u32 lost = tp->lost;
+
+		__sync_fetch_and_add(&h->lost, lost - d->lost);
+		d->lost = lost;
+	}
+}
+
+/* The flow of a client socket from the sockops context (the client is local). */
+static __always_inline bool skops_flow(const struct bpf_sock_ops *skops, struct vigil_flow *flow)
+{
+	__u32 family = skops->family;
+
+	__builtin_memset(flow, 0, sizeof(*flow));
+	flow->protocol = IPPROTO_TCP;
+	flow->cport = skops->local_port;
+	/* the port sits in the upper half, in network order: ntohl gives host order */
+	flow->vport = bpf_ntohl(skops->remote_port);
+	if (family == VIGIL_AF_INET6) {
+		/* one 4-byte load per word: the context allows nothing wider */
+		flow->vaddr.v6_32[0] = skops->remote_ip6[0];
+		flow->vaddr.v6_32[1] = skops->remote_ip6[1];
+		flow->vaddr.v6_32[2] = skops->remote_ip6[2];
+		flow->vaddr.v6_32[3] = skops->remote_ip6[3];
+		if (!is_v4_mapped(flow->vaddr.v6_32)) {
+			flow->caddr.v6_32[0] = skops->local_ip6[0];
+			flow->caddr.v6_32[1] = skops->local_ip6[1];
+			flow->caddr.v6_32[2] = skops->local_ip6[2];
+			flow->caddr.v6_32[3] = skops->local_ip6[3];
+			flow->family = VIGIL_AF_INET6;
+			return true;
+		}
+		/* a dual-stack socket connected to an IPv4 address: IPVS sees IPv4 */
+		__builtin_memset(&flow->vaddr, 0, sizeof(flow->vaddr));
+	} else if (family != VIGIL_AF_INET) {
+		return false;
+	}
+	flow->caddr.v4 = skops->local_ip4;
+	flow->vaddr.v4 = skops->remote_ip4;
+	flow->family = VIGIL_AF_INET;
+	return true;
+}
+
+static __always_inline void on_active_established(struct bpf_sock_ops *skops)
+{
+	struct vigil_flow flow;
+	struct flow_entry *f;
+	struct vigil_real real;
+	struct vigil_health *h;
+
+	if (!skops_flow(skops, &flow))
+		return;
+	f = bpf_map_lookup_elem(&flows, &flow);
+	if (!f)
+		return; /* not through a VIP: this socket costs nothing more */
+	/* the flows of another namespace with the same addresses are not ours */
+	if (netns_ino) {
+		struct bpf_sock *sk = skops->sk;
+		struct tcp_sock *tp = sk ? bpf_skc_to_tcp_sock(sk) : NULL;
+
+		if (!tp || ((struct sock *)tp)->__sk_common.skc_net.net->ns.inum != netns_ino)
+			return;
+	}
+	real = f->real;
+	h = health_of(&real);
+	if (!h) {
+		count(VIGIL_CTR_HEALTH_ERRORS);
+		return;
+	}
+	__sync_fetch_and_add(&h->conns, 1);
+	rtt_sample(h, skops); /* the handshake's */
+	/* retransmitted SYNs; the losses behind them come with the first retransmit */
+	flush(h, f, skops, NULL);
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG |
+					     BPF_SOCK_OPS_RETRANS_CB_FLAG);
+}
+
+/* RTT_CB and RETRANS_CB: only sockets on_active_established() chose get these. */
+static __always_inline void on_followed(struct bpf_sock_ops *skops, bool rtt)
+{
+	struct vigil_flow flow;
+	struct flow_entry *f;
+	struct vigil_real real;
+	struct vigil_health *h;
+
+	if (!skops_flow(skops, &flow))
+		return;
+	f = bpf_map_lookup_elem(&flows, &flow);
+	if (!f)
+		return; /* evicted: the socket's last figures go uncounted */
+	real = f->real;
+	h = health_of(&real);
+	if (!h) {
+		count(VIGIL_CTR_HEALTH_ERRORS);
+		return;
+	}
+	if (rtt) {
+		rtt_sample(h, skops);
+		flush(h, f, skops, NULL);
+	} else {
+		struct bpf_sock *sk = skops->sk;
+
+		/* tcp_sock.lost moves with losses, which come before retransmits */
+		flush(h, f, skops, sk ? bpf_skc_to_tcp_sock(sk) : NULL);
+	}
+}
+
+SEC("sockops")
+int tcp_health(struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		on_active_established(skops);
+		break;
+	case BPF_SOCK_OPS_RTT_CB:
+		on_followed(skops, true);
+		break;
+	case BPF_SOCK_OPS_RETRANS_CB:
+		on_followed(skops, false);
+		break;
+	}
+	/* 1: the operation may proceed; reply untouched, so every default stays */
+	return 1;
 }

@@ -23,7 +23,9 @@ enum vigil_event_kind {
 	VIGIL_EV_RESET = 4,
 	/* IPVS scheduled the flow to a real destination */
 	VIGIL_EV_IPVS_PICK = 5,
-	VIGIL_EV_KIND_MAX = VIGIL_EV_IPVS_PICK,
+	/* an error reached a connected UDP socket (an ICMP error); error says which */
+	VIGIL_EV_SOCK_ERROR = 6,
+	VIGIL_EV_KIND_MAX = VIGIL_EV_SOCK_ERROR,
 };
 
 /* An IPv4 address is stored in v4, the other 12 bytes zero. Network order. */
@@ -63,7 +65,7 @@ struct vigil_event {
 	__u8 kind;      /* enum vigil_event_kind */
 	__u8 state;     /* TCP state after the event (TCP_* as in the kernel) */
 	__u8 old_state; /* VIGIL_EV_STATE: the state before */
-	__u8 pad;
+	__u8 error;     /* VIGIL_EV_SOCK_ERROR: the socket's errno (sk_err); else 0 */
 };
 
 /* A service address the agent cares about (key of the vips map). */
@@ -74,11 +76,31 @@ struct vigil_vip {
 	__u8 protocol;
 };
 
+/*
+ * TCP health of one real destination: the value of the health map (key
+ * struct vigil_real), filled by the sockops program from the client sockets
+ * whose flow went through a VIP to that destination. Every field is a
+ * counter that only grows (rtt_min_us aside), so userspace takes the
+ * difference of two reads for a period. The map is per-CPU: userspace sums
+ * the CPUs' counters and takes the lowest non-zero rtt_min_us.
+ */
+struct vigil_health {
+	__u64 conns;       /* connections established */
+	__u64 rtt_samples; /* RTT samples: at establishment, then on every ACK that gives one */
+	__u64 rtt_sum_us;  /* the socket's smoothed RTT (srtt) at each sample, summed */
+	__u64 retrans;     /* segments retransmitted, SYNs included (tcp total_retrans) */
+	__u64 lost;        /* segments the stack marked lost (tcp_sock.lost) */
+	__u64 data_segs;   /* data segments sent, retransmissions included */
+	__u32 rtt_min_us;  /* the lowest rtt_min of any of its sockets; 0: none yet */
+	__u32 pad;
+};
+
 /* Indexes of the per-CPU counters map. */
 enum vigil_counter {
 	VIGIL_CTR_EVENTS = 0,    /* events submitted to the ring buffer */
 	VIGIL_CTR_RINGBUF_DROPS, /* events lost because the ring buffer was full */
 	VIGIL_CTR_FLOW_ERRORS,   /* correlation entries that could not be stored */
+	VIGIL_CTR_HEALTH_ERRORS, /* VIP sockets sockops could not count (health map full) */
 	VIGIL_CTR_MAX,
 };
 

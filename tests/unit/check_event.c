@@ -51,6 +51,8 @@ START_TEST(decode_rejects_bad_records)
 	ck_assert_int_eq(event_decode(&e, sizeof(e), &out), -EINVAL);
 	e.kind = VIGIL_EV_KIND_MAX + 1;
 	ck_assert_int_eq(event_decode(&e, sizeof(e), &out), -EINVAL);
+	e.kind = VIGIL_EV_SOCK_ERROR;
+	ck_assert_int_eq(event_decode(&e, sizeof(e), &out), 0);
 	e = sample(VIGIL_EV_STATE);
 	e.flow.family = 1;
 	ck_assert_int_eq(event_decode(&e, sizeof(e), &out), -EINVAL);
@@ -64,6 +66,7 @@ START_TEST(names)
 {
 	ck_assert_str_eq(event_kind_name(VIGIL_EV_CONNECT), "connect");
 	ck_assert_str_eq(event_kind_name(VIGIL_EV_IPVS_PICK), "ipvs-pick");
+	ck_assert_str_eq(event_kind_name(VIGIL_EV_SOCK_ERROR), "sock-error");
 	ck_assert_str_eq(event_kind_name(99), "unknown");
 	ck_assert_str_eq(tcp_state_name(1), "ESTABLISHED");
 	ck_assert_str_eq(tcp_state_name(2), "SYN_SENT");
@@ -128,6 +131,20 @@ START_TEST(text_lines)
 	event_format_text(&e, &wall, line, sizeof(line));
 	ck_assert_str_eq(line, "00:00:00.123456 retrans   tcp 10.100.1.1:43210 -> 10.96.0.10:80 "
 			       "real 10.100.2.2:8080 in SYN_SENT");
+
+	e = sample(VIGIL_EV_SOCK_ERROR);
+	e.flow.protocol = IPPROTO_UDP;
+	e.flow.vport = 53;
+	set_real(&e, "10.100.3.2", 8080);
+	e.state = 1;
+	e.error = ECONNREFUSED;
+	event_format_text(&e, &wall, line, sizeof(line));
+	ck_assert_str_eq(line, "00:00:00.123456 sock-error udp 10.100.1.1:43210 -> 10.96.0.10:53 "
+			       "real 10.100.3.2:8080 error ECONNREFUSED");
+	e.error = 250;
+	event_format_text(&e, &wall, line, sizeof(line));
+	ck_assert_str_eq(line, "00:00:00.123456 sock-error udp 10.100.1.1:43210 -> 10.96.0.10:53 "
+			       "real 10.100.3.2:8080 error errno 250");
 }
 END_TEST
 
@@ -168,6 +185,21 @@ START_TEST(json_objects)
 	ck_assert(json_object_object_get_ex(obj, "real", &v));
 	ck_assert_ptr_null(v);
 	ck_assert_str_eq(json_str(obj, "state"), "SYN_SENT");
+	ck_assert(!json_object_object_get_ex(obj, "error", NULL));
+	json_object_put(obj);
+
+	e = sample(VIGIL_EV_SOCK_ERROR);
+	e.flow.protocol = IPPROTO_UDP;
+	set_real(&e, "10.100.3.2", 8080);
+	e.state = 1;
+	e.error = ECONNREFUSED;
+	obj = event_to_json(&e, &wall);
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_str_eq(json_str(obj, "kind"), "sock-error");
+	ck_assert_str_eq(json_str(obj, "protocol"), "udp");
+	ck_assert_str_eq(json_str(obj, "real"), "10.100.3.2:8080");
+	ck_assert_str_eq(json_str(obj, "error"), "ECONNREFUSED");
+	ck_assert(!json_object_object_get_ex(obj, "state", NULL));
 	json_object_put(obj);
 }
 END_TEST

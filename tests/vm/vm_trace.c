@@ -15,11 +15,12 @@
 
 #include "vmtest.h"
 
-#define VIP_LIVE   "10.96.0.1:80"
-#define VIP_SILENT "10.96.0.2:80"
-#define VIP_REFUSE "10.96.0.3:80"
-#define VIP6_LIVE  "[fd00:96::1]:80"
-#define VIP_UDP    "10.96.0.1:53"
+#define VIP_LIVE       "10.96.0.1:80"
+#define VIP_SILENT     "10.96.0.2:80"
+#define VIP_REFUSE     "10.96.0.3:80"
+#define VIP6_LIVE      "[fd00:96::1]:80"
+#define VIP_UDP        "10.96.0.1:53"
+#define VIP_UDP_REFUSE "10.96.0.3:53"
 
 #define REAL_LIVE   "10.100.1.2:8080"
 #define REAL6_LIVE  "[fd00:100:1::2]:8080"
@@ -279,6 +280,42 @@ START_TEST(udp_ipvs_pick)
 }
 END_TEST
 
+START_TEST(udp_refused_destination_reports_error)
+{
+	json_object *evs[MAX_FLOW_EVENTS];
+	struct flow_wait w = { "udp", 0, "sock-error", NULL };
+	struct vt_tracer t;
+	struct vt_conn c;
+	size_t n, i;
+
+	/* the refusing dest has no server: its datagrams draw ICMP port unreachable */
+	vt_must("ipvsadm -A -u %s -s rr && ipvsadm -a -u %s -r %s -m", VIP_UDP_REFUSE,
+		VIP_UDP_REFUSE, REAL_REFUSE);
+	ck_assert_int_eq(vt_tracer_start(&t), 0);
+	ck_assert_int_eq(vt_udp_exchange(VIP_UDP_REFUSE, 5000, &c), 0);
+	ck_assert_msg(c.err == ECONNREFUSED, "UDP exchange through %s: %s", VIP_UDP_REFUSE,
+		      strerror(c.err));
+	w.port = c.local_port;
+	ck_assert_msg(vt_tracer_wait(&t, flow_has, &w, 10000), "no sock-error event for port %u",
+		      c.local_port);
+	ck_assert_int_eq(vt_tracer_stop(&t), 0);
+	ck_assert_uint_eq(t.missed, 0);
+	ck_assert_uint_eq(t.bad_records, 0);
+	n = vt_events_of(&t, "udp", c.local_port, evs, MAX_FLOW_EVENTS);
+	vt_dump(evs, n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(kind_of(evs[0]), "ipvs-pick");
+	ck_assert_str_eq(kind_of(evs[1]), "sock-error");
+	ck_assert_str_eq(vt_str(evs[1], "error"), "ECONNREFUSED");
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(vt_str(evs[i], "virtual"), VIP_UDP_REFUSE);
+		ck_assert_str_eq(vt_str(evs[i], "real"), REAL_REFUSE);
+	}
+	vt_tracer_free(&t);
+	vt_must("ipvsadm -D -u %s", VIP_UDP_REFUSE);
+}
+END_TEST
+
 #define STORM 2000
 
 enum {
@@ -389,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, ipvs_refused_destination_resets);
 	tcase_add_test(tc, ipvs_accepted_ipv6);
 	tcase_add_test(tc, udp_ipvs_pick);
+	tcase_add_test(tc, udp_refused_destination_reports_error);
 	tcase_add_test(tc, storm_every_event_accounted_for);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_VERBOSE);

@@ -101,8 +101,8 @@ struct vt_reconcile {
 	double ipvs_ms, duration_ms; /* dump, plan and apply; the whole pass */
 };
 
-/* Writes a file; fails the test if it cannot. */
-void vt_write(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes a file; 0, or -errno after saying why on stderr. */
+int vt_write(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A command's standard output, sorted (NULL if it failed). Free it. */
 char *vt_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

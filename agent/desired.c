@@ -20,7 +20,7 @@ static uint32_t forwarding_of(enum config_forwarding f)
 	}
 }
 
-static void service_of(const struct config_service *cs, struct ipvs_service *ret)
+void desired_service(const struct config_service *cs, struct ipvs_service *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->af = cs->vip.family;
@@ -47,34 +47,48 @@ static void dest_of(const struct config_service *cs, const struct config_dest *c
 	ret->weight = cd->weight;
 }
 
-int desired_build(const struct config *c, struct ipvs_table **ret)
+int desired_build_weighted(const struct config *c, size_t first, size_t count,
+			   desired_weight_fn weight, void *data, struct ipvs_table **ret)
 {
 	size_t i, j, n_dests = 0, d = 0;
 	struct ipvs_table *t;
 	struct ipvs_dest *dests;
 
-	for (i = 0; i < c->n_services; i++)
+	if (first > c->n_services || count > c->n_services - first)
+		return -EINVAL;
+	for (i = first; i < first + count; i++)
 		n_dests += c->services[i].n_dests;
 	/* one allocation, the layout ipvs_table_free() expects */
-	t = calloc(1, sizeof(*t) + c->n_services * sizeof(*t->services) + n_dests * sizeof(*dests));
+	t = calloc(1, sizeof(*t) + count * sizeof(*t->services) + n_dests * sizeof(*dests));
 	if (!t)
 		return -ENOMEM;
 	t->services = (struct ipvs_table_service *)(t + 1);
-	dests = (struct ipvs_dest *)(t->services + c->n_services);
-	t->n_services = c->n_services;
-	t->n_dests = n_dests;
-	for (i = 0; i < c->n_services; i++) {
-		const struct config_service *cs = &c->services[i];
+	dests = (struct ipvs_dest *)(t->services + count);
+	t->n_services = count;
+	for (i = 0; i < count; i++) {
+		const struct config_service *cs = &c->services[first + i];
 		struct ipvs_table_service *ts = &t->services[i];
 
-		service_of(cs, &ts->svc);
+		desired_service(cs, &ts->svc);
 		ts->dests = dests + d;
-		ts->n_dests = cs->n_dests;
-		for (j = 0; j < cs->n_dests; j++)
-			dest_of(cs, &cs->dests[j], &dests[d++]);
+		for (j = 0; j < cs->n_dests; j++) {
+			uint32_t w = weight ? weight(data, first + i, j) : cs->dests[j].weight;
+
+			if (w == DESIRED_OMIT)
+				continue;
+			dest_of(cs, &cs->dests[j], &dests[d]);
+			dests[d++].weight = w;
+			ts->n_dests++;
+		}
 	}
+	t->n_dests = d;
 	*ret = t;
 	return 0;
+}
+
+int desired_build(const struct config *c, struct ipvs_table **ret)
+{
+	return desired_build_weighted(c, 0, c->n_services, NULL, NULL, ret);
 }
 
 const struct config_service *desired_find(const struct config *c, const struct ipvs_service *svc)

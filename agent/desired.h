@@ -7,17 +7,32 @@
 #define VIGIL_AGENT_DESIRED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "config.h"
 #include "ipvs.h"
 
 /* Room for "udp [ffff:...:ffff]:65535". */
 #define DESIRED_DESCRIBE_MAX 64
 
+/* A weight that leaves the destination out of the table. */
+#define DESIRED_OMIT UINT32_MAX
+
+/* The weight of destination DEST of service SVC (indexes in config order). */
+typedef uint32_t (*desired_weight_fn)(void *data, size_t svc, size_t dest);
+
 /*
  * The IPVS table CONFIG describes: one service per configured service, in
  * config order, with its destinations. Free it with ipvs_table_free().
  */
 int desired_build(const struct config *c, struct ipvs_table **ret);
+/*
+ * The same with the weights WEIGHT gives, for the services FIRST..FIRST+COUNT-1
+ * only (0 and c->n_services: all).
+ */
+int desired_build_weighted(const struct config *c, size_t first, size_t count,
+			   desired_weight_fn weight, void *data, struct ipvs_table **ret);
+/* The IPVS key and settings of a configured service. */
+void desired_service(const struct config_service *cs, struct ipvs_service *ret);
 
 /* The config service with this IPVS key, or NULL. */
 const struct config_service *desired_find(const struct config *c, const struct ipvs_service *svc);

@@ -143,6 +143,43 @@ int loop_add_timer(struct loop *loop, uint64_t interval_ns, loop_timer_fn fn, vo
 	return loop_attach(loop, s, EPOLLIN, ret);
 }
 
+int loop_add_alarm(struct loop *loop, loop_timer_fn fn, void *data, struct loop_source **ret)
+{
+	struct loop_source *s;
+	int fd;
+
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->kind = SOURCE_TIMER;
+	s->fd = fd;
+	s->owns_fd = true;
+	s->fn.timer = fn;
+	s->data = data;
+	return loop_attach(loop, s, EPOLLIN, ret);
+}
+
+int loop_alarm_set(struct loop_source *alarm, uint64_t when_ns)
+{
+	struct itimerspec its = { 0 };
+
+	/* an absolute time of 0 would disarm: the past is "now" */
+	if (when_ns) {
+		its.it_value.tv_sec = when_ns / 1000000000;
+		its.it_value.tv_nsec = when_ns % 1000000000;
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+	}
+	if (timerfd_settime(alarm->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 int loop_add_signals(struct loop *loop, const int *signals, int count, loop_signal_fn fn,
 		     void *data, struct loop_source **ret)
 {
@@ -231,6 +268,7 @@ int loop_run(struct loop *loop)
 	struct epoll_event events[16];
 	int i, n, r;
 
+	loop->exiting = false;
 	while (!loop->exiting) {
 		n = epoll_wait(loop->epoll_fd, events, 16, -1);
 		if (n < 0) {

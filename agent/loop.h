@@ -24,6 +24,13 @@ int loop_add_io(struct loop *loop, int fd, uint32_t events, loop_io_fn fn, void 
 /* Fires every interval_ns, the first time interval_ns from now. */
 int loop_add_timer(struct loop *loop, uint64_t interval_ns, loop_timer_fn fn, void *data,
 		   struct loop_source **ret);
+/*
+ * A one-shot timer, disarmed until loop_alarm_set(). For deadlines that move:
+ * the next syn_timeout, the next policy transition, a probe's timeout.
+ */
+int loop_add_alarm(struct loop *loop, loop_timer_fn fn, void *data, struct loop_source **ret);
+/* Fires at when_ns (CLOCK_MONOTONIC, absolute; in the past: at once); 0 disarms. */
+int loop_alarm_set(struct loop_source *alarm, uint64_t when_ns);
 /* Blocks the signals and delivers them through the loop. */
 int loop_add_signals(struct loop *loop, const int *signals, int count, loop_signal_fn fn,
 		     void *data, struct loop_source **ret);

@@ -1,19 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The state file (STATE_DIR/state.json): what vigild must remember across
- * restarts. Today: the services it created and therefore owns; services
- * anyone else made are never touched. Written atomically (temporary file,
+ * restarts: the services it created and therefore owns (services anyone
+ * else made are never touched), and the policy state of every destination
+ * that is not simply healthy, so that a restart neither releases a
+ * quarantined destination nor forgets its backoff. Written atomically (temporary file,
  * fsync, rename), so a crash leaves the old file or the new one.
  */
 #ifndef VIGIL_AGENT_STATE_H
 #define VIGIL_AGENT_STATE_H
 
 #include <stddef.h>
+#include "config.h"
 #include "ipvs.h"
+#include "policy.h"
+
+/* A destination's policy state; its times are CLOCK_REALTIME, in ns. */
+struct state_dest {
+	struct ipvs_service key; /* of its service */
+	struct config_addr real;
+	struct policy_dest policy;
+};
 
 struct state {
 	struct ipvs_service *owned; /* keys: af, protocol, addr, port */
 	size_t n_owned;
+	struct state_dest *dests;
+	size_t n_dests;
 };
 
 /*
@@ -25,6 +38,8 @@ int state_load(const char *path, struct state *ret, char *err, size_t err_size);
 int state_save(const char *path, const struct state *s);
 /* Replaces the owned set with a copy of owned[0..n). */
 int state_set_owned(struct state *s, const struct ipvs_service *owned, size_t n);
+/* Replaces the destinations with a copy of dests[0..n). */
+int state_set_dests(struct state *s, const struct state_dest *dests, size_t n);
 void state_clear(struct state *s);
 
 #endif

@@ -184,6 +184,45 @@ START_TEST(bad_fd_is_reported)
 }
 END_TEST
 
+static int on_alarm(struct loop *loop, void *data)
+{
+	struct counts *c = data;
+
+	c->ticks++;
+	loop_exit(loop, 0);
+	return 0;
+}
+
+START_TEST(alarm_fires_once_at_its_time_and_can_move)
+{
+	struct loop *loop = loop_new();
+	struct loop_source *alarm;
+	struct counts c = { 0 };
+	struct timespec now;
+	uint64_t t0, t1;
+
+	ck_assert_int_eq(loop_add_alarm(loop, on_alarm, &c, &alarm), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t0 = now.tv_sec * 1000000000ull + now.tv_nsec;
+	/* set far away, then moved closer: only the last setting counts */
+	ck_assert_int_eq(loop_alarm_set(alarm, t0 + 60000000000ull), 0);
+	ck_assert_int_eq(loop_alarm_set(alarm, t0 + 30000000ull), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t1 = now.tv_sec * 1000000000ull + now.tv_nsec;
+	ck_assert_int_eq(c.ticks, 1);
+	ck_assert_uint_ge(t1 - t0, 30000000ull);
+	ck_assert_uint_lt(t1 - t0, 5000000000ull);
+	/* a time in the past fires at once */
+	ck_assert_int_eq(loop_alarm_set(alarm, 1), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_int_eq(c.ticks, 2);
+	/* disarmed: nothing fires */
+	ck_assert_int_eq(loop_alarm_set(alarm, 0), 0);
+	loop_free(loop);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -195,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, removal_inside_a_handler_is_safe);
 	tcase_add_test(tc, a_failing_handler_stops_the_loop);
 	tcase_add_test(tc, bad_fd_is_reported);
+	tcase_add_test(tc, alarm_fires_once_at_its_time_and_can_move);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

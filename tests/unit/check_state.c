@@ -79,6 +79,46 @@ START_TEST(round_trip)
 }
 END_TEST
 
+START_TEST(destinations_round_trip)
+{
+	struct state s = { 0 }, back;
+	struct state_dest d[2];
+	char err[128];
+
+	memset(d, 0, sizeof(d));
+	d[0].key.af = AF_INET;
+	d[0].key.protocol = IPPROTO_TCP;
+	inet_pton(AF_INET, "10.96.0.10", &d[0].key.addr.v4);
+	d[0].key.port = 443;
+	ck_assert_int_eq(config_addr_parse("10.0.0.2:8443", &d[0].real, NULL, 0), 0);
+	d[0].policy.state = POLICY_QUARANTINED;
+	d[0].policy.relapses = 3;
+	d[0].policy.quarantines = 7;
+	d[0].policy.since_ns = 1700000000123000000ull;
+	d[0].policy.until_ns = 1700000060123000000ull;
+	d[0].policy.next_probe_ns = POLICY_NEVER;
+	d[0].policy.last_duration_ns = 60000000000ull;
+	d[0].policy.stable_since_ns = POLICY_NEVER;
+	d[1] = d[0];
+	ck_assert_int_eq(config_addr_parse("[fd00::2]:8443", &d[1].real, NULL, 0), 0);
+	d[1].policy.manual = true;
+	d[1].policy.until_ns = POLICY_NEVER;
+
+	ck_assert_int_eq(state_set_dests(&s, d, 2), 0);
+	ck_assert_int_eq(state_save(path, &s), 0);
+	ck_assert_int_eq(state_load(path, &back, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.n_dests, 2);
+	ck_assert_int_eq(reconcile_service_cmp(&back.dests[0].key, &d[0].key), 0);
+	ck_assert_mem_eq(&back.dests[0].real, &d[0].real, sizeof(d[0].real));
+	ck_assert_mem_eq(&back.dests[0].policy, &d[0].policy, sizeof(d[0].policy));
+	ck_assert_mem_eq(&back.dests[1].real, &d[1].real, sizeof(d[1].real));
+	ck_assert(back.dests[1].policy.manual);
+	ck_assert_uint_eq(back.dests[1].policy.until_ns, POLICY_NEVER);
+	state_clear(&s);
+	state_clear(&back);
+}
+END_TEST
+
 START_TEST(unreadable_state_is_an_error_not_an_empty_one)
 {
 	static const char *const bad[] = {
@@ -88,6 +128,8 @@ START_TEST(unreadable_state_is_an_error_not_an_empty_one)
 		"{\"version\": 1, \"services\": [{\"protocol\": \"sctp\", \"vip\": "
 		"\"1.2.3.4:5\"}]}",
 		"{\"version\": 1, \"services\": [{\"protocol\": \"tcp\", \"vip\": \"1.2.3.4\"}]}",
+		"{\"version\": 1, \"services\": [], \"destinations\": [{\"protocol\": \"tcp\"}]}",
+		"{\"version\": 1, \"services\": [], \"destinations\": {}}",
 		"",
 	};
 	struct state s;
@@ -120,6 +162,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, missing_file_is_an_empty_state);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, destinations_round_trip);
 	tcase_add_test(tc, unreadable_state_is_an_error_not_an_empty_one);
 	tcase_add_test(tc, save_fails_cleanly_without_a_directory);
 	suite_add_tcase(s, tc);

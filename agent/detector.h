@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The detector: connection events and the time in, evidence against real
+ * destinations out. Pure: no system calls, the caller passes the time
+ * (CLOCK_MONOTONIC, the clock of the events), so tests drive it with a fake
+ * clock.
+ *
+ * It follows every connection attempt through a VIP from its IPVS pick to its
+ * outcome. Evidence is:
+ *   - a SYN retransmitted to the destination (it did not answer in time);
+ *   - a reset received in SYN_SENT (it refused);
+ *   - SYN_SENT -> CLOSE without a reset, after the syn_timeout (the client
+ *     gave up on it; giving up sooner says nothing of the destination);
+ *   - no SYN-ACK within the destination's syn_timeout, timed here, so that a
+ *     silent destination is caught before the client's first retransmit (1 s);
+ *   - an error reported on a connected UDP socket (ICMP port unreachable).
+ * Each piece of evidence keeps what, when and which client 4-tuple.
+ *
+ * syn_timeout = clamp(factor x the destination's smoothed handshake RTT,
+ * min, max), max when it has shown no RTT yet; handshake RTT is the time from
+ * the IPVS pick to ESTABLISHED.
+ *
+ * Whether an attempt timed out depends only on the events' timestamps, never
+ * on when detector_expire() happens to be called: an ESTABLISHED stamped
+ * before the deadline means no SYN_TIMEOUT even if it is read after the
+ * deadline; any event of an attempt stamped at or after its deadline first
+ * yields the SYN_TIMEOUT that expiry would have.
+ */
+#ifndef VIGIL_AGENT_DETECTOR_H
+#define VIGIL_AGENT_DETECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+
+enum evidence_kind {
+	EVIDENCE_RETRANS = 1, /* SYN retransmitted */
+	EVIDENCE_REFUSED,     /* RST in SYN_SENT */
+	EVIDENCE_GAVE_UP,     /* SYN_SENT -> CLOSE, no RST */
+	EVIDENCE_SYN_TIMEOUT, /* no SYN-ACK within syn_timeout */
+	EVIDENCE_UDP_ERROR,   /* error on a connected UDP socket */
+};
+
+struct evidence {
+	enum evidence_kind kind;
+	uint64_t at_ns;         /* CLOCK_MONOTONIC: of the event, or the deadline */
+	struct vigil_flow flow; /* the client's 4-tuple and the VIP */
+	struct vigil_real real;
+	int error; /* EVIDENCE_UDP_ERROR: the errno */
+};
+
+/* The most evidence one event can make: an overdue SYN_TIMEOUT and its own. */
+#define DETECTOR_EVIDENCE_MAX 2
+
+/* The timing settings of one service (from its config_quarantine). */
+struct detector_timing {
+	uint64_t syn_timeout_min_ns;
+	uint64_t syn_timeout_max_ns;
+	uint32_t rtt_factor;
+};
+
+/*
+ * Where the detector asks for a service's settings (a VIP, from flow.vaddr).
+ * NULL: not a service vigil watches; its flows are ignored.
+ */
+typedef const struct detector_timing *(*detector_timing_fn)(const struct vigil_flow *flow,
+							    void *data);
+
+/* What the detector holds and what its bounds made it forget, for status. */
+struct detector_stats {
+	size_t attempts;             /* connection attempts followed now */
+	size_t dests;                /* destinations with a smoothed RTT */
+	uint64_t attempts_forgotten; /* evicted, oldest first, to stay within max_attempts */
+	uint64_t dests_forgotten;    /* RTTs evicted, least recently updated first */
+};
+
+struct detector;
+
+/*
+ * max_attempts bounds the attempts it follows (the oldest are forgotten
+ * first), max_dests the destinations whose RTT it remembers (the least
+ * recently updated are forgotten first, and fall back to syn_timeout max).
+ * Both are at least 1; the memory is reserved here, so feeding events never
+ * allocates.
+ */
+struct detector *detector_new(size_t max_attempts, size_t max_dests, detector_timing_fn timing,
+			      void *data);
+void detector_free(struct detector *d);
+
+/*
+ * Feeds one event, at its own ts_ns; writes the evidence it makes into out
+ * (max must be at least DETECTOR_EVIDENCE_MAX) and returns how many, or
+ * -errno. Events of one flow must come in order.
+ */
+int detector_on_event(struct detector *d, const struct vigil_event *e, struct evidence *out,
+		      size_t max);
+
+/*
+ * Evidence of the attempts whose syn_timeout has passed at now_ns (each once),
+ * earliest deadline first. The caller drains the ring buffer first, so that an
+ * ESTABLISHED still waiting there does not look like a missing one. Returns
+ * the count written; max means more may be due: call again.
+ */
+size_t detector_expire(struct detector *d, uint64_t now_ns, struct evidence *out, size_t max);
+
+/* When detector_expire() next has something to say; UINT64_MAX: never. */
+uint64_t detector_next_deadline(const struct detector *d);
+
+/*
+ * The syn_timeout the destination has now, for status and tests; 0 when the
+ * flow's VIP is not watched.
+ */
+uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow *flow,
+			      const struct vigil_real *real);
+
+void detector_get_stats(const struct detector *d, struct detector_stats *ret);
+
+const char *evidence_kind_name(enum evidence_kind kind);
+
+#endif

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "runtime.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired.h"
+
+#define NS_PER_MS 1000000ull
+#define EMPTY     UINT32_MAX
+
+/* What a flow's VIP or a service's key have in common: the lookup key. */
+struct vip_key {
+	uint16_t af;
+	uint16_t protocol;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+static struct vip_key key_of_service(const struct ipvs_service *svc)
+{
+	struct vip_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.af = svc->af;
+	k.protocol = svc->protocol;
+	k.port = svc->port;
+	memcpy(k.addr, &svc->addr, svc->af == AF_INET6 ? 16 : 4);
+	return k;
+}
+
+static struct vip_key key_of_flow(const struct vigil_flow *flow)
+{
+	struct vip_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.af = flow->family == VIGIL_AF_INET6 ? AF_INET6 : AF_INET;
+	k.protocol = flow->protocol;
+	k.port = flow->vport;
+	memcpy(k.addr, &flow->vaddr, flow->family == VIGIL_AF_INET6 ? 16 : 4);
+	return k;
+}
+
+static size_t key_hash(const struct vip_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)h;
+}
+
+static struct runtime_service *lookup(const struct runtime *rt, const struct vip_key *k)
+{
+	size_t mask = rt->index_size - 1, i;
+
+	for (i = key_hash(k) & mask; rt->index[i] != EMPTY; i = (i + 1) & mask) {
+		struct runtime_service *s = &rt->services[rt->index[i]];
+		struct vip_key have = key_of_service(&s->key);
+
+		if (!memcmp(&have, k, sizeof(have)))
+			return s;
+	}
+	return NULL;
+}
+
+void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = real->family == VIGIL_AF_INET6 ? AF_INET6 : AF_INET;
+	ret->port = real->port;
+	memcpy(ret->addr, &real->addr, real->family == VIGIL_AF_INET6 ? 16 : 4);
+}
+
+struct runtime_service *runtime_service_of(const struct runtime *rt, const struct ipvs_service *key)
+{
+	struct vip_key k = key_of_service(key);
+
+	return lookup(rt, &k);
+}
+
+ssize_t runtime_dest_index(const struct runtime_service *s, const struct config_addr *addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->cs->n_dests; i++)
+		if (!memcmp(&s->cs->dests[i].addr, addr, sizeof(*addr)))
+			return i;
+	return -1;
+}
+
+struct runtime_service *runtime_find(const struct runtime *rt, const struct vigil_flow *flow,
+				     const struct vigil_real *real, ssize_t *ret_dest)
+{
+	struct vip_key k = key_of_flow(flow);
+	struct runtime_service *s = lookup(rt, &k);
+	struct config_addr addr;
+
+	if (ret_dest)
+		*ret_dest = -1;
+	if (!s || !real || !ret_dest || !real->family)
+		return s;
+	runtime_real_addr(real, &addr);
+	*ret_dest = runtime_dest_index(s, &addr);
+	return s;
+}
+
+static void service_clear(struct runtime_service *s)
+{
+	policy_service_clear(&s->policy);
+	health_free(s->health);
+	free(s->applied);
+}
+
+void runtime_free(struct runtime *rt)
+{
+	size_t i;
+
+	if (!rt)
+		return;
+	for (i = 0; i < rt->n_services; i++)
+		service_clear(&rt->services[i]);
+	free(rt->services);
+	free(rt->index);
+	free(rt);
+}
+
+/* What the old runtime knew of this service's destinations, carried over. */
+static int carry_over(struct runtime_service *s, struct runtime *old)
+{
+	struct vip_key k = key_of_service(&s->key);
+	struct runtime_service *o = old ? lookup(old, &k) : NULL;
+	uint32_t i;
+
+	if (!o)
+		return 0;
+	for (i = 0; i < s->cs->n_dests; i++) {
+		ssize_t j = runtime_dest_index(o, &s->cs->dests[i].addr);
+
+		if (j < 0)
+			continue;
+		policy_dest_restore(&s->policy, i, &o->policy.dests[j]);
+		s->applied[i] = o->applied[j];
+	}
+	/* the health windows move over; health_configure keeps those that stay */
+	health_free(s->health);
+	s->health = o->health;
+	o->health = NULL;
+	return health_configure(s->health, s->cs);
+}
+
+static int service_init(struct runtime_service *s, const struct config_service *cs, uint64_t seed)
+{
+	const struct config_quarantine *q = &cs->policy.quarantine;
+	struct policy_settings set;
+	uint32_t i;
+	int r;
+
+	s->cs = cs;
+	desired_service(cs, &s->key);
+	s->timing.syn_timeout_min_ns = q->syn_timeout_min_ms * NS_PER_MS;
+	s->timing.syn_timeout_max_ns = q->syn_timeout_max_ms * NS_PER_MS;
+	s->timing.rtt_factor = q->syn_timeout_rtt_factor;
+	policy_settings_from_config(&cs->policy, cs->protocol, &set);
+	r = policy_service_init(&s->policy, &set, cs->n_dests, seed);
+	if (r)
+		return r;
+	s->health = health_new();
+	s->applied = malloc((cs->n_dests + 1) * sizeof(*s->applied));
+	if (!s->health || !s->applied)
+		return -ENOMEM;
+	for (i = 0; i < cs->n_dests; i++)
+		s->applied[i] = RUNTIME_UNKNOWN;
+	return health_configure(s->health, cs);
+}
+
+int runtime_new(const struct config *config, struct runtime *old, uint64_t seed,
+		struct runtime **ret)
+{
+	struct runtime *rt = calloc(1, sizeof(*rt));
+	size_t i, size = 16;
+	int r = -ENOMEM;
+
+	if (!rt)
+		return -ENOMEM;
+	rt->config = config;
+	while (size < 2 * (size_t)config->n_services)
+		size *= 2;
+	rt->index_size = size;
+	rt->index = malloc(size * sizeof(*rt->index));
+	rt->services = calloc(config->n_services + 1, sizeof(*rt->services));
+	if (!rt->index || !rt->services)
+		goto fail;
+	memset(rt->index, 0xff, size * sizeof(*rt->index));
+	for (i = 0; i < config->n_services; i++) {
+		struct runtime_service *s = &rt->services[i];
+		struct vip_key k;
+		size_t slot;
+
+		rt->n_services = i + 1;
+		/* each service its own jitter sequence */
+		r = service_init(s, &config->services[i], seed + 0x9e3779b97f4a7c15ull * (i + 1));
+		if (r)
+			goto fail;
+		r = carry_over(s, old);
+		if (r)
+			goto fail;
+		k = key_of_service(&s->key);
+		for (slot = key_hash(&k) & (size - 1); rt->index[slot] != EMPTY;
+		     slot = (slot + 1) & (size - 1))
+			;
+		rt->index[slot] = i;
+	}
+	*ret = rt;
+	return 0;
+fail:
+	runtime_free(rt);
+	return r;
+}
+
+uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns)
+{
+	const struct health_dest_status *hd = health_dest(s->health, dest);
+	uint32_t configured = s->cs->dests[dest].weight;
+	double factor = policy_weight_factor(&s->policy, dest, now_ns), w;
+
+	if (factor <= 0)
+		return s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE ? RUNTIME_REMOVED
+										   : 0;
+	if (!configured)
+		return 0;
+	w = round((hd ? hd->effective : configured) * factor);
+	return w < 1 ? 1 : w > configured ? configured : (uint32_t)w;
+}
+
+static uint32_t weight_of(void *data, size_t svc, size_t dest)
+{
+	const struct runtime *rt = ((void **)data)[0];
+	uint64_t now_ns = *(const uint64_t *)((void **)data)[1];
+	uint32_t w = runtime_weight(&rt->services[svc], dest, now_ns);
+
+	return w == RUNTIME_REMOVED ? DESIRED_OMIT : w;
+}
+
+int runtime_desired(const struct runtime *rt, uint64_t now_ns, struct ipvs_table **ret)
+{
+	void *data[2] = { (void *)rt, &now_ns };
+
+	return desired_build_weighted(rt->config, 0, rt->n_services, weight_of, data, ret);
+}
+
+int runtime_desired_service(const struct runtime_service *s, uint64_t now_ns,
+			    struct ipvs_table **ret)
+{
+	/* a runtime of one service, so that weight_of finds it at index 0 */
+	struct runtime one = { .services = (struct runtime_service *)s, .n_services = 1 };
+	struct config c = { .services = (struct config_service *)s->cs, .n_services = 1 };
+	void *data[2] = { &one, &now_ns };
+
+	return desired_build_weighted(&c, 0, 1, weight_of, data, ret);
+}
+
+static uint32_t applied_of(void *data, size_t svc, size_t dest)
+{
+	const struct runtime_service *s = data;
+	uint32_t w = s->applied[dest];
+
+	return w == RUNTIME_REMOVED ? DESIRED_OMIT : w;
+}
+
+int runtime_applied_service(const struct runtime_service *s, struct ipvs_table **ret)
+{
+	struct config c = { .services = (struct config_service *)s->cs, .n_services = 1 };
+	uint32_t i;
+
+	for (i = 0; i < s->cs->n_dests; i++)
+		if (s->applied[i] == RUNTIME_UNKNOWN)
+			return -ENODATA;
+	return desired_build_weighted(&c, 0, 1, applied_of, (void *)s, ret);
+}
+
+uint64_t runtime_next_deadline(const struct runtime *rt)
+{
+	uint64_t next = POLICY_NEVER;
+	size_t i;
+
+	for (i = 0; i < rt->n_services; i++) {
+		uint64_t d = policy_next_deadline(&rt->services[i].policy);
+
+		if (d < next)
+			next = d;
+	}
+	return next;
+}

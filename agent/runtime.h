@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What vigild knows about its services while it runs: per service, its
+ * config, its IPVS key, its quarantine policy and the health factor of each
+ * destination; from that, the weight every destination should have. Pure:
+ * the agent does the I/O and passes the time.
+ *
+ * Effective weight of a destination:
+ *   out of rotation (quarantined, on probation)   0, or removed from IPVS
+ *                                                 with `action: remove`
+ *   in rotation   max(1, round(health-weighted weight x ramp factor))
+ *                 where the health-weighted weight is health.h's effective
+ *                 weight (the configured one with health weighting off)
+ * A configured weight of 0 (the operator's own drain) stays 0.
+ */
+#ifndef VIGIL_AGENT_RUNTIME_H
+#define VIGIL_AGENT_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "config.h"
+#include "detector.h"
+#include "health.h"
+#include "ipvs.h"
+#include "policy.h"
+
+/* Weight of a destination to take out of IPVS (quarantine action remove). */
+#define RUNTIME_REMOVED UINT32_MAX
+/* An applied weight vigild has not programmed or seen yet. */
+#define RUNTIME_UNKNOWN (UINT32_MAX - 1)
+
+struct runtime_service {
+	const struct config_service *cs; /* into the runtime's config */
+	struct ipvs_service key;
+	struct policy_service policy;
+	struct detector_timing timing;
+	struct health *health;
+	uint32_t *applied; /* per destination: the weight last programmed, or RUNTIME_UNKNOWN */
+};
+
+struct runtime {
+	const struct config *config;      /* not owned */
+	struct runtime_service *services; /* config order */
+	size_t n_services;
+	/* open addressing over the VIPs, for events */
+	uint32_t *index;
+	size_t index_size;
+};
+
+/*
+ * A runtime for CONFIG. Destinations that OLD knew (same service key, same
+ * address) keep their policy state and health (OLD's health state is moved:
+ * free OLD afterwards, do not use it); the others start healthy. SEED seeds
+ * the services' PRNGs.
+ */
+int runtime_new(const struct config *config, struct runtime *old, uint64_t seed,
+		struct runtime **ret);
+void runtime_free(struct runtime *rt);
+
+/* The service of a flow's VIP (and the index of REAL in it, or -1). NULL: not ours. */
+struct runtime_service *runtime_find(const struct runtime *rt, const struct vigil_flow *flow,
+				     const struct vigil_real *real, ssize_t *ret_dest);
+/* The service with this IPVS key, or NULL. */
+struct runtime_service *runtime_service_of(const struct runtime *rt,
+					   const struct ipvs_service *key);
+/* The destination of service S at ADDR, or -1. */
+ssize_t runtime_dest_index(const struct runtime_service *s, const struct config_addr *addr);
+
+/* The weight destination DEST of S should have now (RUNTIME_REMOVED: none). */
+uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns);
+
+/* The IPVS table everything asks for now: all services, or only S. */
+int runtime_desired(const struct runtime *rt, uint64_t now_ns, struct ipvs_table **ret);
+int runtime_desired_service(const struct runtime_service *s, uint64_t now_ns,
+			    struct ipvs_table **ret);
+
+/*
+ * S as vigild last programmed it (its applied weights), or -ENODATA when a
+ * weight is not known: what a weight change is planned against without a dump.
+ */
+int runtime_applied_service(const struct runtime_service *s, struct ipvs_table **ret);
+
+/* The earliest policy deadline of any service; POLICY_NEVER if none. */
+uint64_t runtime_next_deadline(const struct runtime *rt);
+
+/* vigil_real <-> config_addr, for matching events to destinations. */
+void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret);
+
+#endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "runtime.h"
+
+#define MS(x) ((uint64_t)(x)*1000000ull)
+
+static const char CONFIG[] = "defaults:\n"
+			     "  quarantine: { base: 10s, max: 1m, jitter: 0% }\n"
+			     "  probation: { warmup: 10s }\n"
+			     "services:\n"
+			     "  - name: web\n"
+			     "    vip: 10.96.0.1:80\n"
+			     "    destinations:\n"
+			     "      - 10.100.1.2:8080\n"
+			     "      - { address: 10.100.2.2:8080, weight: 200 }\n"
+			     "      - 10.100.3.2:8080\n"
+			     "  - name: dns\n"
+			     "    vip: 10.96.0.1:53\n"
+			     "    protocol: udp\n"
+			     "    quarantine: { action: remove }\n"
+			     "    destinations: [10.100.1.2:8080, 10.100.2.2:8080]\n";
+
+static struct config *parse(const char *text)
+{
+	struct config_error err;
+	struct config *c = NULL;
+
+	ck_assert_msg(config_parse(text, strlen(text), "t.yaml", &c, &err) == 0, "%u:%u: %s",
+		      err.line, err.column, err.message);
+	return c;
+}
+
+static struct vigil_flow flow_to(const char *vip, unsigned int port, unsigned int protocol)
+{
+	struct vigil_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.family = VIGIL_AF_INET;
+	f.protocol = protocol;
+	inet_pton(AF_INET, "10.100.1.1", &f.caddr.v4);
+	inet_pton(AF_INET, vip, &f.vaddr.v4);
+	f.cport = 40000;
+	f.vport = port;
+	return f;
+}
+
+static struct vigil_real real(const char *addr, unsigned int port)
+{
+	struct vigil_real r;
+
+	memset(&r, 0, sizeof(r));
+	r.family = VIGIL_AF_INET;
+	inet_pton(AF_INET, addr, &r.addr.v4);
+	r.port = port;
+	return r;
+}
+
+START_TEST(events_find_their_service_and_destination)
+{
+	struct config *c = parse(CONFIG);
+	struct runtime *rt = NULL;
+	struct vigil_flow f = flow_to("10.96.0.1", 80, IPPROTO_TCP);
+	struct vigil_real r = real("10.100.2.2", 8080);
+	struct runtime_service *s;
+	ssize_t d;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	s = runtime_find(rt, &f, &r, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->cs->name, "web");
+	ck_assert_int_eq(d, 1);
+	f = flow_to("10.96.0.1", 53, IPPROTO_UDP);
+	s = runtime_find(rt, &f, &r, &d);
+	ck_assert_str_eq(s->cs->name, "dns");
+	ck_assert_int_eq(d, 1);
+	/* a destination the service does not have, a VIP vigil does not serve */
+	r = real("10.100.9.9", 8080);
+	ck_assert_ptr_nonnull(runtime_find(rt, &f, &r, &d));
+	ck_assert_int_eq(d, -1);
+	f = flow_to("10.96.0.2", 80, IPPROTO_TCP);
+	ck_assert_ptr_null(runtime_find(rt, &f, &r, &d));
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(weights_follow_policy_and_health)
+{
+	struct config *c = parse(CONFIG);
+	struct runtime *rt = NULL;
+	struct policy_decision dec;
+	struct runtime_service *web;
+	struct ipvs_table *t = NULL;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	web = &rt->services[0];
+	ck_assert_uint_eq(runtime_weight(web, 0, MS(1)), 100);
+	ck_assert_uint_eq(runtime_weight(web, 1, MS(1)), 200);
+	/* quarantined: weight 0, and the table keeps it at 0 */
+	ck_assert_int_eq(policy_on_evidence(&web->policy, 2, EVIDENCE_REFUSED, MS(1000), &dec), 1);
+	ck_assert_int_eq(dec.action, POLICY_ACT_QUARANTINE);
+	ck_assert_uint_eq(runtime_weight(web, 2, MS(1001)), 0);
+	ck_assert_int_eq(runtime_desired(rt, MS(1001), &t), 0);
+	ck_assert_uint_eq(t->n_services, 2);
+	ck_assert_uint_eq(t->services[0].n_dests, 3);
+	ck_assert_uint_eq(t->services[0].dests[2].weight, 0);
+	ipvs_table_free(t);
+	/* with action remove, a quarantined destination leaves the table */
+	ck_assert_int_eq(
+	    policy_on_evidence(&rt->services[1].policy, 0, EVIDENCE_UDP_ERROR, MS(1000), &dec), 1);
+	ck_assert_uint_eq(runtime_weight(&rt->services[1], 0, MS(1001)), RUNTIME_REMOVED);
+	ck_assert_int_eq(runtime_desired_service(&rt->services[1], MS(1001), &t), 0);
+	ck_assert_uint_eq(t->n_services, 1);
+	ck_assert_uint_eq(t->services[0].n_dests, 1);
+	ipvs_table_free(t);
+	ck_assert_uint_le(runtime_next_deadline(rt), MS(11000));
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(a_reload_keeps_what_it_knew)
+{
+	struct config *c = parse(CONFIG), *c2;
+	struct runtime *rt = NULL, *rt2 = NULL;
+	struct policy_decision dec;
+	char text[sizeof(CONFIG) + 64];
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	ck_assert_int_eq(
+	    policy_on_evidence(&rt->services[0].policy, 2, EVIDENCE_REFUSED, MS(1000), &dec), 1);
+	/* the new config drops a destination before the quarantined one */
+	snprintf(text, sizeof(text), "%s", CONFIG);
+	memmove(strstr(text, "      - 10.100.1.2:8080\n"),
+		strstr(text, "      - 10.100.1.2:8080\n") + strlen("      - 10.100.1.2:8080\n"),
+		strlen(strstr(text, "      - 10.100.1.2:8080\n") + 24) + 1);
+	c2 = parse(text);
+	ck_assert_uint_eq(c2->services[0].n_dests, 2);
+	ck_assert_int_eq(runtime_new(c2, rt, 2, &rt2), 0);
+	/* 10.100.3.2 is now index 1 and still quarantined */
+	ck_assert_uint_eq(runtime_weight(&rt2->services[0], 1, MS(2000)), 0);
+	ck_assert_uint_eq(rt2->services[0].policy.dests[1].quarantines, 1);
+	ck_assert_uint_eq(runtime_weight(&rt2->services[0], 0, MS(2000)), 200);
+	runtime_free(rt2);
+	runtime_free(rt);
+	config_free(c2);
+	config_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *tc = tcase_create("runtime");
+
+	tcase_add_test(tc, events_find_their_service_and_destination);
+	tcase_add_test(tc, weights_follow_policy_and_health);
+	tcase_add_test(tc, a_reload_keeps_what_it_knew);
+	suite_add_tcase(s, tc);
+	return check_main(s, CK_NORMAL);
+}

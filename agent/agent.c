@@ -11,14 +11,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "config.h"
+#include "agent-internal.h"
 #include "desired.h"
-#include "hostnet.h"
-#include "ipvs.h"
 #include "log.h"
-#include "loop.h"
 #include "reconcile.h"
-#include "state.h"
 
 #define N_OP_TYPES (RECONCILE_SERVICE_DEL + 1)
 
@@ -30,22 +26,22 @@
  */
 #define FULL_PASS_EVERY 6
 
-struct agent {
-	const char *config_path;
-	struct config *config;
-	struct ipvs *ipvs;
-	struct hostnet *hostnet;
-	int ifindex;
-	struct state state;
-	char state_path[PATH_MAX];
-	struct loop *loop;
-	struct loop_source *timer;
-	size_t conflicts_reported;
-	/* the fingerprint of IPVS when a full pass last found nothing to do */
-	bool quiet_valid;
-	uint64_t quiet_fingerprint;
-	unsigned int skipped_passes;
-};
+uint64_t agent_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int64_t agent_mono_to_real_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (real.tv_sec - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
+}
 
 static double now_ms(void)
 {
@@ -137,15 +133,107 @@ static bool owned_has(const struct ipvs_service *owned, size_t n, const struct i
 	return false;
 }
 
-static int save_owned(struct agent *a, const struct ipvs_service *owned, size_t n)
+/* A monotonic time as wall time, and back; 0 and POLICY_NEVER stay as they are. */
+static uint64_t shift_time(uint64_t t, int64_t by)
 {
-	int r = state_set_owned(&a->state, owned, n);
+	if (!t || t == POLICY_NEVER)
+		return t;
+	if (by < 0 && t <= (uint64_t)-by)
+		return 1; /* before this boot: long ago */
+	return t + by;
+}
 
+static void shift_times(struct policy_dest *p, int64_t by)
+{
+	p->since_ns = shift_time(p->since_ns, by);
+	p->until_ns = shift_time(p->until_ns, by);
+	p->next_probe_ns = shift_time(p->next_probe_ns, by);
+	p->stable_since_ns = shift_time(p->stable_since_ns, by);
+}
+
+int agent_save_state(struct agent *a)
+{
+	int64_t off = agent_mono_to_real_ns();
+	struct state_dest *dests = NULL;
+	size_t n = 0, cap = 0, i, j;
+	int r = 0;
+
+	for (i = 0; a->rt && i < a->rt->n_services && !r; i++) {
+		const struct runtime_service *s = &a->rt->services[i];
+
+		for (j = 0; j < s->policy.n_dests; j++) {
+			const struct policy_dest *p = &s->policy.dests[j];
+
+			/* a destination that never failed has nothing to remember */
+			if (p->state == POLICY_HEALTHY && !p->relapses && !p->quarantines)
+				continue;
+			if (n == cap) {
+				struct state_dest *more;
+
+				cap = cap ? 2 * cap : 16;
+				more = realloc(dests, cap * sizeof(*dests));
+				if (!more) {
+					r = -ENOMEM;
+					break;
+				}
+				dests = more;
+			}
+			memset(&dests[n], 0, sizeof(dests[n]));
+			dests[n].key = s->key;
+			dests[n].real = s->cs->dests[j].addr;
+			dests[n].policy = *p;
+			shift_times(&dests[n].policy, off);
+			n++;
+		}
+	}
+	if (!r)
+		r = state_set_dests(&a->state, dests, n);
 	if (!r)
 		r = state_save(a->state_path, &a->state);
 	if (r)
 		log_error("cannot save the state file %s: %s", a->state_path, strerror(-r));
+	free(dests);
 	return r;
+}
+
+/* The policy state the state file kept, put back after a restart. */
+static void restore_policies(struct agent *a)
+{
+	int64_t off = agent_mono_to_real_ns();
+	char real[ADDR_PORT_STRLEN];
+	size_t i;
+
+	for (i = 0; i < a->state.n_dests; i++) {
+		const struct state_dest *d = &a->state.dests[i];
+		struct runtime_service *s = runtime_service_of(a->rt, &d->key);
+		struct policy_dest p = d->policy;
+		ssize_t j = s ? runtime_dest_index(s, &d->real) : -1;
+
+		if (j < 0)
+			continue; /* no longer configured */
+		shift_times(&p, -off);
+		config_addr_format(&d->real, real, sizeof(real));
+		if (policy_dest_restore(&s->policy, j, &p) < 0) {
+			log_warning("state of %s in service %s not restored: inconsistent", real,
+				    s->cs->name);
+			continue;
+		}
+		if (p.state != POLICY_HEALTHY)
+			log_info("restored service=%s real=%s state=%s relapses=%u quarantines=%u",
+				 s->cs->name, real, policy_state_name(p.state), p.relapses,
+				 p.quarantines);
+	}
+}
+
+static int save_owned(struct agent *a, const struct ipvs_service *owned, size_t n)
+{
+	int r = state_set_owned(&a->state, owned, n);
+
+	if (r) {
+		log_error("cannot save the state file %s: %s", a->state_path, strerror(-r));
+		return r;
+	}
+	return agent_save_state(a);
 }
 
 /*
@@ -259,6 +347,19 @@ static void report_conflicts(struct agent *a, const struct reconcile_plan *plan,
 }
 
 /* A periodic pass that finds IPVS as the last full pass left it: no dump. */
+/* What the pass programmed: watch.c skips services whose weights it already has. */
+static void remember_applied(struct agent *a, const struct ipvs_table *desired)
+{
+	size_t i, j;
+
+	for (i = 0; i < desired->n_services && i < a->rt->n_services; i++) {
+		struct runtime_service *s = &a->rt->services[i];
+
+		for (j = 0; j < s->cs->n_dests; j++)
+			s->applied[j] = runtime_weight(s, j, agent_now_ns());
+	}
+}
+
 static bool unchanged_since_last_pass(struct agent *a)
 {
 	double t0 = now_ms();
@@ -295,7 +396,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 		log_error("cannot read the IPVS table: %s", strerror(-r));
 		goto out;
 	}
-	r = desired_build(a->config, &desired);
+	r = runtime_desired(a->rt, agent_now_ns(), &desired);
 	if (!r) {
 		struct reconcile_input in = { desired, actual, a->state.owned, a->state.n_owned };
 
@@ -318,6 +419,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 		failed = apply(a, plan, errors);
 	}
 	settle_ownership(a, plan, errors);
+	remember_applied(a, desired);
 	ipvs_ms = now_ms() - t0;
 	if (!plan->n_ops && fingerprinted) {
 		a->quiet_valid = true;
@@ -343,6 +445,66 @@ out:
 	reconcile_plan_free(plan);
 	ipvs_table_free(desired);
 	ipvs_table_free(actual);
+	return r;
+}
+
+int agent_apply_service(struct agent *a, struct runtime_service *s, uint64_t origin_ns)
+{
+	struct ipvs_table *want = NULL, *have = NULL;
+	struct reconcile_plan *plan = NULL;
+	uint64_t now = agent_now_ns();
+	size_t i, failed = 0;
+	int *errors = NULL, r;
+	bool same = true;
+
+	for (i = 0; i < s->cs->n_dests; i++)
+		same = same && s->applied[i] == runtime_weight(s, i, now);
+	if (same)
+		return 0;
+	/* a service at an address someone else's service holds is not vigild's to change */
+	if (!owned_has(a->state.owned, a->state.n_owned, &s->key))
+		return 0;
+	r = runtime_desired_service(s, now, &want);
+	/*
+	 * Against what vigild last programmed, not a dump: a quarantine must
+	 * reach IPVS within milliseconds of the evidence, and a round trip less
+	 * counts. Should someone have changed the service meanwhile, an
+	 * operation fails and the next reconcile pass, which dumps, repairs it.
+	 */
+	if (!r && (r = runtime_applied_service(s, &have)) == -ENODATA)
+		r = ipvs_dump_service(a->ipvs, &s->key, &have);
+	if (!r) {
+		struct reconcile_input in = { want, have, &s->key, 1 };
+
+		r = reconcile_plan(&in, &plan);
+	}
+	if (!r) {
+		errors = calloc(plan->n_ops + 1, sizeof(*errors));
+		if (!errors)
+			r = -ENOMEM;
+	}
+	if (r) {
+		log_error("cannot program the weights of service %s: %s", s->cs->name,
+			  strerror(-r));
+		goto out;
+	}
+	if (plan->n_ops)
+		failed = apply(a, plan, errors);
+	for (i = 0; i < s->cs->n_dests; i++)
+		s->applied[i] = failed ? RUNTIME_UNKNOWN : runtime_weight(s, i, now);
+	/* latency: from the event that made the change necessary to IPVS having it */
+	if (plan->n_ops && origin_ns)
+		log_info("weights service=%s ops=%zu failed=%zu latency_ms=%.2f", s->cs->name,
+			 plan->n_ops, failed, (agent_now_ns() - origin_ns) / 1e6);
+	else if (plan->n_ops)
+		log_info("weights service=%s ops=%zu failed=%zu", s->cs->name, plan->n_ops, failed);
+	/* the kernel changed: the next periodic pass must not trust the old fingerprint */
+	a->quiet_valid = false;
+out:
+	free(errors);
+	reconcile_plan_free(plan);
+	ipvs_table_free(want);
+	ipvs_table_free(have);
 	return r;
 }
 
@@ -401,7 +563,8 @@ static bool same_string(const char *x, const char *y, const char *key)
 static void agent_reload(struct agent *a)
 {
 	struct config_error err;
-	struct config *c = NULL;
+	struct config *c = NULL, *old;
+	struct runtime *rt = NULL, *old_rt;
 	char text[1024];
 	uint64_t old_interval = a->config->agent.reconcile_interval_ms;
 	int r;
@@ -417,8 +580,20 @@ static void agent_reload(struct agent *a)
 		memcpy(c->agent.interface, a->config->agent.interface, sizeof(c->agent.interface));
 	if (!same_string(a->config->agent.state_dir, c->agent.state_dir, "state_dir"))
 		memcpy(c->agent.state_dir, a->config->agent.state_dir, sizeof(c->agent.state_dir));
-	config_free(a->config);
+	r = runtime_new(c, a->rt, agent_now_ns(), &rt);
+	if (r) {
+		log_error("reload failed, the running configuration stays: %s", strerror(-r));
+		config_free(c);
+		return;
+	}
+	old_rt = a->rt;
+	a->rt = rt;
+	old = a->config;
 	a->config = c;
+	watch_reload(a, old_rt);
+	/* the old runtime points into the old config */
+	runtime_free(old_rt);
+	config_free(old);
 	log_info("configuration %s reloaded: %u services", a->config_path, c->n_services);
 	if (c->agent.sysctls)
 		set_sysctls();
@@ -523,6 +698,8 @@ static int open_hostnet(struct agent *a)
 
 static void agent_free(struct agent *a)
 {
+	watch_stop(a);
+	runtime_free(a->rt);
 	hostnet_close(a->hostnet);
 	ipvs_close(a->ipvs);
 	state_clear(&a->state);
@@ -554,13 +731,21 @@ int agent_run(const char *config_path)
 		r = open_state(&a);
 	if (!r)
 		r = open_hostnet(&a);
+	if (!r) {
+		r = runtime_new(a.config, NULL, agent_now_ns(), &a.rt);
+		if (r)
+			log_error("cannot set up the services: %s", strerror(-r));
+	}
 	if (r)
 		goto out;
+	restore_policies(&a);
 	if (a.config->agent.sysctls)
 		set_sysctls();
 	log_info("started: %s, %u services", config_path, a.config->n_services);
 	agent_reconcile(&a, "start");
-	r = start_timer(&a);
+	r = watch_start(&a);
+	if (!r)
+		r = start_timer(&a);
 	if (!r)
 		r = loop_run(a.loop);
 	if (r < 0)

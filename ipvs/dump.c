@@ -201,6 +201,33 @@ int ipvs_dump(struct ipvs *h, struct ipvs_table **ret)
 	return -EAGAIN;
 }
 
+int ipvs_dump_service(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret)
+{
+	struct dump d = { 0 };
+	int r, tries;
+
+	if (!h || !svc || !ret)
+		return -EINVAL;
+	*ret = NULL;
+	if (h->batch)
+		return -EBUSY;
+	for (tries = 0; tries < IPVS_DUMP_TRIES; tries++) {
+		r = grow((void **)&d.svcs, &d.cap_svcs, 0, sizeof(*d.svcs));
+		if (r < 0)
+			break;
+		memset(&d.svcs[0], 0, sizeof(d.svcs[0]));
+		d.svcs[0].svc = *svc;
+		d.n_svcs = 1;
+		r = dump_dests(h, &d, 0);
+		if (r >= 0)
+			r = make_table(&d, ret);
+		dump_free(&d);
+		if (r >= 0 || !retryable(r))
+			return r;
+	}
+	return r < 0 ? r : -EAGAIN;
+}
+
 void ipvs_table_free(struct ipvs_table *t)
 {
 	free(t);

@@ -185,6 +185,12 @@ void ipvs_batch_result_free(struct ipvs_batch_result *r);
  * a table. Free the table with ipvs_table_free().
  */
 int ipvs_dump(struct ipvs *h, struct ipvs_table **ret);
+/*
+ * The destinations of one service, as a table of that service alone (its
+ * settings copied from svc, not read back). The kernel answers a service it
+ * does not have with no destinations rather than an error.
+ */
+int ipvs_dump_service(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret);
 void ipvs_table_free(struct ipvs_table *t);
 
 /*

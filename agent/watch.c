@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Watching the connections: events from the BPF programs go to the detector,
+ * its evidence to each service's policy, the policy's decisions to IPVS (through
+ * agent_apply_service), probes and timers close the loop. The TCP health the
+ * sockops program measures adjusts the weights of the destinations in
+ * rotation. Every evidence and decision is logged, one key=value line each.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+
+#include "agent-internal.h"
+#include "log.h"
+
+#define MAX_ATTEMPTS 65536 /* connection attempts the detector follows */
+#define MAX_DESTS    16384 /* destinations whose RTT it remembers */
+#define TICK_BATCH   16
+
+static const char *service_name(const struct runtime_service *s)
+{
+	return s->cs->name;
+}
+
+static void dest_text(const struct runtime_service *s, size_t dest, char *buf, size_t size)
+{
+	config_addr_format(&s->cs->dests[dest].addr, buf, size);
+}
+
+static void handle_decision(struct agent *a, struct runtime_service *s,
+			    const struct policy_decision *d, uint64_t origin_ns);
+
+/* A probe's token: which service and destination, in the runtime of now. */
+static uint64_t token_of(const struct agent *a, const struct runtime_service *s, size_t dest)
+{
+	return (uint64_t)(s - a->rt->services) << 32 | dest;
+}
+
+static void on_probe_done(void *data, uint64_t token, bool passed, int err)
+{
+	struct agent *a = data;
+	size_t svc = token >> 32, dest = token & 0xffffffff;
+	struct policy_decision d;
+	struct runtime_service *s;
+	char real[ADDR_PORT_STRLEN];
+
+	if (svc >= a->rt->n_services || dest >= a->rt->services[svc].cs->n_dests)
+		return;
+	s = &a->rt->services[svc];
+	dest_text(s, dest, real, sizeof(real));
+	log_info("probe service=%s real=%s result=%s%s%s", service_name(s), real,
+		 passed ? "passed" : "failed",
+		 passed ? "" : " error=", passed ? "" : strerror(err));
+	if (policy_on_probe(&s->policy, dest, passed, agent_now_ns(), &d) == 1)
+		handle_decision(a, s, &d, 0);
+	watch_rearm(a);
+}
+
+static void start_probe(struct agent *a, struct runtime_service *s, size_t dest)
+{
+	uint64_t timeout = s->cs->policy.probation.timeout_ms * 1000000ull;
+	struct policy_decision d;
+	int r;
+
+	r = a->prober
+		? prober_start(a->prober, token_of(a, s, dest), &s->cs->dests[dest].addr, timeout)
+		: -ENOTCONN;
+	/* every probe asked for gets its answer: one that could not start failed */
+	if (r < 0 && policy_on_probe(&s->policy, dest, false, agent_now_ns(), &d) == 1)
+		handle_decision(a, s, &d, 0);
+}
+
+static void handle_decision(struct agent *a, struct runtime_service *s,
+			    const struct policy_decision *d, uint64_t origin_ns)
+{
+	char real[ADDR_PORT_STRLEN], until[64] = "";
+
+	a->decision_count++;
+	dest_text(s, d->dest, real, sizeof(real));
+	if (d->action == POLICY_ACT_QUARANTINE || d->action == POLICY_ACT_PROBE_FAILED ||
+	    d->action == POLICY_ACT_MANUAL_QUARANTINE)
+		snprintf(until, sizeof(until), " for_ms=%llu relapses=%u",
+			 (unsigned long long)(d->duration_ns / 1000000), d->relapses);
+	log_notice("decision action=%s service=%s real=%s state=%s->%s%s%s%s",
+		   policy_action_name(d->action), service_name(s), real, policy_state_name(d->from),
+		   policy_state_name(d->to), until, d->evidence ? " evidence=" : "",
+		   d->evidence ? evidence_kind_name(d->evidence) : "");
+	switch (d->action) {
+	case POLICY_ACT_PROBE:
+		start_probe(a, s, d->dest);
+		return;
+	case POLICY_ACT_FAIL_OPEN:
+		return;
+	default:
+		agent_apply_service(a, s, origin_ns);
+		agent_save_state(a);
+	}
+}
+
+static void handle_evidence(struct agent *a, const struct evidence *ev)
+{
+	char client[ADDR_PORT_STRLEN], vip[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
+	struct runtime_service *s;
+	struct policy_decision d;
+	ssize_t dest;
+
+	s = runtime_find(a->rt, &ev->flow, &ev->real, &dest);
+	addr_port_format(ev->real.family, &ev->real.addr, ev->real.port, real, sizeof(real));
+	if (!s || dest < 0) {
+		log_debug("evidence against %s, which no service has", real);
+		return;
+	}
+	a->evidence_count++;
+	addr_port_format(ev->flow.family, &ev->flow.caddr, ev->flow.cport, client, sizeof(client));
+	addr_port_format(ev->flow.family, &ev->flow.vaddr, ev->flow.vport, vip, sizeof(vip));
+	log_info("evidence kind=%s service=%s real=%s client=%s vip=%s age_ms=%.2f%s%s",
+		 evidence_kind_name(ev->kind), service_name(s), real, client, vip,
+		 (agent_now_ns() - ev->at_ns) / 1e6, ev->error ? " error=" : "",
+		 ev->error ? strerror(ev->error) : "");
+	if (policy_on_evidence(&s->policy, dest, ev->kind, agent_now_ns(), &d) == 1)
+		handle_decision(a, s, &d, ev->at_ns);
+}
+
+static int on_event(const struct vigil_event *e, void *data)
+{
+	struct agent *a = data;
+	struct evidence ev[DETECTOR_EVIDENCE_MAX];
+	int i, n;
+
+	n = detector_on_event(a->detector, e, ev, DETECTOR_EVIDENCE_MAX);
+	for (i = 0; i < n; i++)
+		handle_evidence(a, &ev[i]);
+	return 0;
+}
+
+static void consume(struct agent *a)
+{
+	int r = probes_consume(a->probes);
+
+	if (r < 0)
+		log_error("cannot read connection events: %s", strerror(-r));
+}
+
+static int on_events(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	struct agent *a = data;
+
+	consume(a);
+	watch_rearm(a);
+	return 0;
+}
+
+/* Non-urgent events wait in the ring buffer (see wakeup_flag in vigil.bpf.c). */
+static int on_drain(struct loop *loop, void *data)
+{
+	return on_events(loop, -1, 0, data);
+}
+
+static void tick_policies(struct agent *a, uint64_t now)
+{
+	struct policy_decision d[TICK_BATCH];
+	size_t i, j, n;
+
+	for (i = 0; i < a->rt->n_services; i++) {
+		struct runtime_service *s = &a->rt->services[i];
+
+		if (policy_next_deadline(&s->policy) > now)
+			continue;
+		do {
+			n = policy_tick(&s->policy, now, d, TICK_BATCH);
+			for (j = 0; j < n; j++)
+				handle_decision(a, s, &d[j], 0);
+		} while (n == TICK_BATCH);
+		/* a ramp's step changes a weight without a decision */
+		agent_apply_service(a, s, 0);
+	}
+}
+
+static int on_alarm(struct loop *loop, void *data)
+{
+	struct agent *a = data;
+	struct evidence ev[64];
+	uint64_t now;
+	size_t i, n;
+
+	/* an ESTABLISHED still in the ring buffer must not look like a missing one */
+	if (a->probes)
+		consume(a);
+	now = agent_now_ns();
+	if (a->detector) {
+		do {
+			n = detector_expire(a->detector, now, ev, 64);
+			for (i = 0; i < n; i++)
+				handle_evidence(a, &ev[i]);
+		} while (n == 64);
+	}
+	tick_policies(a, now);
+	watch_rearm(a);
+	return 0;
+}
+
+void watch_rearm(struct agent *a)
+{
+	uint64_t next = runtime_next_deadline(a->rt);
+
+	if (a->detector) {
+		uint64_t d = detector_next_deadline(a->detector);
+
+		if (d < next)
+			next = d;
+	}
+	if (a->alarm)
+		loop_alarm_set(a->alarm, next == POLICY_NEVER ? 0 : next);
+}
+
+/* Health: the sockops counters of every destination, one read per update. */
+struct health_snapshot {
+	struct vigil_real *reals;
+	struct vigil_health *health;
+	size_t n, cap;
+};
+
+static int snapshot_add(const struct vigil_real *real, const struct vigil_health *h, void *data)
+{
+	struct health_snapshot *snap = data;
+
+	if (snap->n == snap->cap) {
+		size_t cap = snap->cap ? 2 * snap->cap : 64;
+		struct vigil_real *r = realloc(snap->reals, cap * sizeof(*r));
+		struct vigil_health *hh;
+
+		if (!r)
+			return -ENOMEM;
+		snap->reals = r;
+		hh = realloc(snap->health, cap * sizeof(*hh));
+		if (!hh)
+			return -ENOMEM;
+		snap->health = hh;
+		snap->cap = cap;
+	}
+	snap->reals[snap->n] = *real;
+	snap->health[snap->n++] = *h;
+	return 0;
+}
+
+static const struct vigil_health *snapshot_lookup(const struct vigil_real *real, void *data)
+{
+	const struct health_snapshot *snap = data;
+	size_t i;
+
+	for (i = 0; i < snap->n; i++)
+		if (!memcmp(&snap->reals[i], real, sizeof(*real)))
+			return &snap->health[i];
+	return NULL;
+}
+
+static int on_health(struct loop *loop, void *data)
+{
+	struct agent *a = data;
+	struct health_snapshot snap = { 0 };
+	uint64_t now = agent_now_ns();
+	size_t i;
+	int r;
+
+	r = probes_health_read(a->probes, snapshot_add, &snap);
+	if (r < 0) {
+		log_error("cannot read the TCP health of the destinations: %s", strerror(-r));
+		goto out;
+	}
+	for (i = 0; i < a->rt->n_services; i++) {
+		struct runtime_service *s = &a->rt->services[i];
+
+		if (!s->cs->policy.health.enabled)
+			continue;
+		if (health_update(s->health, now, snapshot_lookup, &snap) > 0)
+			agent_apply_service(a, s, 0);
+	}
+out:
+	free(snap.reals);
+	free(snap.health);
+	return 0;
+}
+
+static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
+{
+	struct agent *a = data;
+	struct runtime_service *s = runtime_find(a->rt, flow, NULL, NULL);
+
+	return s ? &s->timing : NULL;
+}
+
+static void vip_of(const struct runtime_service *s, struct vigil_vip *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = s->key.af == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
+	ret->protocol = s->key.protocol;
+	ret->port = s->key.port;
+	memcpy(&ret->addr, &s->key.addr, s->key.af == AF_INET6 ? 16 : 4);
+}
+
+static void sync_vips(struct agent *a, const struct runtime *old)
+{
+	struct vigil_vip vip;
+	size_t i;
+	int r;
+
+	for (i = 0; old && i < old->n_services; i++) {
+		if (runtime_service_of(a->rt, &old->services[i].key))
+			continue;
+		vip_of(&old->services[i], &vip);
+		probes_vip_del(a->probes, &vip);
+	}
+	for (i = 0; i < a->rt->n_services; i++) {
+		vip_of(&a->rt->services[i], &vip);
+		r = probes_vip_add(a->probes, &vip);
+		if (r < 0)
+			log_error("cannot watch the VIP of service %s: %s",
+				  a->rt->services[i].cs->name, strerror(-r));
+	}
+}
+
+/* The smallest health interval of the services that weight by health; 0: none. */
+static uint64_t health_interval_ns(const struct config *c)
+{
+	uint64_t ms = 0;
+	uint32_t i;
+
+	for (i = 0; i < c->n_services; i++) {
+		const struct config_health *h = &c->services[i].policy.health;
+
+		if (h->enabled && (!ms || h->interval_ms < ms))
+			ms = h->interval_ms;
+	}
+	return ms * 1000000ull;
+}
+
+static void start_health(struct agent *a)
+{
+	uint64_t interval = health_interval_ns(a->config);
+	int r;
+
+	loop_remove(a->loop, a->health_timer);
+	a->health_timer = NULL;
+	if (!interval || !a->probes || !probes_sockops_attached(a->probes))
+		return;
+	/* each service's own interval is kept by health_update */
+	r = loop_add_timer(a->loop, interval, on_health, a, &a->health_timer);
+	if (r < 0)
+		log_error("cannot start health weighting: %s", strerror(-r));
+}
+
+static uint32_t own_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
+int watch_start(struct agent *a)
+{
+	struct probes_opts opts = {
+		.netns_ino = own_netns_ino(),
+		.ringbuf_bytes = a->config->agent.ringbuf_size,
+		.max_flows = a->config->agent.max_flows,
+		.sockops = health_interval_ns(a->config) != 0,
+	};
+	int r;
+
+	a->prober = prober_new(a->loop, on_probe_done, a);
+	a->detector = detector_new(MAX_ATTEMPTS, MAX_DESTS, timing_of, a);
+	if (!a->prober || !a->detector)
+		return -ENOMEM;
+	r = loop_add_alarm(a->loop, on_alarm, a, &a->alarm);
+	if (r < 0)
+		return r;
+	r = probes_open(&opts, on_event, a, &a->probes);
+	if (r < 0) {
+		/* IPVS is programmed all the same; only the detection is gone */
+		log_warning("not watching connections (see above): failing destinations are not "
+			    "detected, quarantines already in force still expire and are probed");
+		a->probes = NULL;
+		watch_rearm(a);
+		return 0;
+	}
+	log_info("watching: %s%s", probes_attached(a->probes),
+		 probes_sockops_attached(a->probes) ? " sockops" : "");
+	sync_vips(a, NULL);
+	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);
+	if (!r)
+		r = loop_add_timer(a->loop, PROBES_DRAIN_INTERVAL_MS * 1000000ull, on_drain, a,
+				   &a->drain);
+	if (r < 0)
+		return r;
+	start_health(a);
+	watch_rearm(a);
+	return 0;
+}
+
+void watch_reload(struct agent *a, const struct runtime *old)
+{
+	/* probes in flight carry indexes of the old runtime: ask them again */
+	prober_free(a->prober);
+	a->prober = prober_new(a->loop, on_probe_done, a);
+	if (a->probes)
+		sync_vips(a, old);
+	start_health(a);
+	watch_rearm(a);
+}
+
+void watch_stop(struct agent *a)
+{
+	prober_free(a->prober);
+	a->prober = NULL;
+	detector_free(a->detector);
+	a->detector = NULL;
+	probes_free(a->probes);
+	a->probes = NULL;
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Quarantine and health weighting against the real kernel: vigild watches
+ * clients connecting through a VIP to lab destinations that go silent,
+ * refuse, come back, flap or slow down, and must keep every client served.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "vmtest.h"
+
+#define CONFIG    "/tmp/vigil-failover.yaml"
+#define STATE_DIR "/tmp/vigil-failover-state"
+#define VIP       "10.96.0.10:80"
+#define D1        "10.100.1.2:8080"
+#define D2        "10.100.2.2:8080"
+#define D3        "10.100.3.2:8080"
+
+#define CONFIG_HEAD                                                                                \
+	"agent:\n"                                                                                 \
+	"  state_dir: " STATE_DIR "\n"                                                             \
+	"defaults:\n"                                                                              \
+	"  scheduler: rr\n"
+
+/* Quick to quarantine and to come back, so that tests take seconds. */
+#define QUICK                                                                                      \
+	"  quarantine: { base: 3s, max: 30s, multiplier: 2, jitter: 0% }\n"                        \
+	"  probation: { interval: 500ms, timeout: 500ms, warmup: 2s }\n"
+#define NO_HEALTH "  health: { enabled: false }\n"
+
+#define WEB_SERVICE                                                                                \
+	"  - name: web\n"                                                                          \
+	"    vip: " VIP "\n"                                                                       \
+	"    destinations: [" D1 ", " D2 ", " D3 "]\n"
+
+static void lab_up(void)
+{
+	const char *lab = vt_lab();
+
+	vt_must("%s clean", lab);
+	vt_must("%s dest d1 --v4 10.100.1.2 --port 8080 >/dev/null 2>&1", lab);
+	vt_must("%s dest d2 --v4 10.100.2.2 --port 8080 >/dev/null 2>&1", lab);
+	vt_must("%s dest d3 --v4 10.100.3.2 --port 8080 >/dev/null 2>&1", lab);
+}
+
+static void lab_down(void)
+{
+	vt_sh("ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
+}
+
+static void fresh(void)
+{
+	vt_must("ipvsadm -C && rm -rf %s && { ip link del vigil0 2>/dev/null; true; }", STATE_DIR);
+	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+}
+
+/* vigild on CONFIG_HEAD plus DEFAULTS (lines of `defaults:`) plus SERVICES. */
+static void start(struct vt_agent *a, const char *defaults, const char *services)
+{
+	vt_write(CONFIG,
+		 CONFIG_HEAD "%s"
+			     "services:\n%s",
+		 defaults, services);
+	ck_assert_int_eq(vt_agent_start(a, CONFIG), 0);
+	ck_assert_msg(vt_agent_wait(a, "watching:", 1, 60000), "vigild does not watch:\n%s",
+		      vt_agent_log(a));
+}
+
+/* The weight IPVS has for destination REAL of the TCP VIP, or -1. */
+static int weight_of(const char *vip, const char *real)
+{
+	char cmd[256], *out;
+	int w = -1;
+
+	snprintf(cmd, sizeof(cmd), "ipvsadm -Ln -t %s | awk '$2 == \"%s\" { print $4 }'", vip,
+		 real);
+	out = vt_output("%s", cmd);
+	if (out && *out)
+		w = atoi(out);
+	free(out);
+	return w;
+}
+
+static int udp_weight_of(const char *vip, const char *real)
+{
+	char *out = vt_output("ipvsadm -Ln -u %s | awk '$2 == \"%s\" { print $4 }'", vip, real);
+	int w = out && *out ? atoi(out) : -1;
+
+	free(out);
+	return w;
+}
+
+/* Waits up to timeout_ms for the weight of REAL to satisfy ok(weight). */
+static bool wait_weight(const char *real, bool (*ok)(int w), int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	while (vt_now_ns() < deadline) {
+		if (ok(weight_of(VIP, real)))
+			return true;
+		usleep(50000);
+	}
+	return ok(weight_of(VIP, real));
+}
+
+static bool is_zero(int w)
+{
+	return w == 0;
+}
+
+static bool is_full(int w)
+{
+	return w == 100;
+}
+
+/* n sequential connections through the VIP, each capped at cap_ms. */
+struct clients {
+	unsigned int ok, failed;
+	double max_s, total_s;
+};
+
+static struct clients connect_n(unsigned int n, int cap_ms)
+{
+	struct clients c = { 0 };
+	uint64_t t0 = vt_now_ns();
+	struct vt_conn conn;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		vt_connect(VIP, cap_ms, &conn);
+		if (conn.err == 0)
+			c.ok++;
+		else
+			c.failed++;
+		if (conn.seconds > c.max_s)
+			c.max_s = conn.seconds;
+	}
+	c.total_s = (vt_now_ns() - t0) / 1e9;
+	return c;
+}
+
+START_TEST(silent_destination_every_client_connects)
+{
+	struct vt_agent a;
+	struct clients c;
+
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
+	c = connect_n(6, 5000); /* the destinations show their RTTs */
+	ck_assert_uint_eq(c.ok, 6);
+	vt_must("%s silent d2", vt_lab());
+	c = connect_n(30, 10000);
+	fprintf(stderr, "silent d2: %u of 30 connected, %u failed, slowest %.3f s, all %.2f s\n",
+		c.ok, c.failed, c.max_s, c.total_s);
+	ck_assert_uint_eq(c.ok, 30);
+	/* the one that met d2 waited for its first SYN retransmit, at 1 s */
+	ck_assert_double_lt(c.max_s, 2.5);
+	ck_assert_int_eq(weight_of(VIP, D2), 0);
+	ck_assert(strstr(vt_agent_log(&a), "evidence kind=syn-timeout service=web real=" D2));
+	ck_assert(strstr(vt_agent_log(&a), "decision action=quarantine service=web real=" D2));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(refusing_destination_is_out_after_its_first_reset)
+{
+	struct vt_agent a;
+	struct vt_conn conn;
+	struct clients c;
+	unsigned int i;
+
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
+	vt_must("%s refuse d3", vt_lab());
+	/* round-robin: within three connections one meets d3 and is refused */
+	for (i = 0; i < 3; i++) {
+		vt_connect(VIP, 5000, &conn);
+		if (conn.err == ECONNREFUSED)
+			break;
+	}
+	ck_assert_msg(i < 3, "no connection met the refusing destination");
+	ck_assert_msg(wait_weight(D3, is_zero, 2000), "d3 still has weight %d:\n%s",
+		      weight_of(VIP, D3), vt_agent_log(&a));
+	c = connect_n(10, 5000);
+	ck_assert_uint_eq(c.ok, 10);
+	ck_assert_uint_eq(vt_agent_count(&a, "evidence kind=refused"), 1);
+	fprintf(stderr, "%s", strstr(vt_agent_log(&a), "weights service=web"));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(recovered_destination_is_probed_and_ramped_back)
+{
+	struct vt_agent a;
+	struct vt_conn conn;
+	unsigned int i;
+
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
+	vt_must("%s refuse d3", vt_lab());
+	for (i = 0; i < 3; i++)
+		vt_connect(VIP, 5000, &conn);
+	ck_assert(wait_weight(D3, is_zero, 2000));
+	/* back, before the quarantine (3 s) is over: the probe finds it so */
+	vt_must("%s live d3", vt_lab());
+	ck_assert_msg(vt_agent_wait(&a, "probe service=web real=" D3 " result=passed", 1, 15000),
+		      "no passing probe:\n%s", vt_agent_log(&a));
+	ck_assert(
+	    vt_agent_wait(&a, "decision action=release-to-ramp service=web real=" D3, 1, 5000));
+	/* ramping: in rotation, below full weight, then full */
+	ck_assert_int_gt(weight_of(VIP, D3), 0);
+	ck_assert_msg(wait_weight(D3, is_full, 10000), "not back to full weight:\n%s",
+		      vt_agent_log(&a));
+	ck_assert(strstr(vt_agent_log(&a), "decision action=healthy service=web real=" D3));
+	/* probes went only to the quarantined destination */
+	ck_assert(!strstr(vt_agent_log(&a), "probe service=web real=" D1));
+	ck_assert(!strstr(vt_agent_log(&a), "probe service=web real=" D2));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(flapping_destination_changes_weight_a_bounded_number_of_times)
+{
+	struct vt_agent a;
+	const char *log, *p;
+	unsigned int quarantines = 0, changes = 0, last_for = 0, i;
+	pid_t flapper;
+
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
+	/* d2 down and up every 2 s for 30 s, while clients keep connecting */
+	fflush(NULL);
+	flapper = fork();
+	if (flapper == 0) {
+		for (i = 0; i < 15; i++) {
+			vt_sh("%s %s d2 >/dev/null 2>&1", vt_lab(), i % 2 ? "live" : "refuse");
+			sleep(2);
+		}
+		vt_sh("%s live d2 >/dev/null 2>&1", vt_lab());
+		_exit(0);
+	}
+	while (waitpid(flapper, NULL, WNOHANG) == 0)
+		connect_n(5, 5000);
+	log = vt_agent_log(&a);
+	for (p = log; (p = strstr(p, "decision action=")); p++) {
+		const char *f = strstr(p, "for_ms=");
+		const char *end = strchr(p, '\n');
+
+		if (!strncmp(p, "decision action=quarantine service=web real=" D2,
+			     strlen("decision action=quarantine service=web real=" D2)) ||
+		    !strncmp(p, "decision action=probe-failed service=web real=" D2,
+			     strlen("decision action=probe-failed service=web real=" D2))) {
+			unsigned int ms = f && f < end ? atoi(f + 7) : 0;
+
+			quarantines++;
+			ck_assert_msg(ms >= last_for, "quarantine durations went down: %u after %u",
+				      ms, last_for);
+			last_for = ms;
+		}
+		if (strstr(p, "real=" D2) && strstr(p, "real=" D2) < end &&
+		    strncmp(p, "decision action=probe service", 29) &&
+		    strncmp(p, "decision action=fail-open", 25))
+			changes++;
+	}
+	fprintf(stderr,
+		"flapping d2 for 30 s: %u quarantines, %u rotation changes, longest %u ms\n",
+		quarantines, changes, last_for);
+	/*
+	 * Quarantines (and failed probes, which are relapses) double from 3 s:
+	 * 3 + 6 + 12 + 24 s outlast the 30 s of flapping, so few happen, and the
+	 * backoff must have grown to the 30 s cap or near it.
+	 */
+	ck_assert_uint_ge(quarantines, 3);
+	ck_assert_uint_le(quarantines, 8);
+	ck_assert_uint_ge(last_for, 12000);
+	ck_assert_uint_le(changes, 16);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(all_destinations_dead_fails_open)
+{
+	struct vt_agent a;
+	int in_rotation = 0;
+
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
+	vt_must("for d in d1 d2 d3; do %s refuse $d; done", vt_lab());
+	connect_n(12, 3000);
+	in_rotation =
+	    (weight_of(VIP, D1) > 0) + (weight_of(VIP, D2) > 0) + (weight_of(VIP, D3) > 0);
+	fprintf(stderr, "all refusing: %d of 3 destinations left in rotation\n", in_rotation);
+	/* max_ejected_percent 50: one of three may go, never more */
+	ck_assert_int_eq(in_rotation, 2);
+	ck_assert(strstr(vt_agent_log(&a), "decision action=fail-open service=web"));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(slow_destination_loses_weight_and_regains_it)
+{
+	struct vt_agent a;
+	uint64_t deadline;
+	int w1 = -1, w2 = -1;
+
+	start(&a, QUICK "  health: { interval: 1s, min_change: 10% }\n", WEB_SERVICE);
+	vt_must("%s delay d2 200", vt_lab());
+	deadline = vt_now_ns() + 60 * 1000000000ull;
+	while (vt_now_ns() < deadline) {
+		connect_n(6, 5000);
+		w1 = weight_of(VIP, D1);
+		w2 = weight_of(VIP, D2);
+		if (w2 > 0 && w2 < w1 && w2 <= 50)
+			break;
+	}
+	fprintf(stderr, "d2 200 ms slower: weights d1 %d, d2 %d\n", w1, w2);
+	ck_assert_msg(w2 > 0 && w2 < w1 && w2 <= 50,
+		      "d2's weight %d did not fall below d1's %d:\n%s", w2, w1, vt_agent_log(&a));
+	vt_must("%s live d2", vt_lab());
+	deadline = vt_now_ns() + 90 * 1000000000ull;
+	while (vt_now_ns() < deadline) {
+		connect_n(6, 5000);
+		w2 = weight_of(VIP, D2);
+		if (w2 >= 80)
+			break;
+	}
+	fprintf(stderr, "d2 fast again: weight %d\n", w2);
+	ck_assert_msg(w2 >= 80, "d2's weight %d did not recover:\n%s", w2, vt_agent_log(&a));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(refusing_udp_destination_is_quarantined)
+{
+	struct vt_agent a;
+	struct vt_conn conn;
+	unsigned int i;
+
+	start(&a, QUICK NO_HEALTH,
+	      "  - name: dns\n"
+	      "    vip: 10.96.0.10:53\n"
+	      "    protocol: udp\n"
+	      "    destinations: [" D1 ", " D3 "]\n");
+	vt_must("%s refuse d3", vt_lab());
+	for (i = 0; i < 6; i++)
+		vt_udp_exchange("10.96.0.10:53", 1000, &conn);
+	ck_assert_msg(vt_agent_wait(&a, "evidence kind=udp-error service=dns real=" D3, 1, 5000),
+		      "no UDP evidence:\n%s", vt_agent_log(&a));
+	ck_assert_int_eq(udp_weight_of("10.96.0.10:53", D3), 0);
+	ck_assert_int_gt(udp_weight_of("10.96.0.10:53", D1), 0);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(quarantine_survives_a_restart)
+{
+	struct vt_agent a;
+	struct vt_conn conn;
+	unsigned int i;
+
+	/* long enough to outlast the restart */
+	start(&a, "  quarantine: { base: 60s, max: 5m, jitter: 0% }\n" NO_HEALTH, WEB_SERVICE);
+	vt_must("%s silent d3", vt_lab());
+	for (i = 0; i < 3; i++)
+		vt_connect(VIP, 3000, &conn);
+	ck_assert(wait_weight(D3, is_zero, 3000));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+	vt_must("grep -q '\"state\":\"quarantined\"' %s/state.json", STATE_DIR);
+	/* started again: d3 stays out, and nothing had to change for that */
+	ck_assert_int_eq(vt_agent_restart(&a, CONFIG), 0);
+	ck_assert(vt_agent_wait(&a, "restored service=web real=" D3 " state=quarantined", 1, 1000));
+	ck_assert_int_eq(weight_of(VIP, D3), 0);
+	{
+		struct vt_reconcile r;
+
+		ck_assert(vt_agent_reconcile(&a, "start", &r));
+		ck_assert_uint_eq(r.ops, 0);
+	}
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vm_failover");
+	TCase *tc = tcase_create("failover");
+
+	tcase_add_unchecked_fixture(tc, lab_up, lab_down);
+	tcase_add_checked_fixture(tc, fresh, NULL);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, silent_destination_every_client_connects);
+	tcase_add_test(tc, refusing_destination_is_out_after_its_first_reset);
+	tcase_add_test(tc, recovered_destination_is_probed_and_ramped_back);
+	tcase_add_test(tc, flapping_destination_changes_weight_a_bounded_number_of_times);
+	tcase_add_test(tc, all_destinations_dead_fails_open);
+	tcase_add_test(tc, slow_destination_loses_weight_and_regains_it);
+	tcase_add_test(tc, refusing_udp_destination_is_quarantined);
+	tcase_add_test(tc, quarantine_survives_a_restart);
+	suite_add_tcase(s, tc);
+	return check_main(s, CK_VERBOSE);
+}

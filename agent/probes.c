@@ -46,8 +46,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 	if (level == LIBBPF_DEBUG && log_get_max_level() < LOG_DEBUG)
 		return 0;
-	if (log_get_max_level() >= LOG_DEBUG)
-		return vfprintf(stderr, fmt, ap);
+	if (log_get_max_level() >= LOG_DEBUG) {
+		/* through the log, so each line has its priority under journald */
+		char *text = NULL;
+		int len = vasprintf(&text, fmt, ap);
+
+		if (len < 0)
+			return len;
+		log_text(level == LIBBPF_WARN   ? LOG_WARNING
+			 : level == LIBBPF_INFO ? LOG_INFO
+						: LOG_DEBUG,
+			 text);
+		free(text);
+		return len;
+	}
 	if (room < 512) {
 		/* keep the newer half: the end of a verifier log says why */
 		memmove(libbpf_log.text, libbpf_log.text + sizeof(libbpf_log.text) / 2,

@@ -42,6 +42,7 @@ static void do_list(struct agent *a, struct control_client *c, struct json_objec
 	struct ipvs_table *kernel = NULL;
 	struct ipvs_info info;
 	bool have_info;
+	struct json_object *o;
 	int r;
 
 	/* one dump, as a reconcile pass makes: a few ms, not worth a thread */
@@ -49,7 +50,14 @@ static void do_list(struct agent *a, struct control_client *c, struct json_objec
 	r = ipvs_dump(a->ipvs, &kernel);
 	if (r)
 		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
-	reply(c, render_list(a->rt, kernel, have_info ? &info : NULL, agent_now_ns()));
+	o = render_list(a->rt, kernel, have_info ? &info : NULL, agent_now_ns());
+	/* the kernel's columns are then empty: say why rather than show them as absent */
+	if (o && r &&
+	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	reply(c, o);
 	ipvs_table_free(kernel);
 }
 

@@ -195,7 +195,8 @@ static void print_dest(FILE *out, struct json_object *d, enum args_view view)
 		inactive, managed ? get_str(d, "state", "?") : "-", cfgw, effw, score, quar);
 }
 
-static void print_service(FILE *out, struct json_object *svc, enum args_view view)
+/* KNOWN: the list has the kernel's side, so a service missing from it is missing. */
+static void print_service(FILE *out, struct json_object *svc, enum args_view view, bool known)
 {
 	struct json_object *dests = get(svc, "destinations");
 	bool in_kernel = get_bool(svc, "in_kernel");
@@ -213,7 +214,7 @@ static void print_service(FILE *out, struct json_object *svc, enum args_view vie
 	}
 	/* vigil's own: its name, and whether the kernel has it yet */
 	if (name)
-		fprintf(out, " (%s%s)", name, in_kernel ? "" : ", not in IPVS");
+		fprintf(out, " (%s%s)", name, in_kernel || !known ? "" : ", not in IPVS");
 	fputc('\n', out);
 	n = dests ? json_object_array_length(dests) : 0;
 	for (i = 0; i < n; i++)
@@ -230,7 +231,8 @@ int format_list(FILE *out, struct json_object *list, enum args_view view)
 	print_title(out, list, view);
 	n = json_object_array_length(svcs);
 	for (i = 0; i < n; i++)
-		print_service(out, json_object_array_get_idx(svcs, i), view);
+		print_service(out, json_object_array_get_idx(svcs, i), view,
+			      get_bool(list, "kernel"));
 	return 0;
 }
 

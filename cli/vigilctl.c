@@ -178,6 +178,11 @@ static void print_json(struct json_object *o, int flags)
 
 static int show_list(const struct args *a, struct json_object *reply)
 {
+	struct json_object *err;
+
+	if (json_object_object_get_ex(reply, "kernel_error", &err))
+		complain("vigild cannot read the IPVS table (%s): the kernel's columns are empty",
+			 json_object_get_string(err));
 	if (a->json) {
 		print_json(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 		return EXIT_OK;

@@ -12,7 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
+#include "control.h"
 #include "detector.h"
 #include "hostnet.h"
 #include "ipvs.h"
@@ -21,6 +24,9 @@
 #include "probes.h"
 #include "runtime.h"
 #include "state.h"
+
+/* Evidence and decisions the control socket keeps for `events`. */
+#define COMMANDS_RECENT 256
 
 struct agent {
 	const char *config_path;
@@ -38,6 +44,13 @@ struct agent {
 	bool quiet_valid;
 	uint64_t quiet_fingerprint;
 	unsigned int skipped_passes;
+	/* the last reconcile pass that ran, for status */
+	int64_t reconcile_real_ns;
+	const char *reconcile_why; /* a string literal */
+	double reconcile_ms;
+	size_t reconcile_ops, reconcile_failed;
+	int64_t started_real_ns;
+	uint64_t started_ns;
 
 	/* watch.c; probes is NULL when connections cannot be watched */
 	struct probes *probes;
@@ -45,6 +58,11 @@ struct agent {
 	struct prober *prober;
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	uint64_t evidence_count, decision_count;
+
+	/* commands.c; control is NULL when the socket could not be opened */
+	struct control *control;
+	struct json_object *recent[COMMANDS_RECENT]; /* the latest events, a ring */
+	size_t recent_next;
 };
 
 uint64_t agent_now_ns(void);
@@ -60,6 +78,12 @@ int64_t agent_mono_to_real_ns(void);
 int agent_apply_service(struct agent *a, struct runtime_service *s, uint64_t origin_ns);
 /* Writes the state file: ownership and every destination's policy state. */
 int agent_save_state(struct agent *a);
+/*
+ * Loads the configuration again (SIGHUP, or the control socket). A config
+ * that does not load is rejected whole and the running one stays: -errno,
+ * with FILE:LINE:COL: message in WHY.
+ */
+int agent_reload(struct agent *a, char *why, size_t why_size);
 
 /* watch.c */
 /* Loads the BPF programs and starts watching; without them, vigild goes on. */
@@ -69,5 +93,21 @@ void watch_stop(struct agent *a);
 void watch_reload(struct agent *a, const struct runtime *old);
 /* Sets the alarm to the next deadline of the detector and the policies. */
 void watch_rearm(struct agent *a);
+/*
+ * Acts on a decision of S's policy (the operator's included): logs it, tells
+ * the control socket's followers, programs IPVS and saves the state. CAUSE:
+ * the evidence behind it, or NULL.
+ */
+void watch_decide(struct agent *a, struct runtime_service *s, const struct policy_decision *d,
+		  const struct evidence *cause, uint64_t origin_ns);
+
+/* commands.c: the control socket's requests */
+/* Opens the control socket; -EADDRINUSE when another vigild answers on it. */
+int commands_start(struct agent *a);
+void commands_stop(struct agent *a);
+/* Evidence and decisions, for `events` and its followers. */
+void commands_evidence(struct agent *a, const struct runtime_service *s, const struct evidence *ev);
+void commands_decision(struct agent *a, const struct runtime_service *s,
+		       const struct policy_decision *d, const struct evidence *cause);
 
 #endif

@@ -387,6 +387,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 
 	if (periodic && unchanged_since_last_pass(a))
 		return 0;
+	a->reconcile_why = why;
 	a->skipped_passes = 0;
 	a->quiet_valid = false;
 	/* taken before the dump: a change after it shows as a new fingerprint */
@@ -440,6 +441,10 @@ static int agent_reconcile(struct agent *a, const char *why)
 			counts[RECONCILE_DEST_EDIT], counts[RECONCILE_DEST_DEL],
 			counts[RECONCILE_SERVICE_DEL], failed, plan->n_conflicts, a->state.n_owned,
 			routes.added, routes.removed, ipvs_ms, now_ms() - t0);
+	a->reconcile_real_ns = agent_now_ns() + agent_mono_to_real_ns();
+	a->reconcile_ms = now_ms() - t0;
+	a->reconcile_ops = plan->n_ops;
+	a->reconcile_failed = failed;
 out:
 	free(errors);
 	reconcile_plan_free(plan);
@@ -560,7 +565,7 @@ static bool same_string(const char *x, const char *y, const char *key)
 	return false;
 }
 
-static void agent_reload(struct agent *a)
+int agent_reload(struct agent *a, char *why, size_t why_size)
 {
 	struct config_error err;
 	struct config *c = NULL, *old;
@@ -573,18 +578,24 @@ static void agent_reload(struct agent *a)
 	if (r) {
 		config_error_format(&err, text, sizeof(text));
 		log_error("reload rejected, the running configuration stays: %s", text);
-		return;
+		snprintf(why, why_size, "%s", text);
+		return r;
 	}
 	/* where vigild keeps its state and routes is fixed while it runs */
 	if (!same_string(a->config->agent.interface, c->agent.interface, "interface"))
 		memcpy(c->agent.interface, a->config->agent.interface, sizeof(c->agent.interface));
 	if (!same_string(a->config->agent.state_dir, c->agent.state_dir, "state_dir"))
 		memcpy(c->agent.state_dir, a->config->agent.state_dir, sizeof(c->agent.state_dir));
+	if (!same_string(a->config->agent.control_socket, c->agent.control_socket,
+			 "control_socket"))
+		memcpy(c->agent.control_socket, a->config->agent.control_socket,
+		       sizeof(c->agent.control_socket));
 	r = runtime_new(c, a->rt, agent_now_ns(), &rt);
 	if (r) {
 		log_error("reload failed, the running configuration stays: %s", strerror(-r));
+		snprintf(why, why_size, "%s: %s", a->config_path, strerror(-r));
 		config_free(c);
-		return;
+		return r;
 	}
 	old_rt = a->rt;
 	a->rt = rt;
@@ -600,14 +611,17 @@ static void agent_reload(struct agent *a)
 	if (c->agent.reconcile_interval_ms != old_interval)
 		start_timer(a);
 	agent_reconcile(a, "reload");
+	return 0;
 }
 
 static int on_signal(struct loop *loop, int signo, void *data)
 {
 	struct agent *a = data;
 
+	char why[1024];
+
 	if (signo == SIGHUP) {
-		agent_reload(a);
+		agent_reload(a, why, sizeof(why));
 		return 0;
 	}
 	log_info("%s: exiting, the IPVS rules stay in place", strsignal(signo));
@@ -698,6 +712,7 @@ static int open_hostnet(struct agent *a)
 
 static void agent_free(struct agent *a)
 {
+	commands_stop(a);
 	watch_stop(a);
 	runtime_free(a->rt);
 	hostnet_close(a->hostnet);
@@ -710,7 +725,9 @@ static void agent_free(struct agent *a)
 int agent_run(const char *config_path)
 {
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	struct agent a = { .config_path = config_path };
+	struct agent a = { .config_path = config_path,
+			   .started_ns = agent_now_ns(),
+			   .started_real_ns = agent_now_ns() + agent_mono_to_real_ns() };
 	struct config_error err;
 	char text[1024];
 	int r;
@@ -725,6 +742,9 @@ int agent_run(const char *config_path)
 	if (!a.loop)
 		return -errno;
 	r = loop_add_signals(a.loop, signals, 3, on_signal, &a, NULL);
+	/* before IPVS is touched: a second vigild must not fight the first */
+	if (!r)
+		r = commands_start(&a);
 	if (!r)
 		r = open_ipvs(&a);
 	if (!r)

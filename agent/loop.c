@@ -111,6 +111,17 @@ int loop_add_io(struct loop *loop, int fd, uint32_t events, loop_io_fn fn, void 
 	return loop_attach(loop, s, events, ret);
 }
 
+int loop_io_set_events(struct loop *loop, struct loop_source *source, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = source };
+
+	if (!source || source->kind != SOURCE_IO || source->removed)
+		return -EINVAL;
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, source->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 int loop_add_timer(struct loop *loop, uint64_t interval_ns, loop_timer_fn fn, void *data,
 		   struct loop_source **ret)
 {

@@ -21,6 +21,8 @@ void loop_free(struct loop *loop);
 
 int loop_add_io(struct loop *loop, int fd, uint32_t events, loop_io_fn fn, void *data,
 		struct loop_source **ret);
+/* Changes the events an I/O source waits for (EPOLLOUT only while output is queued). */
+int loop_io_set_events(struct loop *loop, struct loop_source *source, uint32_t events);
 /* Fires every interval_ns, the first time interval_ns from now. */
 int loop_add_timer(struct loop *loop, uint64_t interval_ns, loop_timer_fn fn, void *data,
 		   struct loop_source **ret);

@@ -4,7 +4,8 @@
  * its evidence to each service's policy, the policy's decisions to IPVS (through
  * agent_apply_service), probes and timers close the loop. The TCP health the
  * sockops program measures adjusts the weights of the destinations in
- * rotation. Every evidence and decision is logged, one key=value line each.
+ * rotation. Every evidence and decision is logged, one key=value line each,
+ * and told to the control socket's followers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,9 +31,6 @@ static void dest_text(const struct runtime_service *s, size_t dest, char *buf, s
 	config_addr_format(&s->cs->dests[dest].addr, buf, size);
 }
 
-static void handle_decision(struct agent *a, struct runtime_service *s,
-			    const struct policy_decision *d, uint64_t origin_ns);
-
 /* A probe's token: which service and destination, in the runtime of now. */
 static uint64_t token_of(const struct agent *a, const struct runtime_service *s, size_t dest)
 {
@@ -55,7 +53,7 @@ static void on_probe_done(void *data, uint64_t token, bool passed, int err)
 		 passed ? "passed" : "failed",
 		 passed ? "" : " error=", passed ? "" : strerror(err));
 	if (policy_on_probe(&s->policy, dest, passed, agent_now_ns(), &d) == 1)
-		handle_decision(a, s, &d, 0);
+		watch_decide(a, s, &d, NULL, 0);
 	watch_rearm(a);
 }
 
@@ -70,15 +68,16 @@ static void start_probe(struct agent *a, struct runtime_service *s, size_t dest)
 		: -ENOTCONN;
 	/* every probe asked for gets its answer: one that could not start failed */
 	if (r < 0 && policy_on_probe(&s->policy, dest, false, agent_now_ns(), &d) == 1)
-		handle_decision(a, s, &d, 0);
+		watch_decide(a, s, &d, NULL, 0);
 }
 
-static void handle_decision(struct agent *a, struct runtime_service *s,
-			    const struct policy_decision *d, uint64_t origin_ns)
+void watch_decide(struct agent *a, struct runtime_service *s, const struct policy_decision *d,
+		  const struct evidence *cause, uint64_t origin_ns)
 {
 	char real[ADDR_PORT_STRLEN], until[64] = "";
 
 	a->decision_count++;
+	commands_decision(a, s, d, cause);
 	dest_text(s, d->dest, real, sizeof(real));
 	if (d->action == POLICY_ACT_QUARANTINE || d->action == POLICY_ACT_PROBE_FAILED ||
 	    d->action == POLICY_ACT_MANUAL_QUARANTINE)
@@ -120,8 +119,9 @@ static void handle_evidence(struct agent *a, const struct evidence *ev)
 		 evidence_kind_name(ev->kind), service_name(s), real, client, vip,
 		 (agent_now_ns() - ev->at_ns) / 1e6, ev->error ? " error=" : "",
 		 ev->error ? strerror(ev->error) : "");
+	commands_evidence(a, s, ev);
 	if (policy_on_evidence(&s->policy, dest, ev->kind, agent_now_ns(), &d) == 1)
-		handle_decision(a, s, &d, ev->at_ns);
+		watch_decide(a, s, &d, ev, ev->at_ns);
 }
 
 static int on_event(const struct vigil_event *e, void *data)
@@ -172,7 +172,7 @@ static void tick_policies(struct agent *a, uint64_t now)
 		do {
 			n = policy_tick(&s->policy, now, d, TICK_BATCH);
 			for (j = 0; j < n; j++)
-				handle_decision(a, s, &d[j], 0);
+				watch_decide(a, s, &d[j], NULL, 0);
 		} while (n == TICK_BATCH);
 		/* a ramp's step changes a weight without a decision */
 		agent_apply_service(a, s, 0);

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the control socket's requests do (the protocol is in
+ * agent/control.md): list, status and events for anyone who can connect
+ * (the socket's mode decides who can), quarantine, release and reload for
+ * root only, checked against the peer's SO_PEERCRED uid.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "agent-internal.h"
+#include "log.h"
+#include "render.h"
+
+/* The longest operator quarantine: beyond it, release is the tool. */
+#define MAX_QUARANTINE_MS (365ull * 24 * 3600 * 1000)
+
+static void reply(struct control_client *c, struct json_object *o)
+{
+	if (!o) {
+		control_send_error(c, "out of memory");
+		return;
+	}
+	control_send(c, o);
+	json_object_put(o);
+}
+
+static const char *get_string(struct json_object *req, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void do_list(struct agent *a, struct control_client *c, struct json_object *req)
+{
+	struct ipvs_table *kernel = NULL;
+	struct ipvs_info info;
+	bool have_info;
+	struct json_object *o;
+	int r;
+
+	/* one dump, as a reconcile pass makes: a few ms, not worth a thread */
+	have_info = ipvs_info(a->ipvs, &info) == 0;
+	r = ipvs_dump(a->ipvs, &kernel);
+	if (r)
+		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
+	o = render_list(a->rt, kernel, have_info ? &info : NULL, agent_now_ns());
+	/* the kernel's columns are then empty: say why rather than show them as absent */
+	if (o && r &&
+	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	reply(c, o);
+	ipvs_table_free(kernel);
+}
+
+static void do_status(struct agent *a, struct control_client *c, struct json_object *req)
+{
+	struct render_status st = {
+		.version = VIGIL_VERSION,
+		.config_path = a->config_path,
+		.control_path = a->control ? control_path(a->control) : "",
+		.started_real_ns = a->started_real_ns,
+		.uptime_ns = agent_now_ns() - a->started_ns,
+		.watching = a->probes != NULL,
+		.evidence = a->evidence_count,
+		.decisions = a->decision_count,
+		.reconcile_real_ns = a->reconcile_real_ns,
+		.reconcile_why = a->reconcile_why,
+		.reconcile_ms = a->reconcile_ms,
+		.reconcile_ops = a->reconcile_ops,
+		.reconcile_failed = a->reconcile_failed,
+		.reconcile_skipped = a->skipped_passes,
+		.owned = a->state.n_owned,
+		.clients = control_n_clients(a->control),
+		.subscribers = control_n_subscribers(a->control),
+		.rt = a->rt,
+	};
+	uint64_t ctr[VIGIL_CTR_MAX];
+	struct ipvs_info info;
+	struct utsname uts;
+
+	if (uname(&uts) == 0) {
+		st.kernel = uts.release;
+		st.machine = uts.machine;
+	}
+	if (ipvs_info(a->ipvs, &info) == 0)
+		st.ipvs_version = info.version;
+	if (a->probes) {
+		st.attached = probes_attached(a->probes);
+		st.sockops = probes_sockops_attached(a->probes);
+		if (probes_counters(a->probes, ctr) == 0) {
+			st.have_counters = true;
+			st.events = ctr[VIGIL_CTR_EVENTS];
+			st.ringbuf_drops = ctr[VIGIL_CTR_RINGBUF_DROPS];
+			st.flow_errors = ctr[VIGIL_CTR_FLOW_ERRORS];
+			st.health_errors = ctr[VIGIL_CTR_HEALTH_ERRORS];
+			st.missed = probes_missed(a->probes);
+			st.bad_records = probes_bad_records(a->probes);
+		}
+	}
+	if (a->detector) {
+		st.have_detector = true;
+		detector_get_stats(a->detector, &st.detector);
+	}
+	reply(c, render_status(&st));
+}
+
+static void do_events(struct agent *a, struct control_client *c, struct json_object *req)
+{
+	struct json_object *o = json_object_new_object(), *list = json_object_new_array(), *v;
+	bool follow = false;
+	size_t i;
+
+	if (json_object_object_get_ex(req, "follow", &v))
+		follow = json_object_get_boolean(v);
+	if (!o || !list)
+		goto fail;
+	/* oldest first */
+	for (i = 0; i < COMMANDS_RECENT; i++) {
+		struct json_object *e = a->recent[(a->recent_next + i) % COMMANDS_RECENT];
+
+		if (e && json_object_array_add(list, json_object_get(e))) {
+			json_object_put(e);
+			goto fail;
+		}
+	}
+	if (json_object_object_add(o, "ok", json_object_new_boolean(true)) ||
+	    json_object_object_add(o, "follow", json_object_new_boolean(follow)))
+		goto fail;
+	if (json_object_object_add(o, "events", list)) {
+		list = NULL;
+		goto fail;
+	}
+	reply(c, o);
+	if (follow)
+		control_subscribe(c);
+	return;
+fail:
+	json_object_put(list);
+	json_object_put(o);
+	control_send_error(c, "out of memory");
+}
+
+/* The service by name, or by VIP ("10.96.0.10:443", "tcp/10.96.0.10:443"). */
+static struct runtime_service *find_service(struct agent *a, const char *text, char *why,
+					    size_t why_size)
+{
+	struct runtime_service *found = NULL;
+	struct config_addr vip;
+	const char *addr = text;
+	int protocol = 0;
+	size_t i;
+
+	for (i = 0; i < a->rt->n_services; i++)
+		if (!strcmp(a->rt->services[i].cs->name, text))
+			return &a->rt->services[i];
+	if (!strncmp(text, "tcp/", 4) || !strncmp(text, "udp/", 4)) {
+		protocol = text[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		addr = text + 4;
+	}
+	if (config_addr_parse(addr, &vip, NULL, 0) == 0) {
+		for (i = 0; i < a->rt->n_services; i++) {
+			struct runtime_service *s = &a->rt->services[i];
+
+			if (memcmp(&s->cs->vip, &vip, sizeof(vip)) ||
+			    (protocol && s->cs->protocol != protocol))
+				continue;
+			if (found) {
+				snprintf(why, why_size,
+					 "service %s is ambiguous: both tcp and udp; say tcp/%s or "
+					 "udp/%s",
+					 text, addr, addr);
+				return NULL;
+			}
+			found = s;
+		}
+	}
+	if (!found)
+		snprintf(why, why_size,
+			 "no service %s: neither a service name nor a VIP vigild has", text);
+	return found;
+}
+
+/* The request's service and destination, or an error reply (and -1). */
+static ssize_t find_target(struct agent *a, struct control_client *c, struct json_object *req,
+			   struct runtime_service **ret)
+{
+	const char *svc = get_string(req, "service"), *dest = get_string(req, "dest");
+	struct config_addr addr;
+	char why[256];
+	ssize_t j;
+
+	if (!svc || !dest) {
+		control_send_error(c, "malformed request: \"service\" and \"dest\" strings needed");
+		return -1;
+	}
+	*ret = find_service(a, svc, why, sizeof(why));
+	if (!*ret) {
+		control_send_error(c, "%s", why);
+		return -1;
+	}
+	if (config_addr_parse(dest, &addr, why, sizeof(why)) < 0) {
+		control_send_error(c, "bad destination %s: %s", dest,
+				   why[0] ? why : "not an address:port");
+		return -1;
+	}
+	j = runtime_dest_index(*ret, &addr);
+	if (j < 0)
+		control_send_error(c, "service %s has no destination %s", (*ret)->cs->name, dest);
+	return j;
+}
+
+/* A duration: a string as in the config ("5m"), or a number of seconds. */
+static int get_duration(struct json_object *req, uint64_t *ret_ms, char *why, size_t why_size)
+{
+	struct json_object *v;
+	int r;
+
+	*ret_ms = 0;
+	if (!json_object_object_get_ex(req, "for", &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t sec = json_object_get_int64(v);
+
+		if (sec < 0 || (uint64_t)sec > MAX_QUARANTINE_MS / 1000)
+			goto range;
+		*ret_ms = sec * 1000;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(why, why_size, "\"for\" is not a duration");
+		return -EINVAL;
+	}
+	r = config_duration_parse(json_object_get_string(v), ret_ms);
+	if (r == -EINVAL) {
+		snprintf(why, why_size, "bad duration \"%s\" (e.g. 30s, 5m, 1h)",
+			 json_object_get_string(v));
+		return r;
+	}
+	if (r || *ret_ms > MAX_QUARANTINE_MS)
+		goto range;
+	return 0;
+range:
+	snprintf(why, why_size, "duration out of range (at most 365d)");
+	return -ERANGE;
+}
+
+static void reply_dest(struct control_client *c, struct runtime_service *s, size_t j, bool changed)
+{
+	struct json_object *o = json_object_new_object();
+	const struct policy_dest *p = &s->policy.dests[j];
+	uint64_t now = agent_now_ns();
+	char real[ADDR_PORT_STRLEN];
+	int r = 0;
+
+	config_addr_format(&s->cs->dests[j].addr, real, sizeof(real));
+	if (!o) {
+		control_send_error(c, "out of memory");
+		return;
+	}
+	r |= json_object_object_add(o, "ok", json_object_new_boolean(true));
+	r |= json_object_object_add(o, "service", json_object_new_string(s->cs->name));
+	r |= json_object_object_add(o, "dest", json_object_new_string(real));
+	r |= json_object_object_add(o, "changed", json_object_new_boolean(changed));
+	r |=
+	    json_object_object_add(o, "state", json_object_new_string(policy_state_name(p->state)));
+	if (p->state == POLICY_QUARANTINED)
+		r |= json_object_object_add(
+		    o, "for_ms",
+		    p->until_ns == POLICY_NEVER
+			? NULL
+			: json_object_new_uint64(p->until_ns > now ? (p->until_ns - now) / 1000000
+								   : 0));
+	/* false: IPVS could not be programmed (see the log); the next pass retries */
+	r |= json_object_object_add(
+	    o, "applied", json_object_new_boolean(s->applied[j] == runtime_weight(s, j, now)));
+	if (r)
+		control_send_error(c, "out of memory");
+	else
+		control_send(c, o);
+	json_object_put(o);
+}
+
+static void do_quarantine(struct agent *a, struct control_client *c, struct json_object *req)
+{
+	struct runtime_service *s;
+	struct policy_decision d;
+	uint64_t for_ms;
+	char why[256];
+	ssize_t j;
+
+	j = find_target(a, c, req, &s);
+	if (j < 0)
+		return;
+	if (get_duration(req, &for_ms, why, sizeof(why)) < 0) {
+		control_send_error(c, "%s", why);
+		return;
+	}
+	if (policy_quarantine(&s->policy, j, agent_now_ns(), for_ms * 1000000ull, &d) != 1) {
+		control_send_error(c, "cannot quarantine %s of service %s", get_string(req, "dest"),
+				   s->cs->name);
+		return;
+	}
+	log_notice("quarantine of service=%s real=%s asked by uid %u (pid %d)", s->cs->name,
+		   get_string(req, "dest"), (unsigned int)control_client_uid(c),
+		   (int)control_client_pid(c));
+	watch_decide(a, s, &d, NULL, 0);
+	watch_rearm(a);
+	reply_dest(c, s, j, true);
+}
+
+static void do_release(struct agent *a, struct control_client *c, struct json_object *req)
+{
+	struct runtime_service *s;
+	struct policy_decision d;
+	ssize_t j;
+	int r;
+
+	j = find_target(a, c, req, &s);
+	if (j < 0)
+		return;
+	r = policy_release(&s->policy, j, agent_now_ns(), &d);
+	if (r < 0) {
+		control_send_error(c, "cannot release %s of service %s: %s",
+				   get_string(req, "dest"), s->cs->name, strerror(-r));
+		return;
+	}
+	if (r == 1) {
+		log_notice("release of service=%s real=%s asked by uid %u (pid %d)", s->cs->name,
+			   get_string(req, "dest"), (unsigned int)control_client_uid(c),
+			   (int)control_client_pid(c));
+		watch_decide(a, s, &d, NULL, 0);
+		watch_rearm(a);
+	}
+	reply_dest(c, s, j, r == 1);
+}
+
+static void do_reload(struct agent *a, struct control_client *c, struct json_object *req)
+{
+	struct json_object *o;
+	char why[1024] = "";
+
+	log_info("reload asked by uid %u (pid %d)", (unsigned int)control_client_uid(c),
+		 (int)control_client_pid(c));
+	if (agent_reload(a, why, sizeof(why)) < 0) {
+		control_send_error(c, "reload rejected, the running configuration stays: %s", why);
+		return;
+	}
+	o = json_object_new_object();
+	if (o && !json_object_object_add(o, "ok", json_object_new_boolean(true)) &&
+	    !json_object_object_add(o, "config", json_object_new_string(a->config_path)) &&
+	    !json_object_object_add(o, "services", json_object_new_uint64(a->rt->n_services)))
+		control_send(c, o);
+	else
+		control_send_error(c, "out of memory");
+	json_object_put(o);
+}
+
+static const struct command {
+	const char *name;
+	bool root; /* changes something */
+	void (*fn)(struct agent *a, struct control_client *c, struct json_object *req);
+} commands[] = {
+	{ "list", false, do_list },      { "status", false, do_status },
+	{ "events", false, do_events },  { "quarantine", true, do_quarantine },
+	{ "release", true, do_release }, { "reload", true, do_reload },
+};
+
+static void on_request(struct control_client *c, struct json_object *req, void *data)
+{
+	const char *name = get_string(req, "command");
+	struct agent *a = data;
+	size_t i;
+
+	if (!name) {
+		control_send_error(c, "malformed request: no \"command\" string");
+		return;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		if (commands[i].root && control_client_uid(c) != 0) {
+			control_send_error(c, "%s is for root only (the client runs as uid %u)",
+					   name, (unsigned int)control_client_uid(c));
+			return;
+		}
+		commands[i].fn(a, c, req);
+		return;
+	}
+	control_send_error(c,
+			   "unknown command \"%s\" (expected list, status, events, quarantine, "
+			   "release or reload)",
+			   name);
+}
+
+static void publish(struct agent *a, struct json_object *e)
+{
+	if (!e) {
+		log_error("cannot tell the control socket an event: %s", strerror(ENOMEM));
+		return;
+	}
+	json_object_put(a->recent[a->recent_next]);
+	a->recent[a->recent_next] = e;
+	a->recent_next = (a->recent_next + 1) % COMMANDS_RECENT;
+	control_publish(a->control, e);
+}
+
+void commands_evidence(struct agent *a, const struct runtime_service *s, const struct evidence *ev)
+{
+	publish(a, render_evidence(ev, s->cs->name, agent_mono_to_real_ns(), agent_now_ns()));
+}
+
+void commands_decision(struct agent *a, const struct runtime_service *s,
+		       const struct policy_decision *d, const struct evidence *cause)
+{
+	publish(a, render_decision(d, s->cs->name, &s->cs->dests[d->dest].addr, cause,
+				   agent_mono_to_real_ns()));
+}
+
+int commands_start(struct agent *a)
+{
+	const char *path = a->config->agent.control_socket;
+	int r = control_open(a->loop, path, on_request, a, &a->control);
+
+	if (r == -EADDRINUSE) {
+		log_error("another vigild answers on the control socket %s: one agent per host",
+			  path);
+		return r;
+	}
+	/* vigild still keeps IPVS right without it: say so and go on */
+	if (r) {
+		log_error("cannot open the control socket %s: %s (vigilctl cannot reach vigild)",
+			  path, strerror(-r));
+		a->control = NULL;
+		return 0;
+	}
+	log_info("control socket %s", path);
+	return 0;
+}
+
+void commands_stop(struct agent *a)
+{
+	size_t i;
+
+	control_close(a->control);
+	a->control = NULL;
+	for (i = 0; i < COMMANDS_RECENT; i++) {
+		json_object_put(a->recent[i]);
+		a->recent[i] = NULL;
+	}
+}

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "control.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Connections accepted per wake-up, so a flood of them cannot hold the loop. */
+#define ACCEPT_BATCH 16
+/* Bytes read per wake-up from one client, for the same reason. */
+#define READ_BATCH   (4 * CONTROL_MAX_LINE)
+
+struct control_client {
+	struct control *ctl;
+	int fd;
+	struct loop_source *src;
+	uid_t uid;
+	pid_t pid;
+	char *in; /* CONTROL_MAX_LINE bytes */
+	size_t in_len;
+	char *out;
+	size_t out_off, out_len, out_cap;
+	bool subscribed;
+	bool closing; /* no more requests: close once the output is written */
+	bool dead;    /* close at the end of its own handler, output or not */
+	uint32_t events;
+	struct control_client *next;
+};
+
+struct control {
+	struct loop *loop;
+	int fd;
+	struct loop_source *src;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	control_request_fn fn;
+	void *data;
+	struct control_client *clients;
+	size_t n_clients;
+};
+
+static size_t pending(const struct control_client *c)
+{
+	return c->out_len - c->out_off;
+}
+
+static void client_free(struct control_client *c)
+{
+	struct control_client **p;
+
+	for (p = &c->ctl->clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	c->ctl->n_clients--;
+	loop_remove(c->ctl->loop, c->src);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static int queue(struct control_client *c, const char *text, size_t len)
+{
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *p;
+
+		/* move what is written out of the way before growing */
+		if (c->out_off) {
+			memmove(c->out, c->out + c->out_off, pending(c));
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		while (cap < c->out_len + len)
+			cap *= 2;
+		if (cap != c->out_cap) {
+			p = realloc(c->out, cap);
+			if (!p)
+				return -ENOMEM;
+			c->out = p;
+			c->out_cap = cap;
+		}
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out_len += len;
+	return 0;
+}
+
+static int queue_json(struct control_client *c, struct json_object *obj)
+{
+	const char *text;
+	size_t len;
+	int r;
+
+	text = json_object_to_json_string_length(
+	    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text)
+		return -ENOMEM;
+	r = queue(c, text, len);
+	return r ? r : queue(c, "\n", 1);
+}
+
+/* Writes what the socket takes now. */
+static void flush(struct control_client *c)
+{
+	while (pending(c)) {
+		ssize_t n =
+		    send(c->fd, c->out + c->out_off, pending(c), MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN)
+				c->dead = true; /* the peer is gone: nothing more to say */
+			return;
+		}
+		c->out_off += n;
+	}
+}
+
+static void update_events(struct control_client *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->closing && !c->dead && pending(c) <= CONTROL_MAX_OUTPUT)
+		ev |= EPOLLIN;
+	if (pending(c))
+		ev |= EPOLLOUT;
+	if (ev == c->events)
+		return;
+	if (loop_io_set_events(c->ctl->loop, c->src, ev) < 0)
+		c->dead = true;
+	else
+		c->events = ev;
+}
+
+/*
+ * Only a client's own handler frees it (a handler up the stack may be using
+ * it): this one is shut down, which wakes that handler with EPOLLHUP.
+ */
+static void kill_client(struct control_client *c)
+{
+	c->dead = true;
+	c->out_off = c->out_len = 0;
+	shutdown(c->fd, SHUT_RDWR);
+	update_events(c);
+}
+
+int control_send(struct control_client *c, struct json_object *obj)
+{
+	int r = queue_json(c, obj);
+
+	if (r)
+		log_error("cannot answer control client (pid %d): %s", (int)c->pid, strerror(-r));
+	return r;
+}
+
+static int send_error_v(struct control_client *c, const char *fmt, va_list ap)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[1024];
+	int r = -ENOMEM;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (o && !json_object_object_add(o, "ok", json_object_new_boolean(false)) &&
+	    !json_object_object_add(o, "error", json_object_new_string(msg)))
+		r = control_send(c, o);
+	json_object_put(o);
+	return r;
+}
+
+int control_send_error(struct control_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = send_error_v(c, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void control_subscribe(struct control_client *c)
+{
+	c->subscribed = true;
+}
+
+void control_publish(struct control *ctl, struct json_object *obj)
+{
+	struct control_client *c;
+	const char *text = NULL;
+	size_t len = 0;
+
+	if (!ctl)
+		return;
+	for (c = ctl->clients; c; c = c->next) {
+		if (!c->subscribed || c->dead || c->closing)
+			continue;
+		if (!text) {
+			text = json_object_to_json_string_length(
+			    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+			if (!text)
+				return;
+		}
+		if (pending(c) + len + 1 > CONTROL_MAX_OUTPUT) {
+			log_warning("dropped control client (pid %d, uid %u) following events: it "
+				    "fell %zu bytes behind, more than %u",
+				    (int)c->pid, (unsigned int)c->uid, pending(c),
+				    CONTROL_MAX_OUTPUT);
+			kill_client(c);
+			continue;
+		}
+		if (queue(c, text, len) || queue(c, "\n", 1)) {
+			kill_client(c);
+			continue;
+		}
+		flush(c);
+		if (c->dead)
+			kill_client(c);
+		else
+			update_events(c);
+	}
+}
+
+/* Runs the complete lines in the input buffer while the output has room. */
+static void process_lines(struct control_client *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!c->dead && pending(c) <= CONTROL_MAX_OUTPUT &&
+	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+		size_t len = nl - (c->in + start);
+		struct json_tokener *tok;
+		struct json_object *req;
+		char *line = c->in + start;
+
+		start += len + 1;
+		if (len && line[len - 1] == '\r')
+			len--;
+		if (!len)
+			continue;
+		tok = json_tokener_new();
+		if (!tok) {
+			c->dead = true;
+			break;
+		}
+		req = json_tokener_parse_ex(tok, line, len);
+		if (!req || json_tokener_get_parse_end(tok) != len) {
+			enum json_tokener_error e = json_tokener_get_error(tok);
+
+			control_send_error(c, "malformed request: %s",
+					   e == json_tokener_continue || e == json_tokener_success
+					       ? "not one complete JSON value"
+					       : json_tokener_error_desc(e));
+		} else if (!json_object_is_type(req, json_type_object)) {
+			control_send_error(c, "malformed request: not a JSON object");
+		} else {
+			c->ctl->fn(c, req, c->ctl->data);
+		}
+		json_object_put(req);
+		json_tokener_free(tok);
+	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	/* full without a line in it: the line is longer than the buffer */
+	if (c->in_len == CONTROL_MAX_LINE && !c->closing && !c->dead &&
+	    !memchr(c->in, '\n', c->in_len)) {
+		control_send_error(c, "request line longer than %d bytes", CONTROL_MAX_LINE - 1);
+		c->closing = true;
+	}
+}
+
+static void read_input(struct control_client *c)
+{
+	size_t total = 0;
+
+	while (!c->dead && !c->closing && pending(c) <= CONTROL_MAX_OUTPUT &&
+	       c->in_len < CONTROL_MAX_LINE && total < READ_BATCH) {
+		ssize_t n =
+		    recv(c->fd, c->in + c->in_len, CONTROL_MAX_LINE - c->in_len, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN)
+				c->dead = true;
+			return;
+		}
+		if (n == 0) {
+			/* the client may half-close after its request: answer it first */
+			if (c->in_len && c->in[c->in_len - 1] != '\n' &&
+			    c->in_len < CONTROL_MAX_LINE)
+				c->in[c->in_len++] = '\n';
+			c->closing = true;
+			process_lines(c);
+			return;
+		}
+		c->in_len += n;
+		total += n;
+		process_lines(c);
+	}
+}
+
+static int on_client(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	struct control_client *c = data;
+
+	if (events & EPOLLIN)
+		read_input(c);
+	else if (events & (EPOLLHUP | EPOLLERR) && !pending(c))
+		c->dead = true;
+	if (!c->dead)
+		flush(c);
+	/* output drained: the lines left waiting for room can run now */
+	if (!c->dead && !pending(c) && c->in_len)
+		process_lines(c);
+	if (!c->dead)
+		flush(c);
+	if (c->dead || (c->closing && !pending(c) && !memchr(c->in, '\n', c->in_len))) {
+		client_free(c);
+		return 0;
+	}
+	update_events(c);
+	if (c->dead)
+		client_free(c);
+	return 0;
+}
+
+/* The 33rd client: told why, then closed, without waiting for it. */
+static void refuse(int fd)
+{
+	char line[128];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+		     "{\"ok\":false,\"error\":\"too many control clients (at most %d)\"}\n",
+		     CONTROL_MAX_CLIENTS);
+	if (send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("cannot tell a refused control client why: %s", strerror(errno));
+	close(fd);
+}
+
+static void add_client(struct control *ctl, int fd)
+{
+	struct control_client *c = calloc(1, sizeof(*c));
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t len = sizeof(cred);
+	int r;
+
+	if (c)
+		c->in = malloc(CONTROL_MAX_LINE);
+	if (!c || !c->in) {
+		log_error("cannot take a control client: %s", strerror(ENOMEM));
+		if (c)
+			free(c);
+		close(fd);
+		return;
+	}
+	/* without credentials the client is nobody: it may only read */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		log_warning("no credentials for a control client: %s", strerror(errno));
+	c->ctl = ctl;
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	c->events = EPOLLIN;
+	r = loop_add_io(ctl->loop, fd, EPOLLIN, on_client, c, &c->src);
+	if (r) {
+		log_error("cannot take a control client: %s", strerror(-r));
+		close(fd);
+		free(c->in);
+		free(c);
+		return;
+	}
+	c->next = ctl->clients;
+	ctl->clients = c;
+	ctl->n_clients++;
+}
+
+static int on_accept(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	struct control *ctl = data;
+	int i, cfd;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		cfd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				log_error("cannot accept on the control socket %s: %s", ctl->path,
+					  strerror(errno));
+			break;
+		}
+		if (ctl->n_clients >= CONTROL_MAX_CLIENTS)
+			refuse(cfd);
+		else
+			add_client(ctl, cfd);
+	}
+	return 0;
+}
+
+static int make_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A socket file nobody answers on is what a vigild that died leaves behind. */
+static int remove_stale(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	if (errno != ECONNREFUSED)
+		return -errno;
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int control_open(struct loop *loop, const char *path, control_request_fn fn, void *data,
+		 struct control **ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct control *ctl;
+	mode_t old_mask;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->loop = loop;
+	ctl->fn = fn;
+	ctl->data = data;
+	ctl->fd = -1;
+	memcpy(ctl->path, sa.sun_path, sizeof(ctl->path));
+
+	r = make_parent(path);
+	if (!r)
+		r = remove_stale(&sa);
+	if (r)
+		goto fail;
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* created with its final mode: no moment where anyone may connect */
+	old_mask = umask(0777 & ~CONTROL_SOCKET_MODE);
+	r = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old_mask);
+	if (r)
+		goto fail;
+	if (listen(ctl->fd, CONTROL_MAX_CLIENTS) < 0 || chmod(path, CONTROL_SOCKET_MODE) < 0) {
+		r = -errno;
+		unlink(path);
+		goto fail;
+	}
+	r = loop_add_io(loop, ctl->fd, EPOLLIN, on_accept, ctl, &ctl->src);
+	if (r) {
+		unlink(path);
+		goto fail;
+	}
+	*ret = ctl;
+	return 0;
+fail:
+	if (ctl->fd >= 0)
+		close(ctl->fd);
+	free(ctl);
+	return r;
+}
+
+void control_close(struct control *ctl)
+{
+	if (!ctl)
+		return;
+	while (ctl->clients)
+		client_free(ctl->clients);
+	loop_remove(ctl->loop, ctl->src);
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+uid_t control_client_uid(const struct control_client *c)
+{
+	return c->uid;
+}
+
+pid_t control_client_pid(const struct control_client *c)
+{
+	return c->pid;
+}
+
+size_t control_n_clients(const struct control *ctl)
+{
+	return ctl ? ctl->n_clients : 0;
+}
+
+size_t control_n_subscribers(const struct control *ctl)
+{
+	struct control_client *c;
+	size_t n = 0;
+
+	for (c = ctl ? ctl->clients : NULL; c; c = c->next)
+		n += c->subscribed && !c->dead;
+	return n;
+}
+
+const char *control_path(const struct control *ctl)
+{
+	return ctl->path;
+}

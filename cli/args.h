@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vigilctl's command line: argv -> what to do. Pure (no I/O, no getopt
+ * state), so the unit tests run it on any argv. Options may come before or
+ * after the command; `--` ends them.
+ */
+#ifndef VIGIL_CLI_ARGS_H
+#define VIGIL_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARGS_DEFAULT_SOCKET "/run/vigil/vigil.sock"
+
+/* Exit codes an operator can script against (documented in --help). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,   /* the operation failed or was refused */
+	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_NO_AGENT = 3, /* vigild is not running (list still shows the kernel's table) */
+};
+
+enum args_command {
+	ARGS_HELP,
+	ARGS_VERSION,
+	ARGS_LIST,
+	ARGS_STATUS,
+	ARGS_EVENTS,
+	ARGS_QUARANTINE,
+	ARGS_RELEASE,
+	ARGS_RELOAD,
+	ARGS_CHECK,
+};
+
+enum args_view {
+	ARGS_VIEW_DEFAULT,
+	ARGS_VIEW_STATS, /* --stats: counters */
+	ARGS_VIEW_RATE,  /* --rate: rates */
+};
+
+struct args {
+	enum args_command command;
+	const char *socket;
+	bool numeric; /* -n: accepted for ipvsadm's sake; addresses are always numeric */
+	bool json;
+	bool follow;
+	enum args_view view;
+	const char *service, *dest; /* quarantine, release */
+	const char *for_text;       /* quarantine --for, as given; NULL: until released */
+	uint64_t for_ms;
+	const char *file; /* check */
+};
+
+/*
+ * Fills *ret from argv (pointers into argv). -EINVAL with the reason in
+ * err (a sentence without "vigilctl:") for a usage error.
+ */
+int args_parse(int argc, char *const *argv, struct args *ret, char *err, size_t err_size);
+
+void args_usage(FILE *out);
+
+#endif

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* vigilctl: vigild's command line, over its control socket (agent/control.md). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "config.h"
+#include "format.h"
+#include "ipvs.h"
+#include "render.h"
+
+/* A list of 10000 services of 1000 destinations is well below this. */
+#define MAX_REPLY (1u << 30)
+
+static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void complain(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vigilctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct conn {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+/* -errno of connect(): ENOENT and ECONNREFUSED mean that no vigild runs. */
+static int conn_open(struct conn *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(c->fd);
+		c->fd = -1;
+		return r;
+	}
+	return 0;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+}
+
+static int conn_send(struct conn *c, struct json_object *req)
+{
+	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text), off = 0;
+
+	while (off <= len) {
+		/* the line, then its newline */
+		ssize_t n = off < len ? send(c->fd, text + off, len - off, MSG_NOSIGNAL)
+				      : send(c->fd, "\n", 1, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += n;
+	}
+	return 0;
+}
+
+/* The next line as JSON; NULL at the end (*ret_err 0) or on an error. */
+static struct json_object *conn_recv(struct conn *c, int *ret_err)
+{
+	struct json_object *o;
+	char *nl;
+
+	*ret_err = 0;
+	while (!(nl = c->buf ? memchr(c->buf, '\n', c->len) : NULL)) {
+		ssize_t n;
+
+		if (c->len == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 65536;
+			char *p;
+
+			if (cap > MAX_REPLY) {
+				*ret_err = -EMSGSIZE;
+				return NULL;
+			}
+			p = realloc(c->buf, cap);
+			if (!p) {
+				*ret_err = -ENOMEM;
+				return NULL;
+			}
+			c->buf = p;
+			c->cap = cap;
+		}
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*ret_err = -errno;
+			return NULL;
+		}
+		if (n == 0)
+			return NULL;
+		c->len += n;
+	}
+	*nl = '\0';
+	o = json_tokener_parse(c->buf);
+	c->len -= nl + 1 - c->buf;
+	memmove(c->buf, nl + 1, c->len);
+	if (!o)
+		*ret_err = -EBADMSG;
+	return o;
+}
+
+static const char *reply_error(struct json_object *reply)
+{
+	struct json_object *ok, *err;
+
+	if (json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok))
+		return NULL;
+	if (json_object_object_get_ex(reply, "error", &err))
+		return json_object_get_string(err);
+	return "the agent gave no reason";
+}
+
+/* One request, one reply; prints why it failed and returns the exit code. */
+static int request(struct conn *c, const struct args *a, struct json_object *req,
+		   struct json_object **ret)
+{
+	const char *why;
+	int r;
+
+	*ret = NULL;
+	r = conn_send(c, req);
+	if (!r) {
+		*ret = conn_recv(c, &r);
+		if (!*ret && !r)
+			r = -ECONNRESET;
+	}
+	if (r) {
+		complain("no answer from vigild on %s: %s", a->socket, strerror(-r));
+		return EXIT_FAILED;
+	}
+	why = reply_error(*ret);
+	if (why) {
+		complain("%s", why);
+		json_object_put(*ret);
+		*ret = NULL;
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static void print_json(struct json_object *o, int flags)
+{
+	puts(json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int show_list(const struct args *a, struct json_object *reply)
+{
+	struct json_object *err;
+
+	if (json_object_object_get_ex(reply, "kernel_error", &err))
+		complain("vigild cannot read the IPVS table (%s): the kernel's columns are empty",
+			 json_object_get_string(err));
+	if (a->json) {
+		print_json(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+		return EXIT_OK;
+	}
+	if (format_list(stdout, reply, a->view) < 0) {
+		complain("the agent's list reply has no services");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* Without the agent: what the kernel has, through the ipvs library. */
+static int list_kernel(const struct args *a)
+{
+	struct ipvs_table *table = NULL;
+	struct json_object *o = NULL;
+	struct ipvs_info info;
+	struct ipvs *h = NULL;
+	int r;
+
+	r = ipvs_open(&h);
+	if (!r)
+		r = ipvs_info(h, &info);
+	if (!r)
+		r = ipvs_dump(h, &table);
+	if (r) {
+		complain("cannot read the kernel's IPVS table either: %s",
+			 r == -EPROTONOSUPPORT ? "the kernel has no IPVS (modprobe ip_vs)"
+					       : strerror(-r));
+		ipvs_close(h);
+		return EXIT_NO_AGENT;
+	}
+	o = render_list(NULL, table, &info, 0);
+	if (o)
+		show_list(a, o);
+	else
+		complain("cannot show the IPVS table: %s", strerror(ENOMEM));
+	json_object_put(o);
+	ipvs_table_free(table);
+	ipvs_close(h);
+	return EXIT_NO_AGENT;
+}
+
+static int check(const char *path)
+{
+	struct config_error err;
+	struct config *c = NULL;
+	char text[1024];
+
+	if (config_load(path, &c, &err) < 0) {
+		config_error_format(&err, text, sizeof(text));
+		fprintf(stderr, "%s\n", text);
+		return EXIT_FAILED;
+	}
+	printf("%s: valid, %u services\n", path, c->n_services);
+	config_free(c);
+	return EXIT_OK;
+}
+
+static struct json_object *build_request(const struct args *a)
+{
+	static const char *const names[] = {
+		[ARGS_LIST] = "list",       [ARGS_STATUS] = "status",
+		[ARGS_EVENTS] = "events",   [ARGS_QUARANTINE] = "quarantine",
+		[ARGS_RELEASE] = "release", [ARGS_RELOAD] = "reload",
+	};
+	struct json_object *req = json_object_new_object();
+
+	if (!req)
+		return NULL;
+	json_object_object_add(req, "command", json_object_new_string(names[a->command]));
+	if (a->command == ARGS_EVENTS)
+		json_object_object_add(req, "follow", json_object_new_boolean(a->follow));
+	if (a->service) {
+		json_object_object_add(req, "service", json_object_new_string(a->service));
+		json_object_object_add(req, "dest", json_object_new_string(a->dest));
+	}
+	if (a->for_text)
+		json_object_object_add(req, "for", json_object_new_string(a->for_text));
+	return req;
+}
+
+static void show_event(const struct args *a, struct json_object *e)
+{
+	if (a->json)
+		print_json(e, JSON_C_TO_STRING_PLAIN);
+	else
+		format_event(stdout, e);
+}
+
+static int show_events(const struct args *a, struct conn *c, struct json_object *reply)
+{
+	struct json_object *list, *e;
+	size_t i;
+	int r;
+
+	if (json_object_object_get_ex(reply, "events", &list))
+		for (i = 0; i < json_object_array_length(list); i++)
+			show_event(a, json_object_array_get_idx(list, i));
+	fflush(stdout);
+	if (!a->follow)
+		return EXIT_OK;
+	while ((e = conn_recv(c, &r))) {
+		show_event(a, e);
+		fflush(stdout);
+		json_object_put(e);
+	}
+	complain("vigild closed the connection%s%s", r ? ": " : "", r ? strerror(-r) : "");
+	return EXIT_FAILED;
+}
+
+static int show_change(const struct args *a, struct json_object *reply)
+{
+	struct json_object *v;
+
+	if (a->command == ARGS_RELOAD) {
+		printf("reloaded %s: %s services\n",
+		       json_object_get_string(json_object_object_get(reply, "config")),
+		       json_object_get_string(json_object_object_get(reply, "services")));
+		return EXIT_OK;
+	}
+	printf("%s %s: %s", json_object_get_string(json_object_object_get(reply, "service")),
+	       json_object_get_string(json_object_object_get(reply, "dest")),
+	       json_object_get_string(json_object_object_get(reply, "state")));
+	if (json_object_object_get_ex(reply, "for_ms", &v))
+		printf(v ? " for %.1fs" : " until released",
+		       v ? json_object_get_int64(v) / 1e3 : 0);
+	if (json_object_object_get_ex(reply, "changed", &v) && !json_object_get_boolean(v))
+		printf(" (unchanged)");
+	putchar('\n');
+	/* the policy took it; IPVS did not yet: say so, it is what matters */
+	if (json_object_object_get_ex(reply, "applied", &v) && !json_object_get_boolean(v)) {
+		complain("IPVS does not have the new weight yet (see vigild's log); the next "
+			 "reconcile pass retries");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	struct args a;
+	struct conn c = { .fd = -1 };
+	char why[256];
+	int r, code;
+
+	if (args_parse(argc, argv, &a, why, sizeof(why)) < 0) {
+		complain("%s", why);
+		fprintf(stderr, "Try 'vigilctl --help'.\n");
+		return EXIT_USAGE;
+	}
+	switch (a.command) {
+	case ARGS_HELP:
+		args_usage(stdout);
+		return EXIT_OK;
+	case ARGS_VERSION:
+		printf("vigilctl %s\n", VIGIL_VERSION);
+		return EXIT_OK;
+	case ARGS_CHECK:
+		return check(a.file);
+	default:
+		break;
+	}
+
+	r = conn_open(&c, a.socket);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		complain("vigild is not running (nothing answers on %s)%s", a.socket,
+			 a.command == ARGS_LIST ? ": the kernel's IPVS table alone follows" : "");
+		conn_close(&c);
+		return a.command == ARGS_LIST ? list_kernel(&a) : EXIT_NO_AGENT;
+	}
+	if (r) {
+		complain("cannot connect to vigild on %s: %s%s", a.socket, strerror(-r),
+			 r == -EACCES ? " (the socket is for root and its group)" : "");
+		conn_close(&c);
+		return EXIT_FAILED;
+	}
+	req = build_request(&a);
+	if (!req) {
+		complain("%s", strerror(ENOMEM));
+		conn_close(&c);
+		return EXIT_FAILED;
+	}
+	code = request(&c, &a, req, &reply);
+	if (code == EXIT_OK) {
+		switch (a.command) {
+		case ARGS_LIST:
+			code = show_list(&a, reply);
+			break;
+		case ARGS_STATUS:
+			if (a.json)
+				print_json(reply,
+					   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+			else
+				format_status(stdout, reply);
+			break;
+		case ARGS_EVENTS:
+			code = show_events(&a, &c, reply);
+			break;
+		default:
+			code = show_change(&a, reply);
+		}
+	}
+	json_object_put(reply);
+	json_object_put(req);
+	conn_close(&c);
+	return code;
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "control.h"
+#include "log.h"
+
+static char dir[64], path[128];
+static struct loop *loop;
+static struct control *ctl;
+static int requests;
+
+/* Echoes the command back; "follow" makes the client a subscriber. */
+static void on_request(struct control_client *c, struct json_object *req, void *data)
+{
+	struct json_object *o = json_object_new_object(), *v;
+
+	requests++;
+	json_object_object_get_ex(req, "command", &v);
+	json_object_object_add(o, "ok", json_object_new_boolean(true));
+	json_object_object_add(o, "echo", json_object_get(v));
+	control_send(c, o);
+	json_object_put(o);
+	if (v && !strcmp(json_object_get_string(v), "follow"))
+		control_subscribe(c);
+}
+
+static int on_tick(struct loop *l, void *data)
+{
+	loop_exit(l, 0);
+	return 0;
+}
+
+/* Lets the loop handle what is pending: runs it for a few milliseconds. */
+static void spin(void)
+{
+	struct loop_source *t;
+
+	ck_assert_int_eq(loop_add_timer(loop, 5000000, on_tick, NULL, &t), 0);
+	loop_run(loop);
+	loop_remove(loop, t);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_control.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run/vigil.sock", dir);
+	loop = loop_new();
+	ck_assert_ptr_nonnull(loop);
+	requests = 0;
+	log_set_max_level(LOG_CRIT); /* the drops are logged on purpose */
+	ck_assert_int_eq(control_open(loop, path, on_request, NULL, &ctl), 0);
+}
+
+static void teardown(void)
+{
+	char run[128];
+
+	control_close(ctl);
+	loop_free(loop);
+	snprintf(run, sizeof(run), "%s/run", dir);
+	rmdir(run);
+	rmdir(dir);
+}
+
+static int client(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	strcpy(sa.sun_path, path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void say(int fd, const char *text)
+{
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* One reply line, without its newline; "" at EOF. */
+static char *hear(int fd)
+{
+	static char line[65536];
+	size_t n = 0;
+
+	spin();
+	while (n < sizeof(line) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		ck_assert_int_eq(poll(&p, 1, 1000), 1);
+		if (read(fd, line + n, 1) != 1)
+			break;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	return line;
+}
+
+START_TEST(socket_mode_and_reply)
+{
+	struct stat st;
+	int fd;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0660);
+	fd = client();
+	say(fd, "{\"command\":\"list\"}\n{\"command\":\"status\"}\n");
+	ck_assert_str_eq(hear(fd), "{\"ok\":true,\"echo\":\"list\"}");
+	ck_assert_str_eq(hear(fd), "{\"ok\":true,\"echo\":\"status\"}");
+	ck_assert_int_eq(control_n_clients(ctl), 1);
+	close(fd);
+	spin();
+	ck_assert_int_eq(control_n_clients(ctl), 0);
+}
+END_TEST
+
+START_TEST(malformed_requests_and_carry_on)
+{
+	int fd = client();
+
+	say(fd, "{\"command\":\n");
+	ck_assert_str_eq(
+	    hear(fd),
+	    "{\"ok\":false,\"error\":\"malformed request: not one complete JSON value\"}");
+	say(fd, "[1,2]\n");
+	ck_assert_str_eq(hear(fd),
+			 "{\"ok\":false,\"error\":\"malformed request: not a JSON object\"}");
+	say(fd, "{\"a\":1} x\n");
+	ck_assert_ptr_nonnull(strstr(hear(fd), "malformed request"));
+	say(fd, "\n{\"command\":\"list\"}\r\n");
+	ck_assert_str_eq(hear(fd), "{\"ok\":true,\"echo\":\"list\"}");
+	ck_assert_int_eq(requests, 1);
+	close(fd);
+}
+END_TEST
+
+/* A request the client half-closes after still gets its answer. */
+START_TEST(answer_after_half_close)
+{
+	int fd = client();
+
+	say(fd, "{\"command\":\"list\"}");
+	shutdown(fd, SHUT_WR);
+	ck_assert_str_eq(hear(fd), "{\"ok\":true,\"echo\":\"list\"}");
+	ck_assert_str_eq(hear(fd), "");
+	close(fd);
+	spin();
+	ck_assert_int_eq(control_n_clients(ctl), 0);
+}
+END_TEST
+
+START_TEST(oversized_line_closes)
+{
+	char *big = malloc(CONTROL_MAX_LINE + 16);
+	int fd = client();
+	char *r;
+
+	memset(big, ' ', CONTROL_MAX_LINE + 15);
+	big[CONTROL_MAX_LINE + 15] = '\0';
+	/* more than the socket takes at once: the loop must read as it goes */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	{
+		size_t off = 0, len = strlen(big);
+
+		while (off < len) {
+			ssize_t n = write(fd, big + off, len - off);
+
+			if (n > 0)
+				off += n;
+			else
+				spin();
+		}
+	}
+	fcntl(fd, F_SETFL, 0);
+	r = hear(fd);
+	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"request line longer than 65535 bytes\"}");
+	ck_assert_str_eq(hear(fd), "");
+	ck_assert_int_eq(control_n_clients(ctl), 0);
+	ck_assert_int_eq(requests, 0);
+	free(big);
+	close(fd);
+}
+END_TEST
+
+START_TEST(too_many_clients)
+{
+	int fds[CONTROL_MAX_CLIENTS + 1], i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		fds[i] = client();
+		spin();
+	}
+	ck_assert_int_eq(control_n_clients(ctl), CONTROL_MAX_CLIENTS);
+	fds[i] = client();
+	ck_assert_str_eq(hear(fds[i]),
+			 "{\"ok\":false,\"error\":\"too many control clients (at most 32)\"}");
+	ck_assert_str_eq(hear(fds[i]), "");
+	ck_assert_int_eq(control_n_clients(ctl), CONTROL_MAX_CLIENTS);
+	/* the others are served as before */
+	say(fds[0], "{\"command\":\"list\"}\n");
+	ck_assert_str_eq(hear(fds[0]), "{\"ok\":true,\"echo\":\"list\"}");
+	for (i = 0; i <= CONTROL_MAX_CLIENTS; i++)
+		close(fds[i]);
+}
+END_TEST
+
+START_TEST(publish_to_followers_and_drop_the_slow)
+{
+	struct json_object *e = json_object_new_object();
+	int fast = client(), slow = client(), i;
+	char pad[1024];
+
+	say(fast, "{\"command\":\"follow\"}\n");
+	ck_assert_str_eq(hear(fast), "{\"ok\":true,\"echo\":\"follow\"}");
+	say(slow, "{\"command\":\"follow\"}\n");
+	ck_assert_str_eq(hear(slow), "{\"ok\":true,\"echo\":\"follow\"}");
+	ck_assert_int_eq(control_n_subscribers(ctl), 2);
+	json_object_object_add(e, "event", json_object_new_string("evidence"));
+	control_publish(ctl, e);
+	ck_assert_str_eq(hear(fast), "{\"event\":\"evidence\"}");
+	ck_assert_str_eq(hear(slow), "{\"event\":\"evidence\"}");
+
+	/* the slow one reads nothing: past CONTROL_MAX_OUTPUT it is dropped */
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	json_object_object_add(e, "pad", json_object_new_string(pad));
+	for (i = 0; i < (int)(CONTROL_MAX_OUTPUT / 1024) + 512; i++) {
+		control_publish(ctl, e);
+		if (i % 64 == 0) {
+			char buf[65536];
+
+			spin();
+			while (recv(fast, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+		}
+	}
+	spin();
+	ck_assert_int_eq(control_n_subscribers(ctl), 1);
+	ck_assert_int_eq(control_n_clients(ctl), 1);
+	json_object_put(e);
+	close(fast);
+	close(slow);
+}
+END_TEST
+
+START_TEST(stale_socket_replaced_live_one_refused)
+{
+	struct control *other = NULL;
+	struct loop *l2 = loop_new();
+
+	/* a live one answers: another agent */
+	ck_assert_int_eq(control_open(l2, path, on_request, NULL, &other), -EADDRINUSE);
+	/* a dead one does not: its file is taken over */
+	control_close(ctl);
+	ctl = NULL;
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		strcpy(sa.sun_path, path);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd); /* bound, never listening: what a crash leaves */
+	}
+	ck_assert_int_eq(control_open(loop, path, on_request, NULL, &ctl), 0);
+	loop_free(l2);
+}
+END_TEST
+
+START_TEST(path_too_long)
+{
+	char long_path[200];
+	struct control *c2;
+
+	memset(long_path, 'a', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = '\0';
+	ck_assert_int_eq(control_open(loop, long_path, on_request, NULL, &c2), -ENAMETOOLONG);
+}
+END_TEST
+
+static Suite *control_suite(void)
+{
+	Suite *s = suite_create("control");
+	TCase *tc = tcase_create("socket");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, socket_mode_and_reply);
+	tcase_add_test(tc, malformed_requests_and_carry_on);
+	tcase_add_test(tc, answer_after_half_close);
+	tcase_add_test(tc, oversized_line_closes);
+	tcase_add_test(tc, too_many_clients);
+	tcase_add_test(tc, publish_to_followers_and_drop_the_slow);
+	tcase_add_test(tc, stale_socket_replaced_live_one_refused);
+	tcase_add_test(tc, path_too_long);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(control_suite(), CK_NORMAL);
+}

@@ -590,6 +590,9 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 			 "control_socket"))
 		memcpy(c->agent.control_socket, a->config->agent.control_socket,
 		       sizeof(c->agent.control_socket));
+	if (!same_string(a->config->agent.control_group, c->agent.control_group, "control_group"))
+		memcpy(c->agent.control_group, a->config->agent.control_group,
+		       sizeof(c->agent.control_group));
 	r = runtime_new(c, a->rt, agent_now_ns(), &rt);
 	if (r) {
 		log_error("reload failed, the running configuration stays: %s", strerror(-r));

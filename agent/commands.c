@@ -6,6 +6,7 @@
  * root only, checked against the peer's SO_PEERCRED uid.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,10 +426,25 @@ void commands_decision(struct agent *a, const struct runtime_service *s,
 				   agent_mono_to_real_ns()));
 }
 
+/* The control group's id; (gid_t)-1, said once, when the system has no such group. */
+static gid_t control_gid(const char *group)
+{
+	struct group *g;
+
+	errno = 0;
+	g = getgrnam(group);
+	if (g)
+		return g->gr_gid;
+	log_warning("control group %s: %s; only root may use the control socket", group,
+		    errno ? strerror(errno) : "no such group");
+	return (gid_t)-1;
+}
+
 int commands_start(struct agent *a)
 {
 	const char *path = a->config->agent.control_socket;
-	int r = control_open(a->loop, path, on_request, a, &a->control);
+	gid_t gid = control_gid(a->config->agent.control_group);
+	int r = control_open(a->loop, path, gid, on_request, a, &a->control);
 
 	if (r == -EADDRINUSE) {
 		log_error("another vigild answers on the control socket %s: one agent per host",
@@ -442,7 +458,8 @@ int commands_start(struct agent *a)
 		a->control = NULL;
 		return 0;
 	}
-	log_info("control socket %s", path);
+	log_info("control socket %s, group %s", path,
+		 gid == (gid_t)-1 ? "root" : a->config->agent.control_group);
 	return 0;
 }
 

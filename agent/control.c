@@ -454,7 +454,7 @@ static int remove_stale(const struct sockaddr_un *sa)
 	return 0;
 }
 
-int control_open(struct loop *loop, const char *path, control_request_fn fn, void *data,
+int control_open(struct loop *loop, const char *path, gid_t gid, control_request_fn fn, void *data,
 		 struct control **ret)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -490,7 +490,9 @@ int control_open(struct loop *loop, const char *path, control_request_fn fn, voi
 	umask(old_mask);
 	if (r)
 		goto fail;
-	if (listen(ctl->fd, CONTROL_MAX_CLIENTS) < 0 || chmod(path, CONTROL_SOCKET_MODE) < 0) {
+	/* the group's members may read; the group never gains more than root had */
+	if (listen(ctl->fd, CONTROL_MAX_CLIENTS) < 0 || chmod(path, CONTROL_SOCKET_MODE) < 0 ||
+	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)) {
 		r = -errno;
 		unlink(path);
 		goto fail;

@@ -44,11 +44,12 @@ struct control_client;
 typedef void (*control_request_fn)(struct control_client *c, struct json_object *req, void *data);
 
 /*
- * Listens on PATH (its directory is created if missing). A stale socket file
- * left by a vigild that died is replaced; -EADDRINUSE if something answers
- * on it, -ENAMETOOLONG if PATH does not fit a sockaddr_un.
+ * Listens on PATH (its directory is created if missing), mode 0660, group
+ * GID ((gid_t)-1: the process's). A stale socket file left by a vigild that
+ * died is replaced; -EADDRINUSE if something answers on it, -ENAMETOOLONG if
+ * PATH does not fit a sockaddr_un.
  */
-int control_open(struct loop *loop, const char *path, control_request_fn fn, void *data,
+int control_open(struct loop *loop, const char *path, gid_t gid, control_request_fn fn, void *data,
 		 struct control **ret);
 /* Closes every connection and removes the socket file. Accepts NULL. */
 void control_close(struct control *ctl);

@@ -72,6 +72,7 @@ void config_agent_defaults(struct config_agent *ret)
 		.interface = "vigil0",
 		.state_dir = "/var/lib/vigil",
 		.control_socket = "/run/vigil/vigil.sock",
+		.control_group = "vigil",
 		.reconcile_interval_ms = 10000,
 		.sysctls = true,
 		.max_flows = 65536,

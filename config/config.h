@@ -116,6 +116,7 @@ struct config_agent {
 	char interface[CONFIG_IFNAME_MAX + 1];
 	char state_dir[CONFIG_STATE_DIR_MAX + 1];
 	char control_socket[CONFIG_CONTROL_SOCKET_MAX + 1];
+	char control_group[CONFIG_NAME_MAX + 1]; /* may read the control socket */
 	uint64_t reconcile_interval_ms;
 	bool sysctls;
 	uint32_t max_flows;

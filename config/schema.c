@@ -255,6 +255,7 @@ static const struct field agent_fields[] = {
 	{ "interface", K_IFNAME, AT_STRING(struct config_agent, interface) },
 	{ "state_dir", K_PATH, AT_STRING(struct config_agent, state_dir) },
 	{ "control_socket", K_PATH, AT_STRING(struct config_agent, control_socket) },
+	{ "control_group", K_NAME, AT_STRING(struct config_agent, control_group) },
 	{ "reconcile_interval", K_DURATION,
 	  AT(struct config_agent, reconcile_interval_ms, uint64_t), .min = SECOND, .max = HOUR },
 	{ "sysctls", K_BOOL, AT(struct config_agent, sysctls, bool) },

@@ -112,6 +112,7 @@ static void agent_eq(const struct config_agent *a, const struct config_agent *b)
 	ck_assert_str_eq(a->interface, b->interface);
 	ck_assert_str_eq(a->state_dir, b->state_dir);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
+	ck_assert_str_eq(a->control_group, b->control_group);
 	ck_assert_uint_eq(a->reconcile_interval_ms, b->reconcile_interval_ms);
 	ck_assert_int_eq(a->sysctls, b->sysctls);
 	ck_assert_uint_eq(a->max_flows, b->max_flows);
@@ -209,6 +210,7 @@ START_TEST(builtin_defaults)
 	ck_assert_str_eq(a.interface, "vigil0");
 	ck_assert_str_eq(a.state_dir, "/var/lib/vigil");
 	ck_assert_str_eq(a.control_socket, "/run/vigil/vigil.sock");
+	ck_assert_str_eq(a.control_group, "vigil");
 	ck_assert_uint_eq(a.reconcile_interval_ms, 10000);
 	ck_assert(a.sysctls);
 	ck_assert_uint_eq(a.max_flows, 65536);
@@ -345,6 +347,7 @@ START_TEST(agent_section)
 				    "  interface: lb-0.x\n"
 				    "  state_dir: /srv/vigil\n"
 				    "  control_socket: /tmp/v.sock\n"
+				    "  control_group: adm\n"
 				    "  reconcile_interval: 1500ms\n"
 				    "  sysctls: off\n"
 				    "  max_flows: 1024\n"
@@ -354,6 +357,7 @@ START_TEST(agent_section)
 	ck_assert_str_eq(c->agent.interface, "lb-0.x");
 	ck_assert_str_eq(c->agent.state_dir, "/srv/vigil");
 	ck_assert_str_eq(c->agent.control_socket, "/tmp/v.sock");
+	ck_assert_str_eq(c->agent.control_group, "adm");
 	ck_assert_uint_eq(c->agent.reconcile_interval_ms, 1500);
 	ck_assert(!c->agent.sysctls);
 	ck_assert_uint_eq(c->agent.max_flows, 1024);
@@ -626,7 +630,7 @@ static const struct rejection rejections[] = {
 	  "unknown key \"servise\" in the top level (expected agent, defaults, services)" },
 	{ "agent:\n  interfase: x\n", 2, 3,
 	  "unknown key \"interfase\" in agent (expected interface, state_dir, control_socket, "
-	  "reconcile_interval, sysctls, max_flows, ringbuf_size, metrics)" },
+	  "control_group, reconcile_interval, sysctls, max_flows, ringbuf_size, metrics)" },
 	{ "defaults:\n  wieght: 1\n", 2, 3,
 	  "unknown key \"wieght\" in defaults (expected scheduler, forwarding, weight, "
 	  "persistence, quarantine, probation, health)" },

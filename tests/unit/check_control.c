@@ -60,7 +60,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(loop);
 	requests = 0;
 	log_set_max_level(LOG_CRIT); /* the drops are logged on purpose */
-	ck_assert_int_eq(control_open(loop, path, on_request, NULL, &ctl), 0);
+	ck_assert_int_eq(control_open(loop, path, (gid_t)-1, on_request, NULL, &ctl), 0);
 }
 
 static void teardown(void)
@@ -265,7 +265,7 @@ START_TEST(stale_socket_replaced_live_one_refused)
 	struct loop *l2 = loop_new();
 
 	/* a live one answers: another agent */
-	ck_assert_int_eq(control_open(l2, path, on_request, NULL, &other), -EADDRINUSE);
+	ck_assert_int_eq(control_open(l2, path, (gid_t)-1, on_request, NULL, &other), -EADDRINUSE);
 	/* a dead one does not: its file is taken over */
 	control_close(ctl);
 	ctl = NULL;
@@ -277,7 +277,7 @@ START_TEST(stale_socket_replaced_live_one_refused)
 		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		close(fd); /* bound, never listening: what a crash leaves */
 	}
-	ck_assert_int_eq(control_open(loop, path, on_request, NULL, &ctl), 0);
+	ck_assert_int_eq(control_open(loop, path, (gid_t)-1, on_request, NULL, &ctl), 0);
 	loop_free(l2);
 }
 END_TEST
@@ -290,7 +290,8 @@ START_TEST(path_too_long)
 	memset(long_path, 'a', sizeof(long_path) - 1);
 	long_path[0] = '/';
 	long_path[sizeof(long_path) - 1] = '\0';
-	ck_assert_int_eq(control_open(loop, long_path, on_request, NULL, &c2), -ENAMETOOLONG);
+	ck_assert_int_eq(control_open(loop, long_path, (gid_t)-1, on_request, NULL, &c2),
+			 -ENAMETOOLONG);
 }
 END_TEST
 

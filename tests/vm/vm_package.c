@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vigil as an operator gets it: the Debian package installed with dpkg -i
+ * into a writable overlay of the VM's root, vigild started the way the
+ * systemd unit's ExecStart starts it, and vigilctl driven against it and
+ * checked against ipvsadm and the real kernel.
+ *
+ * The overlay (lower: the read-only root, upper: tmpfs) is entered with
+ * chroot; /proc, /sys, /dev and /run are the VM's own, so the control socket
+ * under /run/vigil is the same file inside and outside.
+ */
+#include <check.h>
+
+#include "check_main.h"
+#include <errno.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmtest.h"
+
+#define ROOT   "/tmp/vt-root" /* the overlay, as the chroot sees it */
+#define LOG    "/tmp/vt-vigild.log"
+#define PID    "/tmp/vt-vigild.pid"
+#define SOCKET "/run/vigil/vigil.sock"
+#define VIP    "10.96.0.10:80"
+#define D1     "10.100.1.2:8080"
+#define D2     "10.100.2.2:8080"
+#define D3     "10.100.3.2:8080"
+
+#define CONFIG                                                                                     \
+	"agent:\n"                                                                                 \
+	"  reconcile_interval: 1s\n"                                                               \
+	"services:\n"                                                                              \
+	"  - name: web\n"                                                                          \
+	"    vip: " VIP "\n"                                                                       \
+	"    scheduler: rr\n"                                                                      \
+	"    health: { enabled: false }\n"                                                         \
+	"    destinations:\n"                                                                      \
+	"      - " D1 "\n"                                                                         \
+	"      - " D2 "\n"                                                                         \
+	"      - { address: " D3 ", weight: 50 }\n"
+
+/* A command's output (stdout and stderr) and exit status. */
+struct run {
+	char *out;
+	int status;
+};
+
+static struct run run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static struct run run(const char *fmt, ...)
+{
+	struct run r = { NULL, -1 };
+	char *cmd = NULL, *full = NULL;
+	size_t size = 0, len = 0;
+	va_list ap;
+	FILE *f;
+	int c;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&cmd, fmt, ap), 0);
+	va_end(ap);
+	ck_assert_int_ge(asprintf(&full, "%s 2>&1", cmd), 0);
+	f = popen(full, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((c = fgetc(f)) != EOF) {
+		if (len + 2 > size) {
+			size = size ? 2 * size : 4096;
+			r.out = realloc(r.out, size);
+			ck_assert_ptr_nonnull(r.out);
+		}
+		r.out[len++] = (char)c;
+	}
+	if (!r.out)
+		r.out = calloc(1, 1);
+	r.out[len] = '\0';
+	c = pclose(f);
+	r.status = WIFEXITED(c) ? WEXITSTATUS(c) : 128;
+	fprintf(stderr, "$ %s  -> %d\n%s", cmd, r.status, r.out);
+	free(cmd);
+	free(full);
+	return r;
+}
+
+/* vigilctl in the installed system, as root or as USER:GROUP. */
+#define vigilctl(...) run("chroot " ROOT " /usr/sbin/vigilctl " __VA_ARGS__)
+#define vigilctl_as(who, ...)                                                                      \
+	run("chroot --userspec=" who " " ROOT " /usr/sbin/vigilctl " __VA_ARGS__)
+
+static pid_t vigild_pid(void)
+{
+	FILE *f = fopen(PID, "r");
+	int pid = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+static bool vigild_alive(void)
+{
+	pid_t pid = vigild_pid();
+
+	return pid > 0 && kill(pid, 0) == 0;
+}
+
+/* Waits for NEEDLE in vigild's log. */
+static bool log_wait(const char *needle, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	do {
+		char *log = vt_output("cat " LOG);
+		bool found = log && strstr(log, needle);
+
+		free(log);
+		if (found)
+			return true;
+		usleep(50000);
+	} while (vt_now_ns() < deadline && vigild_alive());
+	return false;
+}
+
+/* The weight IPVS has for DEST of VIP (-1: no such destination). */
+static int ipvs_weight(const char *dest)
+{
+	char *out = vt_output("ipvsadm -Ln -t " VIP " | awk '$2 == \"%s\" {print $4}'", dest);
+	int w = out && *out ? atoi(out) : -1;
+
+	free(out);
+	return w;
+}
+
+static void install(void)
+{
+	const char *build = getenv("VIGIL_BUILD_DIR");
+	char unit_exec[512];
+	glob_t g;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(build);
+	vt_must("%s clean", vt_lab());
+	vt_must("%s dest d1 --v4 10.100.1.2 --port 8080 && %s dest d2 --v4 10.100.2.2 --port 8080 "
+		"&& %s dest d3 --v4 10.100.3.2 --port 8080",
+		vt_lab(), vt_lab(), vt_lab());
+	vt_must("ipvsadm -C");
+
+	/* the package scripts/package built */
+	{
+		char pattern[4096];
+
+		snprintf(pattern, sizeof(pattern), "%s/vigil_" VIGIL_VERSION "_*.deb", build);
+		ck_assert_msg(glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1,
+			      "no single %s: run scripts/package %s first", pattern, build);
+	}
+
+	/* a writable root: the VM's read-only one under a tmpfs */
+	vt_must("mkdir -p /tmp/vt-ov/upper /tmp/vt-ov/work " ROOT " && "
+		"mount -t overlay overlay -o lowerdir=/,upperdir=/tmp/vt-ov/upper,"
+		"workdir=/tmp/vt-ov/work " ROOT " && "
+		"mount --rbind /proc " ROOT "/proc && mount --rbind /sys " ROOT "/sys && "
+		"mount --rbind /dev " ROOT "/dev && mount --bind /run " ROOT "/run && "
+		"mount -t tmpfs tmpfs " ROOT "/tmp");
+	/* remove what a developer's machine may have left, as on a fresh system */
+	vt_must("rm -rf " ROOT "/etc/vigil " ROOT "/var/lib/vigil " ROOT "/usr/sbin/vigild " ROOT
+		"/usr/sbin/vigilctl");
+	vt_must("cp %s " ROOT "/tmp/vigil.deb", g.gl_pathv[0]);
+	globfree(&g);
+	vt_must("chroot " ROOT " dpkg -i /tmp/vigil.deb");
+
+	/* the operator's config, then vigild as the unit starts it */
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
+	f = popen("sed -n 's/^ExecStart=//p' " ROOT "/lib/systemd/system/vigild.service", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(unit_exec, sizeof(unit_exec), f));
+	pclose(f);
+	unit_exec[strcspn(unit_exec, "\n")] = '\0';
+	ck_assert_str_eq(unit_exec, "/usr/sbin/vigild -c /etc/vigil/vigil.yaml");
+	vt_must("rm -f " LOG " " PID "; chroot " ROOT " %s >" LOG " 2>&1 & echo $! >" PID,
+		unit_exec);
+	ck_assert_msg(log_wait("reconcile (start)", 30000), "vigild did not start");
+	ck_assert(log_wait("vigild: watching", 30000));
+}
+
+static void uninstall(void)
+{
+	pid_t pid = vigild_pid();
+
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	sleep(1);
+	vt_sh("cat " LOG);
+	vt_sh("umount -R " ROOT "; ipvsadm -C; %s clean", vt_lab());
+}
+
+START_TEST(the_package_installs_what_an_operator_needs)
+{
+	struct run r = run("chroot " ROOT " dpkg -s vigil");
+
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "Status: install ok installed"));
+	free(r.out);
+	vt_must(
+	    "cd " ROOT " && test -x usr/sbin/vigild && test -x usr/sbin/vigilctl && "
+	    "test -f lib/systemd/system/vigild.service && test -f etc/vigil/vigil.yaml && "
+	    "test -f usr/share/man/man8/vigild.8.gz && test -f usr/share/man/man8/vigilctl.8.gz && "
+	    "test -f usr/share/man/man5/vigil.yaml.5.gz && "
+	    "test -f usr/share/bash-completion/completions/vigilctl && test -d var/lib/vigil");
+	/* the conffile is one dpkg knows as such */
+	r = run("chroot " ROOT " dpkg-query -W -f='${Conffiles}' vigil");
+	ck_assert_ptr_nonnull(strstr(r.out, "/etc/vigil/vigil.yaml"));
+	free(r.out);
+	/* the control socket's group, and the socket in it */
+	vt_must("chroot " ROOT " getent group vigil");
+	r = run("chroot " ROOT " stat -c '%%a %%U %%G' " SOCKET);
+	ck_assert_str_eq(r.out, "660 root vigil\n");
+	free(r.out);
+}
+END_TEST
+
+/* The service and destination lines of ipvsadm -Ln and of vigilctl list -n agree. */
+START_TEST(list_agrees_with_ipvsadm)
+{
+	struct run ctl = vigilctl("list -n"), json;
+	/* protocol, address, scheduler of a service; arrow, address, forward, weight of a dest */
+	char *ipvsadm = vt_output("ipvsadm -Ln | awk 'NR > 3 {print $1, $2, $3, "
+				  "($1 == \"->\" ? $4 : \"\")}'");
+	char *ours;
+
+	ck_assert_int_eq(ctl.status, 0);
+	ck_assert_ptr_nonnull(strstr(ctl.out, "IP Virtual Server version"));
+	ck_assert_ptr_nonnull(strstr(ctl.out, "State"));
+	/* the same first columns, line for line (vt_output sorts both) */
+	ours = vt_output("chroot " ROOT " /usr/sbin/vigilctl list -n | "
+			 "awk 'NR > 3 {print $1, $2, $3, ($1 == \"->\" ? $4 : \"\")}'");
+	ck_assert_ptr_nonnull(ipvsadm);
+	ck_assert_ptr_nonnull(ours);
+	ck_assert_str_eq(ours, ipvsadm);
+	ck_assert_ptr_nonnull(strstr(ipvsadm, D3 " Masq 50"));
+
+	json = vigilctl("list --json");
+	ck_assert_int_eq(json.status, 0);
+	{
+		json_object *o = json_tokener_parse(json.out), *svcs, *dests, *d;
+		size_t i;
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert(json_object_object_get_ex(o, "services", &svcs));
+		ck_assert_uint_eq(json_object_array_length(svcs), 1);
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(svcs, 0),
+						    "destinations", &dests));
+		ck_assert_uint_eq(json_object_array_length(dests), 3);
+		for (i = 0; i < 3; i++) {
+			const char *addr;
+			int kernel;
+
+			d = json_object_array_get_idx(dests, i);
+			addr = vt_str(d, "address");
+			ck_assert_ptr_nonnull(addr);
+			kernel = ipvs_weight(addr);
+			ck_assert_int_eq(json_object_get_int(json_object_object_get(d, "weight")),
+					 kernel);
+			ck_assert_int_eq(
+			    json_object_get_int(json_object_object_get(d, "effective_weight")),
+			    kernel);
+			ck_assert_str_eq(vt_str(d, "state"), "healthy");
+		}
+		json_object_put(o);
+	}
+	free(ctl.out);
+	free(json.out);
+	free(ipvsadm);
+	free(ours);
+}
+END_TEST
+
+START_TEST(quarantine_and_release_reach_ipvs)
+{
+	struct run r = vigilctl("quarantine web " D2 " --for 5m");
+
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(ipvs_weight(D2), 0);
+	r = vigilctl("list -n");
+	ck_assert_ptr_nonnull(strstr(r.out, "quarantined"));
+	free(r.out);
+
+	/* the decision, with its service and destination, in the event stream */
+	r = vigilctl("events --json");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"action\":\"manual-quarantine\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"real\":\"" D2 "\""));
+	free(r.out);
+
+	r = vigilctl("release web " D2);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_gt(ipvs_weight(D2), 0);
+
+	/* unknown objects are named, and the exit status says it failed */
+	r = vigilctl("quarantine web 10.9.9.9:80");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "10.9.9.9:80"));
+	free(r.out);
+	r = vigilctl("quarantine nosuch " D1);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "nosuch"));
+	free(r.out);
+}
+END_TEST
+
+START_TEST(reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one)
+{
+	struct run r;
+
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s",
+				  "agent:\n  reconcile_interval: 1s\nservices:\n"
+				  "  - name: web\n    vip: " VIP "\n    scheduler: rr\n"
+				  "    health: { enabled: false }\n    destinations:\n"
+				  "      - " D1 "\n      - { address: " D3 ", weight: 70 }\n"),
+			 0);
+	r = vigilctl("reload");
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(ipvs_weight(D3), 70);
+	ck_assert_int_eq(ipvs_weight(D2), -1);
+
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s",
+				  "services:\n  - name: web\n    vip: " VIP "\n    destinations:\n"
+				  "      - { address: " D1 ", weight: lots }\n"),
+			 0);
+	r = vigilctl("reload");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "/etc/vigil/vigil.yaml:5:"));
+	free(r.out);
+	ck_assert_int_eq(ipvs_weight(D3), 70);
+	ck_assert(vigild_alive());
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
+	r = vigilctl("reload");
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(ipvs_weight(D2), 100);
+}
+END_TEST
+
+START_TEST(status_names_the_kernel_and_the_probes)
+{
+	struct run r = vigilctl("status --json");
+	json_object *o, *probes;
+	char *kernel = vt_output("uname -r");
+
+	ck_assert_int_eq(r.status, 0);
+	o = json_tokener_parse(r.out);
+	ck_assert_ptr_nonnull(o);
+	kernel[strcspn(kernel, "\n")] = '\0';
+	ck_assert_str_eq(vt_str(o, "kernel"), kernel);
+	ck_assert_ptr_nonnull(vt_str(o, "version"));
+	ck_assert(json_object_object_get_ex(o, "probes", &probes));
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(probes), "ip_vs_conn_new"));
+	json_object_put(o);
+	free(r.out);
+	free(kernel);
+	r = vigilctl("status");
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+}
+END_TEST
+
+START_TEST(only_root_may_change_anything)
+{
+	struct run r;
+
+	/* the socket's group may read */
+	r = vigilctl_as("nobody:vigil", "list -n");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, D1));
+	free(r.out);
+	r = vigilctl_as("nobody:vigil", "quarantine web " D1);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "root"));
+	free(r.out);
+	r = vigilctl_as("nobody:vigil", "reload");
+	ck_assert_int_eq(r.status, 1);
+	free(r.out);
+	ck_assert_int_eq(ipvs_weight(D1), 100);
+	/* anyone else cannot even connect */
+	r = vigilctl_as("nobody:nogroup", "status");
+	ck_assert_int_ne(r.status, 0);
+	free(r.out);
+}
+END_TEST
+
+/* One connection to the control socket: TEXT REPEAT times and a newline; the reply. */
+static char *raw_request(const char *text, size_t repeat)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = SOCKET };
+	struct timeval tv = { .tv_sec = 10 };
+	static char reply[4096];
+	size_t i;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < repeat; i++)
+		if (write(fd, text, strlen(text)) < 0)
+			break; /* the agent may close an oversized request early */
+	if (write(fd, "\n", 1) < 0) {
+	}
+	n = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	reply[n > 0 ? n : 0] = '\0';
+	return reply;
+}
+
+START_TEST(garbage_and_oversized_requests_leave_the_agent_running)
+{
+	struct run r;
+	char *reply;
+
+	reply = raw_request("this is not json", 1);
+	ck_assert_ptr_nonnull(strstr(reply, "\"ok\":false"));
+	reply = raw_request("{\"command\":\"launch-missiles\"}", 1);
+	ck_assert_ptr_nonnull(strstr(reply, "\"ok\":false"));
+	ck_assert_ptr_nonnull(strstr(reply, "launch-missiles"));
+	/* 100 KB on one line: an error, and the connection closed */
+	reply = raw_request("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 2000);
+	ck_assert_ptr_nonnull(strstr(reply, "\"ok\":false"));
+	ck_assert(vigild_alive());
+	r = vigilctl("list -n");
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+}
+END_TEST
+
+START_TEST(list_without_the_agent_shows_the_kernel)
+{
+	struct run r;
+	pid_t pid = vigild_pid();
+	int i;
+
+	ck_assert_int_gt(pid, 0);
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+	ck_assert_msg(kill(pid, 0) != 0, "vigild did not stop");
+	r = vigilctl("list -n");
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.out, D1));
+	free(r.out);
+	/* IPVS stays as it was when vigild stopped */
+	ck_assert_int_eq(ipvs_weight(D1), 100);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vm_package");
+	TCase *tc = tcase_create("package");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, install, uninstall);
+	tcase_add_test(tc, the_package_installs_what_an_operator_needs);
+	tcase_add_test(tc, list_agrees_with_ipvsadm);
+	tcase_add_test(tc, quarantine_and_release_reach_ipvs);
+	tcase_add_test(tc, reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one);
+	tcase_add_test(tc, status_names_the_kernel_and_the_probes);
+	tcase_add_test(tc, only_root_may_change_anything);
+	tcase_add_test(tc, garbage_and_oversized_requests_leave_the_agent_running);
+	tcase_add_test(tc, list_without_the_agent_shows_the_kernel);
+	suite_add_tcase(s, tc);
+	return check_main(s, CK_VERBOSE);
+}

@@ -22,11 +22,15 @@
 #include "loop.h"
 #include "prober.h"
 #include "probes.h"
+#include "reconcile.h"
 #include "runtime.h"
 #include "state.h"
 
 /* Evidence and decisions the control socket keeps for `events`. */
 #define COMMANDS_RECENT 256
+
+#define AGENT_OP_TYPES (RECONCILE_SERVICE_DEL + 1)     /* by enum reconcile_op_type */
+#define AGENT_ACTIONS  (POLICY_ACT_MANUAL_RELEASE + 1) /* by enum policy_action */
 
 struct agent {
 	const char *config_path;
@@ -49,6 +53,9 @@ struct agent {
 	const char *reconcile_why; /* a string literal */
 	double reconcile_ms;
 	size_t reconcile_ops, reconcile_failed;
+	/* since start, for the metrics */
+	uint64_t reconcile_count, reconcile_skipped_count;
+	uint64_t netlink_ops[AGENT_OP_TYPES], netlink_errors[AGENT_OP_TYPES];
 	int64_t started_real_ns;
 	uint64_t started_ns;
 
@@ -58,6 +65,7 @@ struct agent {
 	struct prober *prober;
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	uint64_t evidence_count, decision_count;
+	uint64_t decisions[AGENT_ACTIONS];
 
 	/* commands.c; control is NULL when the socket could not be opened */
 	struct control *control;
@@ -91,6 +99,12 @@ int watch_start(struct agent *a);
 void watch_stop(struct agent *a);
 /* After a reload (OLD: the runtime before it): the VIP filter, probes in flight, deadlines. */
 void watch_reload(struct agent *a, const struct runtime *old);
+/* The BPF side's counters, for status and the metrics. */
+struct watch_counters {
+	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
+};
+/* -ENOTCONN when connections are not watched. */
+int watch_get_counters(struct agent *a, struct watch_counters *ret);
 /* Sets the alarm to the next deadline of the detector and the policies. */
 void watch_rearm(struct agent *a);
 /*

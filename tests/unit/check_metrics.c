@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
 #include <check.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "metrics-render.h"
+#include "metrics.h"
 
 #define MS(x) ((uint64_t)(x)*1000000ull)
 
@@ -316,15 +324,127 @@ START_TEST(without_agent_state_families_stay)
 }
 END_TEST
 
+/*
+ * The server, on loopback: a client socket on the same loop sends a request
+ * and reads until the server closes (HTTP/1.0, no keep-alive).
+ */
+struct client {
+	char buf[16384];
+	size_t len;
+};
+
+static int on_client(struct loop *loop, int fd, uint32_t events, void *data)
+{
+	struct client *c = data;
+	ssize_t n;
+
+	while ((n = read(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len)) > 0)
+		c->len += n;
+	c->buf[c->len] = '\0';
+	if (n == 0 || c->len == sizeof(c->buf) - 1)
+		loop_exit(loop, 0);
+	else if (errno != EAGAIN)
+		loop_exit(loop, -errno);
+	return 0;
+}
+
+static int on_deadline(struct loop *loop, void *data)
+{
+	loop_exit(loop, -ETIMEDOUT);
+	return 0;
+}
+
+static void fetch(struct loop *loop, uint16_t port, const char *request, struct client *c)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct loop_source *io = NULL, *deadline = NULL;
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	/* the listener's backlog completes the connection before MHD accepts it */
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(write(fd, request, strlen(request)), (ssize_t)strlen(request));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert_int_eq(loop_add_io(loop, fd, EPOLLIN, on_client, c, &io), 0);
+	ck_assert_int_eq(loop_add_timer(loop, MS(5000), on_deadline, NULL, &deadline), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	loop_remove(loop, io);
+	loop_remove(loop, deadline);
+	close(fd);
+}
+
+static int fake_render(void *data, char **ret_text, size_t *ret_len)
+{
+	int *calls = data;
+
+	(*calls)++;
+	*ret_text = strdup("vigil_up 1\n");
+	*ret_len = strlen(*ret_text);
+	return *ret_text ? 0 : -ENOMEM;
+}
+
+static const char *body_of(const char *response)
+{
+	const char *p = strstr(response, "\r\n\r\n");
+
+	return p ? p + 4 : "";
+}
+
+START_TEST(server_answers_on_the_loop)
+{
+	struct config_addr addr = { .family = AF_INET };
+	struct metrics *m = NULL, *m2 = NULL;
+	struct loop *loop = loop_new();
+	struct config_addr taken;
+	struct client c;
+	int calls = 0;
+
+	ck_assert_ptr_nonnull(loop);
+	inet_pton(AF_INET, "127.0.0.1", addr.addr);
+	ck_assert_int_eq(metrics_open(loop, &addr, fake_render, &calls, &m), 0);
+	ck_assert_uint_ne(metrics_address(m)->port, 0);
+
+	fetch(loop, metrics_address(m)->port, "GET /metrics HTTP/1.0\r\n\r\n", &c);
+	ck_assert_msg(strstr(c.buf, " 200 OK\r\n"), "%s", c.buf);
+	ck_assert_msg(strstr(c.buf, "\r\nContent-Type: " METRICS_CONTENT_TYPE "\r\n"), "%s", c.buf);
+	ck_assert_str_eq(body_of(c.buf), "vigil_up 1\n");
+	ck_assert_int_eq(calls, 1);
+
+	fetch(loop, metrics_address(m)->port, "GET / HTTP/1.0\r\n\r\n", &c);
+	ck_assert_msg(strstr(c.buf, " 404 "), "%s", c.buf);
+	fetch(loop, metrics_address(m)->port, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+	      &c);
+	ck_assert_msg(strstr(c.buf, " 405 "), "%s", c.buf);
+	ck_assert_msg(strstr(c.buf, "\r\nAllow: GET, HEAD\r\n"), "%s", c.buf);
+	ck_assert_int_eq(calls, 1);
+
+	/* the port is taken: the error says so, for vigild to log */
+	taken = *metrics_address(m);
+	ck_assert_int_eq(metrics_open(loop, &taken, fake_render, &calls, &m2), -EADDRINUSE);
+	ck_assert_ptr_null(m2);
+
+	/* closed: nobody listens there any more */
+	metrics_close(m);
+	ck_assert_int_eq(metrics_open(loop, &taken, fake_render, &calls, &m2), 0);
+	metrics_close(m2);
+	loop_free(loop);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
-	TCase *tc = tcase_create("render");
+	TCase *tc = tcase_create("render"), *server = tcase_create("server");
 
 	tcase_add_test(tc, golden_exposition);
 	tcase_add_test(tc, label_values_are_escaped);
 	tcase_add_test(tc, every_line_parses_and_every_family_is_described);
 	tcase_add_test(tc, without_agent_state_families_stay);
 	suite_add_tcase(s, tc);
+	tcase_add_test(server, server_answers_on_the_loop);
+	suite_add_tcase(s, server);
 	return check_main(s, CK_NORMAL);
 }

@@ -20,6 +20,7 @@
 #include "hostnet.h"
 #include "ipvs.h"
 #include "loop.h"
+#include "metrics.h"
 #include "prober.h"
 #include "probes.h"
 #include "reconcile.h"
@@ -71,6 +72,10 @@ struct agent {
 	struct control *control;
 	struct json_object *recent[COMMANDS_RECENT]; /* the latest events, a ring */
 	size_t recent_next;
+
+	/* exporter.c; metrics is NULL when off or when it could not listen */
+	struct metrics *metrics;
+	struct config_addr metrics_addr; /* the agent.metrics it serves, or tried to */
 };
 
 uint64_t agent_now_ns(void);
@@ -123,5 +128,11 @@ void commands_stop(struct agent *a);
 void commands_evidence(struct agent *a, const struct runtime_service *s, const struct evidence *ev);
 void commands_decision(struct agent *a, const struct runtime_service *s,
 		       const struct policy_decision *d, const struct evidence *cause);
+
+/* exporter.c: the metrics endpoint; its failures are logged, never fatal */
+void exporter_start(struct agent *a);
+/* After a reload: listens on agent.metrics if it changed (or failed before). */
+void exporter_reload(struct agent *a);
+void exporter_stop(struct agent *a);
 
 #endif

@@ -610,6 +610,7 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 	old = a->config;
 	a->config = c;
 	watch_reload(a, old_rt);
+	exporter_reload(a);
 	/* the old runtime points into the old config */
 	runtime_free(old_rt);
 	config_free(old);
@@ -720,6 +721,7 @@ static int open_hostnet(struct agent *a)
 
 static void agent_free(struct agent *a)
 {
+	exporter_stop(a);
 	commands_stop(a);
 	watch_stop(a);
 	runtime_free(a->rt);
@@ -772,6 +774,8 @@ int agent_run(const char *config_path)
 	log_info("started: %s, %u services", config_path, a.config->n_services);
 	agent_reconcile(&a, "start");
 	r = watch_start(&a);
+	if (!r)
+		exporter_start(&a);
 	if (!r)
 		r = start_timer(&a);
 	if (!r)

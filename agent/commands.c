@@ -84,9 +84,14 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		.rt = a->rt,
 	};
 	struct watch_counters ctr;
+	char metrics[ADDR_PORT_STRLEN];
 	struct ipvs_info info;
 	struct utsname uts;
 
+	/* what is served, which after a failed reload is not what the config says */
+	if (a->metrics &&
+	    config_addr_format(metrics_address(a->metrics), metrics, sizeof(metrics)) >= 0)
+		st.metrics = metrics;
 	if (uname(&uts) == 0) {
 		st.kernel = uts.release;
 		st.machine = uts.machine;

@@ -398,12 +398,14 @@ START_TEST(server_answers_on_the_loop)
 	struct config_addr addr = { .family = AF_INET };
 	struct metrics *m = NULL, *m2 = NULL;
 	struct loop *loop = loop_new();
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct config_addr taken;
 	struct client c;
-	int calls = 0;
+	int calls = 0, idle;
 
 	ck_assert_ptr_nonnull(loop);
 	inet_pton(AF_INET, "127.0.0.1", addr.addr);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	ck_assert_int_eq(metrics_open(loop, &addr, fake_render, &calls, &m), 0);
 	ck_assert_uint_ne(metrics_address(m)->port, 0);
 
@@ -413,13 +415,31 @@ START_TEST(server_answers_on_the_loop)
 	ck_assert_str_eq(body_of(c.buf), "vigil_up 1\n");
 	ck_assert_int_eq(calls, 1);
 
+	/* HEAD: the headers alone */
+	fetch(loop, metrics_address(m)->port, "HEAD /metrics HTTP/1.0\r\n\r\n", &c);
+	ck_assert_msg(strstr(c.buf, " 200 OK\r\n"), "%s", c.buf);
+	ck_assert_str_eq(body_of(c.buf), "");
+
 	fetch(loop, metrics_address(m)->port, "GET / HTTP/1.0\r\n\r\n", &c);
 	ck_assert_msg(strstr(c.buf, " 404 "), "%s", c.buf);
 	fetch(loop, metrics_address(m)->port, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
 	      &c);
 	ck_assert_msg(strstr(c.buf, " 405 "), "%s", c.buf);
 	ck_assert_msg(strstr(c.buf, "\r\nAllow: GET, HEAD\r\n"), "%s", c.buf);
-	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(calls, 2);
+
+	/* a client that connects and says nothing holds up no one: one thread, no blocking */
+	idle = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(idle, 0);
+	sin.sin_port = htons(metrics_address(m)->port);
+	ck_assert_int_eq(connect(idle, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	fetch(loop, metrics_address(m)->port,
+	      "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+	      "Connection: close\r\n\r\n",
+	      &c);
+	ck_assert_msg(strstr(c.buf, "HTTP/1.1 200 OK\r\n"), "%s", c.buf);
+	ck_assert_str_eq(body_of(c.buf), "vigil_up 1\n");
+	close(idle);
 
 	/* the port is taken: the error says so, for vigild to log */
 	taken = *metrics_address(m);

@@ -20,13 +20,18 @@
 #include "hostnet.h"
 #include "ipvs.h"
 #include "loop.h"
+#include "metrics.h"
 #include "prober.h"
 #include "probes.h"
+#include "reconcile.h"
 #include "runtime.h"
 #include "state.h"
 
 /* Evidence and decisions the control socket keeps for `events`. */
 #define COMMANDS_RECENT 256
+
+#define AGENT_OP_TYPES (RECONCILE_SERVICE_DEL + 1)     /* by enum reconcile_op_type */
+#define AGENT_ACTIONS  (POLICY_ACT_MANUAL_RELEASE + 1) /* by enum policy_action */
 
 struct agent {
 	const char *config_path;
@@ -49,6 +54,9 @@ struct agent {
 	const char *reconcile_why; /* a string literal */
 	double reconcile_ms;
 	size_t reconcile_ops, reconcile_failed;
+	/* since start, for the metrics */
+	uint64_t reconcile_count, reconcile_skipped_count;
+	uint64_t netlink_ops[AGENT_OP_TYPES], netlink_errors[AGENT_OP_TYPES];
 	int64_t started_real_ns;
 	uint64_t started_ns;
 
@@ -58,11 +66,16 @@ struct agent {
 	struct prober *prober;
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	uint64_t evidence_count, decision_count;
+	uint64_t decisions[AGENT_ACTIONS];
 
 	/* commands.c; control is NULL when the socket could not be opened */
 	struct control *control;
 	struct json_object *recent[COMMANDS_RECENT]; /* the latest events, a ring */
 	size_t recent_next;
+
+	/* exporter.c; metrics is NULL when off or when it could not listen */
+	struct metrics *metrics;
+	struct config_addr metrics_addr; /* the agent.metrics it serves, or tried to */
 };
 
 uint64_t agent_now_ns(void);
@@ -91,6 +104,12 @@ int watch_start(struct agent *a);
 void watch_stop(struct agent *a);
 /* After a reload (OLD: the runtime before it): the VIP filter, probes in flight, deadlines. */
 void watch_reload(struct agent *a, const struct runtime *old);
+/* The BPF side's counters, for status and the metrics. */
+struct watch_counters {
+	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
+};
+/* -ENOTCONN when connections are not watched. */
+int watch_get_counters(struct agent *a, struct watch_counters *ret);
 /* Sets the alarm to the next deadline of the detector and the policies. */
 void watch_rearm(struct agent *a);
 /*
@@ -109,5 +128,11 @@ void commands_stop(struct agent *a);
 void commands_evidence(struct agent *a, const struct runtime_service *s, const struct evidence *ev);
 void commands_decision(struct agent *a, const struct runtime_service *s,
 		       const struct policy_decision *d, const struct evidence *cause);
+
+/* exporter.c: the metrics endpoint; its failures are logged, never fatal */
+void exporter_start(struct agent *a);
+/* After a reload: listens on agent.metrics if it changed (or failed before). */
+void exporter_reload(struct agent *a);
+void exporter_stop(struct agent *a);
 
 #endif

@@ -16,7 +16,7 @@
 #include "log.h"
 #include "reconcile.h"
 
-#define N_OP_TYPES (RECONCILE_SERVICE_DEL + 1)
+#define N_OP_TYPES AGENT_OP_TYPES
 
 /*
  * A periodic pass whose fingerprint of IPVS (ipvs_fingerprint) is that of
@@ -112,9 +112,15 @@ static size_t apply(struct agent *a, const struct reconcile_plan *plan, int *err
 	if (!r)
 		r = ipvs_batch_end(a->ipvs, &res);
 	for (i = 0; i < plan->n_ops; i++) {
+		enum reconcile_op_type type = plan->ops[i].type;
+
 		errors[i] = res && i < res->n_ops ? res->errors[i] : r;
+		if ((unsigned int)type < AGENT_OP_TYPES)
+			a->netlink_ops[type]++;
 		if (!errors[i])
 			continue;
+		if ((unsigned int)type < AGENT_OP_TYPES)
+			a->netlink_errors[type]++;
 		failed++;
 		describe_op(a, &plan->ops[i], what, sizeof(what));
 		log_error("failed to %s: %s", what, strerror(-errors[i]));
@@ -369,6 +375,7 @@ static bool unchanged_since_last_pass(struct agent *a)
 	    ipvs_fingerprint(&fp) < 0 || fp != a->quiet_fingerprint)
 		return false;
 	a->skipped_passes++;
+	a->reconcile_skipped_count++;
 	log_debug("reconcile (periodic): unchanged fingerprint_ms=%.1f", now_ms() - t0);
 	return true;
 }
@@ -443,6 +450,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 			routes.added, routes.removed, ipvs_ms, now_ms() - t0);
 	a->reconcile_real_ns = agent_now_ns() + agent_mono_to_real_ns();
 	a->reconcile_ms = now_ms() - t0;
+	a->reconcile_count++;
 	a->reconcile_ops = plan->n_ops;
 	a->reconcile_failed = failed;
 out:
@@ -605,6 +613,7 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 	old = a->config;
 	a->config = c;
 	watch_reload(a, old_rt);
+	exporter_reload(a);
 	/* the old runtime points into the old config */
 	runtime_free(old_rt);
 	config_free(old);
@@ -715,6 +724,7 @@ static int open_hostnet(struct agent *a)
 
 static void agent_free(struct agent *a)
 {
+	exporter_stop(a);
 	commands_stop(a);
 	watch_stop(a);
 	runtime_free(a->rt);
@@ -767,6 +777,8 @@ int agent_run(const char *config_path)
 	log_info("started: %s, %u services", config_path, a.config->n_services);
 	agent_reconcile(&a, "start");
 	r = watch_start(&a);
+	if (!r)
+		exporter_start(&a);
 	if (!r)
 		r = start_timer(&a);
 	if (!r)

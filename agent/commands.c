@@ -84,10 +84,15 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		.subscribers = control_n_subscribers(a->control),
 		.rt = a->rt,
 	};
-	uint64_t ctr[VIGIL_CTR_MAX];
+	struct watch_counters ctr;
+	char metrics[ADDR_PORT_STRLEN];
 	struct ipvs_info info;
 	struct utsname uts;
 
+	/* what is served, which after a failed reload is not what the config says */
+	if (a->metrics &&
+	    config_addr_format(metrics_address(a->metrics), metrics, sizeof(metrics)) >= 0)
+		st.metrics = metrics;
 	if (uname(&uts) == 0) {
 		st.kernel = uts.release;
 		st.machine = uts.machine;
@@ -97,14 +102,14 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	if (a->probes) {
 		st.attached = probes_attached(a->probes);
 		st.sockops = probes_sockops_attached(a->probes);
-		if (probes_counters(a->probes, ctr) == 0) {
+		if (watch_get_counters(a, &ctr) == 0) {
 			st.have_counters = true;
-			st.events = ctr[VIGIL_CTR_EVENTS];
-			st.ringbuf_drops = ctr[VIGIL_CTR_RINGBUF_DROPS];
-			st.flow_errors = ctr[VIGIL_CTR_FLOW_ERRORS];
-			st.health_errors = ctr[VIGIL_CTR_HEALTH_ERRORS];
-			st.missed = probes_missed(a->probes);
-			st.bad_records = probes_bad_records(a->probes);
+			st.events = ctr.events;
+			st.ringbuf_drops = ctr.ringbuf_drops;
+			st.flow_errors = ctr.flow_errors;
+			st.health_errors = ctr.health_errors;
+			st.missed = ctr.missed;
+			st.bad_records = ctr.bad_records;
 		}
 	}
 	if (a->detector) {

@@ -371,6 +371,7 @@ struct json_object *render_status(const struct render_status *st)
 	r |= add_str(o, "machine", st->machine);
 	r |= add_str(o, "config", st->config_path);
 	r |= add_str(o, "socket", st->control_path);
+	r |= st->metrics ? add_str(o, "metrics", st->metrics) : add_null(o, "metrics");
 	render_time(st->started_real_ns, when, sizeof(when));
 	r |= add_str(o, "started", when);
 	r |= add_u64(o, "uptime_s", st->uptime_ns / 1000000000);

@@ -35,6 +35,7 @@ struct render_status {
 	const char *machine; /* uname machine */
 	const char *config_path;
 	const char *control_path;
+	const char *metrics; /* the address /metrics is served on; NULL: not served */
 	int64_t started_real_ns;
 	uint64_t uptime_ns;
 	uint32_t ipvs_version; /* 0: unknown */

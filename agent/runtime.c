@@ -117,6 +117,7 @@ static void service_clear(struct runtime_service *s)
 	policy_service_clear(&s->policy);
 	health_free(s->health);
 	free(s->applied);
+	free(s->evidence);
 }
 
 void runtime_free(struct runtime *rt)
@@ -148,6 +149,7 @@ static int carry_over(struct runtime_service *s, struct runtime *old)
 			continue;
 		policy_dest_restore(&s->policy, i, &o->policy.dests[j]);
 		s->applied[i] = o->applied[j];
+		memcpy(s->evidence[i], o->evidence[j], sizeof(s->evidence[i]));
 	}
 	/* the health windows move over; health_configure keeps those that stay */
 	health_free(s->health);
@@ -174,7 +176,8 @@ static int service_init(struct runtime_service *s, const struct config_service *
 		return r;
 	s->health = health_new();
 	s->applied = malloc((cs->n_dests + 1) * sizeof(*s->applied));
-	if (!s->health || !s->applied)
+	s->evidence = calloc(cs->n_dests + 1, sizeof(*s->evidence));
+	if (!s->health || !s->applied || !s->evidence)
 		return -ENOMEM;
 	for (i = 0; i < cs->n_dests; i++)
 		s->applied[i] = RUNTIME_UNKNOWN;
@@ -223,6 +226,12 @@ int runtime_new(const struct config *config, struct runtime *old, uint64_t seed,
 fail:
 	runtime_free(rt);
 	return r;
+}
+
+void runtime_count_evidence(struct runtime_service *s, size_t dest, enum evidence_kind kind)
+{
+	if (dest < s->cs->n_dests && (unsigned int)kind < RUNTIME_EVIDENCE_KINDS)
+		s->evidence[dest][kind]++;
 }
 
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns)

@@ -27,9 +27,11 @@
 #include "policy.h"
 
 /* Weight of a destination to take out of IPVS (quarantine action remove). */
-#define RUNTIME_REMOVED UINT32_MAX
+#define RUNTIME_REMOVED        UINT32_MAX
 /* An applied weight vigild has not programmed or seen yet. */
-#define RUNTIME_UNKNOWN (UINT32_MAX - 1)
+#define RUNTIME_UNKNOWN        (UINT32_MAX - 1)
+/* Counters per destination, indexed by enum evidence_kind (0 unused). */
+#define RUNTIME_EVIDENCE_KINDS (EVIDENCE_UDP_ERROR + 1)
 
 struct runtime_service {
 	const struct config_service *cs; /* into the runtime's config */
@@ -38,6 +40,11 @@ struct runtime_service {
 	struct detector_timing timing;
 	struct health *health;
 	uint32_t *applied; /* per destination: the weight last programmed, or RUNTIME_UNKNOWN */
+	/*
+	 * Per destination: evidence seen, for the metrics. Carried across
+	 * reloads, not restarts: a Prometheus counter may start again at 0.
+	 */
+	uint64_t (*evidence)[RUNTIME_EVIDENCE_KINDS];
 };
 
 struct runtime {
@@ -67,6 +74,9 @@ struct runtime_service *runtime_service_of(const struct runtime *rt,
 					   const struct ipvs_service *key);
 /* The destination of service S at ADDR, or -1. */
 ssize_t runtime_dest_index(const struct runtime_service *s, const struct config_addr *addr);
+
+/* Counts one piece of evidence of KIND against destination DEST of S. */
+void runtime_count_evidence(struct runtime_service *s, size_t dest, enum evidence_kind kind);
 
 /* The weight destination DEST of S should have now (RUNTIME_REMOVED: none). */
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns);

@@ -77,6 +77,8 @@ void watch_decide(struct agent *a, struct runtime_service *s, const struct polic
 	char real[ADDR_PORT_STRLEN], until[64] = "";
 
 	a->decision_count++;
+	if ((unsigned int)d->action < AGENT_ACTIONS)
+		a->decisions[d->action]++;
 	commands_decision(a, s, d, cause);
 	dest_text(s, d->dest, real, sizeof(real));
 	if (d->action == POLICY_ACT_QUARANTINE || d->action == POLICY_ACT_PROBE_FAILED ||
@@ -113,6 +115,7 @@ static void handle_evidence(struct agent *a, const struct evidence *ev)
 		return;
 	}
 	a->evidence_count++;
+	runtime_count_evidence(s, dest, ev->kind);
 	addr_port_format(ev->flow.family, &ev->flow.caddr, ev->flow.cport, client, sizeof(client));
 	addr_port_format(ev->flow.family, &ev->flow.vaddr, ev->flow.vport, vip, sizeof(vip));
 	log_info("evidence kind=%s service=%s real=%s client=%s vip=%s age_ms=%.2f%s%s",
@@ -199,6 +202,26 @@ static int on_alarm(struct loop *loop, void *data)
 	}
 	tick_policies(a, now);
 	watch_rearm(a);
+	return 0;
+}
+
+int watch_get_counters(struct agent *a, struct watch_counters *ret)
+{
+	uint64_t ctr[VIGIL_CTR_MAX];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!a->probes)
+		return -ENOTCONN;
+	r = probes_counters(a->probes, ctr);
+	if (r < 0)
+		return r;
+	ret->events = ctr[VIGIL_CTR_EVENTS];
+	ret->ringbuf_drops = ctr[VIGIL_CTR_RINGBUF_DROPS];
+	ret->flow_errors = ctr[VIGIL_CTR_FLOW_ERRORS];
+	ret->health_errors = ctr[VIGIL_CTR_HEALTH_ERRORS];
+	ret->missed = probes_missed(a->probes);
+	ret->bad_records = probes_bad_records(a->probes);
 	return 0;
 }
 

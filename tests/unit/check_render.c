@@ -319,6 +319,7 @@ START_TEST(status_counts_and_probes)
 		.machine = "x86_64",
 		.config_path = "/etc/vigil/vigil.yaml",
 		.control_path = "/run/vigil/vigil.sock",
+		.metrics = "127.0.0.1:9712",
 		.started_real_ns = 1767225600000000000ll,
 		.uptime_ns = MS(61000),
 		.ipvs_version = 0x010201,
@@ -334,13 +335,14 @@ START_TEST(status_counts_and_probes)
 		.reconcile_ms = 1.25,
 		.reconcile_ops = 3,
 	};
-	struct json_object *o;
+	struct json_object *o, *v;
 
 	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
 	ck_assert_int_eq(policy_quarantine(&rt->services[0].policy, 1, MS(1), 0, &d), 1);
 	st.rt = rt;
 	o = render_status(&st);
 	ck_assert_str_eq(str(o, "kernel"), "6.1.0-13-amd64");
+	ck_assert_str_eq(str(o, "metrics"), "127.0.0.1:9712");
 	ck_assert_str_eq(str(o, "started"), "2026-01-01T00:00:00.000Z");
 	ck_assert_str_eq(str(o, "uptime_s"), "61");
 	ck_assert_str_eq(str(o, "ipvs_version"), "1.2.1");
@@ -363,6 +365,11 @@ START_TEST(status_counts_and_probes)
 	o = render_status(&st);
 	ck_assert_ptr_null(at(o, "probes.attached"));
 	ck_assert_ptr_null(at(o, "probes.events"));
+	json_object_put(o);
+	/* metrics off: null, not missing, so a test can tell the two apart */
+	st.metrics = NULL;
+	o = render_status(&st);
+	ck_assert(json_object_object_get_ex(o, "metrics", &v) && v == NULL);
 	json_object_put(o);
 	runtime_free(rt);
 	config_free(c);

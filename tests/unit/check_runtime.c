@@ -134,6 +134,12 @@ START_TEST(a_reload_keeps_what_it_knew)
 	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
 	ck_assert_int_eq(
 	    policy_on_evidence(&rt->services[0].policy, 2, EVIDENCE_REFUSED, MS(1000), &dec), 1);
+	runtime_count_evidence(&rt->services[0], 2, EVIDENCE_REFUSED);
+	runtime_count_evidence(&rt->services[0], 2, EVIDENCE_REFUSED);
+	runtime_count_evidence(&rt->services[0], 1, EVIDENCE_RETRANS);
+	/* out of range: ignored, not a crash */
+	runtime_count_evidence(&rt->services[0], 99, EVIDENCE_RETRANS);
+	runtime_count_evidence(&rt->services[0], 0, 99);
 	/* the new config drops a destination before the quarantined one */
 	snprintf(text, sizeof(text), "%s", CONFIG);
 	memmove(strstr(text, "      - 10.100.1.2:8080\n"),
@@ -145,6 +151,9 @@ START_TEST(a_reload_keeps_what_it_knew)
 	/* 10.100.3.2 is now index 1 and still quarantined */
 	ck_assert_uint_eq(runtime_weight(&rt2->services[0], 1, MS(2000)), 0);
 	ck_assert_uint_eq(rt2->services[0].policy.dests[1].quarantines, 1);
+	/* its evidence counters move with it; those of the new index 0 are 10.100.2.2's */
+	ck_assert_uint_eq(rt2->services[0].evidence[1][EVIDENCE_REFUSED], 2);
+	ck_assert_uint_eq(rt2->services[0].evidence[0][EVIDENCE_RETRANS], 1);
 	ck_assert_uint_eq(runtime_weight(&rt2->services[0], 0, MS(2000)), 200);
 	runtime_free(rt2);
 	runtime_free(rt);

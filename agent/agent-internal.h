@@ -16,7 +16,9 @@
 
 #include "config.h"
 #include "control.h"
+#include "degraded.h"
 #include "detector.h"
+#include "fallback.h"
 #include "hostnet.h"
 #include "ipvs.h"
 #include "loop.h"
@@ -67,6 +69,12 @@ struct agent {
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	uint64_t evidence_count, decision_count;
 	uint64_t decisions[AGENT_ACTIONS];
+	/* what the probes could not do, and degraded mode's checks instead */
+	struct degraded degraded;
+	struct fallback_service *fallback; /* per service of rt; NULL while watching */
+	size_t n_fallback;
+	uint64_t fallback_ms;  /* the shortest interval of the checked services */
+	size_t fallback_dests; /* destinations checked */
 
 	/* commands.c; control is NULL when the socket could not be opened */
 	struct control *control;

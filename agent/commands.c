@@ -99,6 +99,9 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	}
 	if (ipvs_info(a->ipvs, &info) == 0)
 		st.ipvs_version = info.version;
+	st.degraded = a->probes ? probes_degraded(a->probes) : &a->degraded;
+	st.fallback_ms = a->fallback_ms;
+	st.fallback_dests = a->fallback_dests;
 	if (a->probes) {
 		st.attached = probes_attached(a->probes);
 		st.sockops = probes_sockops_attached(a->probes);

@@ -674,7 +674,7 @@ const char *evidence_kind_name(enum evidence_kind kind)
 	static const char *const names[] = {
 		[EVIDENCE_RETRANS] = "retrans",     [EVIDENCE_REFUSED] = "refused",
 		[EVIDENCE_GAVE_UP] = "gave-up",     [EVIDENCE_SYN_TIMEOUT] = "syn-timeout",
-		[EVIDENCE_UDP_ERROR] = "udp-error",
+		[EVIDENCE_UDP_ERROR] = "udp-error", [EVIDENCE_PROBE_FAILED] = "probe-failed",
 	};
 
 	if ((unsigned int)kind < sizeof(names) / sizeof(names[0]) && names[kind])

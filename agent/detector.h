@@ -39,6 +39,11 @@ enum evidence_kind {
 	EVIDENCE_GAVE_UP,     /* SYN_SENT -> CLOSE, no RST */
 	EVIDENCE_SYN_TIMEOUT, /* no SYN-ACK within syn_timeout */
 	EVIDENCE_UDP_ERROR,   /* error on a connected UDP socket */
+	/*
+	 * Degraded mode (fallback.h): vigild's own active check failed. Not
+	 * the detector's; here so that every kind has one name.
+	 */
+	EVIDENCE_PROBE_FAILED,
 };
 
 struct evidence {
@@ -46,7 +51,7 @@ struct evidence {
 	uint64_t at_ns;         /* CLOCK_MONOTONIC: of the event, or the deadline */
 	struct vigil_flow flow; /* the client's 4-tuple and the VIP */
 	struct vigil_real real;
-	int error; /* EVIDENCE_UDP_ERROR: the errno */
+	int error; /* EVIDENCE_UDP_ERROR, EVIDENCE_PROBE_FAILED: the errno */
 };
 
 /* The most evidence one event can make: an overdue SYN_TIMEOUT and its own. */

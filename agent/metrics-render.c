@@ -210,9 +210,11 @@ static void dest_states(FILE *f, const struct runtime *rt)
 
 static void dest_evidence(FILE *f, const struct runtime *rt)
 {
+	/* probe-failed: degraded mode's own checks (fallback.h) */
 	static const enum evidence_kind tcp[] = { EVIDENCE_RETRANS, EVIDENCE_REFUSED,
-						  EVIDENCE_GAVE_UP, EVIDENCE_SYN_TIMEOUT };
-	static const enum evidence_kind udp[] = { EVIDENCE_UDP_ERROR };
+						  EVIDENCE_GAVE_UP, EVIDENCE_SYN_TIMEOUT,
+						  EVIDENCE_PROBE_FAILED };
+	static const enum evidence_kind udp[] = { EVIDENCE_UDP_ERROR, EVIDENCE_PROBE_FAILED };
 	size_t i, j, k;
 
 	family(f, "vigil_destination_evidence_total", "counter",
@@ -222,7 +224,7 @@ static void dest_evidence(FILE *f, const struct runtime *rt)
 		/* only the kinds the service's protocol can produce */
 		bool is_udp = s->cs->protocol == IPPROTO_UDP;
 		const enum evidence_kind *kinds = is_udp ? udp : tcp;
-		size_t n = is_udp ? 1 : sizeof(tcp) / sizeof(tcp[0]);
+		size_t n = is_udp ? sizeof(udp) / sizeof(udp[0]) : sizeof(tcp) / sizeof(tcp[0]);
 
 		for (j = 0; j < s->cs->n_dests; j++)
 			for (k = 0; k < n; k++) {

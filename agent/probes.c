@@ -18,13 +18,26 @@
 #include "log.h"
 #include "vigil.skel.h"
 
+/* What VIGIL_DISABLE_PROBES can make fail (see probes.h). */
+enum {
+	DISABLE_EVENTS = 1 << 0,
+	DISABLE_IPVS = 1 << 1,
+	DISABLE_SOCKOPS = 1 << 2,
+	DISABLE_TRAMPOLINES = 1 << 3,
+	DISABLE_KPROBES = 1 << 4,
+};
+
 struct probes {
 	struct vigil_bpf *skel;
 	struct ring_buffer *rb;
 	probes_event_fn fn;
 	void *data;
 	uint64_t bad_records;
-	bool error_report; /* the kernel has tracepoint sock:inet_sk_error_report */
+	bool error_report;     /* the kernel has tracepoint sock:inet_sk_error_report */
+	bool ipvs;             /* the ip_vs programs are loaded (the module has BTF) */
+	int trampolines_err;   /* why fentry/fexit were left out of the load; 0: they were not */
+	unsigned int disabled; /* DISABLE_* */
+	struct degraded degraded;
 	char attached[512];
 	size_t attached_len; /* of attached without the sockops program */
 };
@@ -92,28 +105,99 @@ static const char *bpf_strerror(int r)
 	return strerror(-r);
 }
 
-static int check_kernel(void)
+/* "Operation not supported (EOPNOTSUPP)": the text, and the name to search for. */
+static const char *cause_text(int r, char *buf, size_t size)
+{
+	const char *name = r == -524 ? "ENOTSUPP" : strerrorname_np(-r);
+
+	snprintf(buf, size, "%s (%s)", bpf_strerror(r), name ? name : "?");
+	return buf;
+}
+
+static unsigned int parse_disabled(const char *list)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} names[] = {
+		{ "events", DISABLE_EVENTS },   { "ipvs", DISABLE_IPVS },
+		{ "sockops", DISABLE_SOCKOPS }, { "trampolines", DISABLE_TRAMPOLINES },
+		{ "kprobes", DISABLE_KPROBES },
+	};
+	unsigned int bits = 0;
+	char buf[256], *word, *save = NULL;
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (word = strtok_r(buf, ", ", &save); word; word = strtok_r(NULL, ", ", &save)) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(word, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			log_warning("%s: unknown attachment \"%s\" ignored (expected events, ipvs, "
+				    "sockops, trampolines, kprobes)",
+				    PROBES_DISABLE_ENV, word);
+		else
+			bits |= names[i].bit;
+	}
+	if (bits)
+		log_warning("%s=%s: making these attachments fail on purpose (a testing aid)",
+			    PROBES_DISABLE_ENV, list);
+	return bits;
+}
+
+/* Whether VIGIL_DISABLE_PROBES makes this program's attachment fail. */
+static bool disabled(const struct probes *p, const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	bool ipvs = strstr(sec, "ip_vs_") != NULL;
+
+	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6))
+		if (p->disabled & DISABLE_TRAMPOLINES)
+			return true;
+	if (!strncmp(sec, "kprobe/", 7) || !strncmp(sec, "kretprobe/", 10))
+		if (p->disabled & DISABLE_KPROBES)
+			return true;
+	if (!strcmp(sec, "sockops"))
+		return p->disabled & DISABLE_SOCKOPS;
+	return p->disabled & (ipvs ? DISABLE_IPVS : DISABLE_EVENTS);
+}
+
+/* What stops every program from loading; the cause in D. */
+static int check_kernel(struct degraded *d)
 {
 	if (geteuid() != 0) {
-		log_error("loading BPF programs needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)");
+		degraded_all_missing(d, "loading BPF programs needs root (CAP_BPF, CAP_PERFMON, "
+					"CAP_NET_ADMIN)");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
-		log_error("the kernel has no BTF: /sys/kernel/btf/vmlinux is missing "
-			  "(vigil needs CONFIG_DEBUG_INFO_BTF=y)");
-		return -EOPNOTSUPP;
-	}
-	if (access("/sys/module/ip_vs", F_OK) < 0) {
-		log_error("IPVS is not available: the kernel module ip_vs is not loaded "
-			  "(modprobe ip_vs)");
-		return -ENOENT;
-	}
-	if (access("/sys/kernel/btf/ip_vs", R_OK) < 0) {
-		log_error("the ip_vs module has no BTF: /sys/kernel/btf/ip_vs is missing "
-			  "(vigil needs CONFIG_DEBUG_INFO_BTF_MODULES=y)");
+		degraded_all_missing(d, "the kernel has no BTF: /sys/kernel/btf/vmlinux is missing "
+					"(vigil needs CONFIG_DEBUG_INFO_BTF=y)");
 		return -EOPNOTSUPP;
 	}
 	return 0;
+}
+
+/*
+ * Both ip_vs_conn_new programs read struct ip_vs_conn through CO-RE, so
+ * without the module's BTF neither fexit nor kretprobe can load: say so
+ * for both and load the rest, to learn what still works.
+ */
+static bool check_ipvs(struct degraded_status *c)
+{
+	const char *why = NULL;
+
+	if (access("/sys/module/ip_vs", F_OK) < 0)
+		why = "the kernel module ip_vs is not loaded (modprobe ip_vs)";
+	else if (access("/sys/kernel/btf/ip_vs", R_OK) < 0)
+		why = "no BTF for module ip_vs: /sys/kernel/btf/ip_vs is missing (vigil needs "
+		      "CONFIG_DEBUG_INFO_BTF_MODULES=y)";
+	if (!why)
+		return true;
+	c->state = DEGRADED_MISSING;
+	degraded_why(c, "fexit/ip_vs_conn_new, kretprobe/ip_vs_conn_new: %s", why);
+	return false;
 }
 
 /*
@@ -152,6 +236,12 @@ static int load(struct probes *p, const struct probes_opts *opts, bool trampolin
 	}
 	if (!r && !opts->sockops)
 		bpf_program__set_autoload(skel->progs.tcp_health, false);
+	if (!r && !p->ipvs) {
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit, false);
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_irq, false);
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_backup, false);
+		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_kretprobe, false);
+	}
 	if (!r)
 		r = vigil_bpf__load(skel);
 	if (r) {
@@ -162,12 +252,28 @@ static int load(struct probes *p, const struct probes_opts *opts, bool trampolin
 	return 0;
 }
 
-static void note_attached(struct probes *p, const struct bpf_program *prog)
+static void note_attached(struct probes *p, struct degraded_status *c,
+			  const struct bpf_program *prog)
 {
 	size_t len = strlen(p->attached);
 
 	snprintf(p->attached + len, sizeof(p->attached) - len, "%s%s", len ? " " : "",
 		 bpf_program__section_name(prog));
+	degraded_how(c, bpf_program__section_name(prog));
+}
+
+/* "fexit/ip_vs_conn_new: kprobes disabled (EOPNOTSUPP)" into the capability's why. */
+static void note_failed(const struct probes *p, struct degraded_status *c,
+			const struct bpf_program *prog, int r)
+{
+	char text[128];
+
+	if (disabled(p, prog))
+		degraded_why(c, "%s: disabled by %s", bpf_program__section_name(prog),
+			     PROBES_DISABLE_ENV);
+	else
+		degraded_why(c, "%s: %s", bpf_program__section_name(prog),
+			     cause_text(r, text, sizeof(text)));
 }
 
 /*
@@ -186,15 +292,19 @@ struct hook {
 	bool last_runs_first;
 	/* left out, not loaded, where the kernel lacks the hook */
 	bool optional;
+	enum degraded_cap cap;
 };
 
-static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
+static int attach_prog(const struct probes *p, struct bpf_program *prog, struct bpf_link **link)
 {
+	if (disabled(p, prog))
+		return -EOPNOTSUPP; /* as a kernel without the hook would */
 	*link = bpf_program__attach(prog);
 	return *link ? 0 : -errno;
 }
 
-static int attach_twins(const struct hook *h, struct bpf_program **ret_failed)
+static int attach_twins(const struct probes *p, const struct hook *h,
+			struct bpf_program **ret_failed)
 {
 	int r;
 
@@ -202,17 +312,17 @@ static int attach_twins(const struct hook *h, struct bpf_program **ret_failed)
 		return 0;
 	if (h->last_runs_first) {
 		*ret_failed = h->backup;
-		r = attach_prog(h->backup, h->backup_link);
+		r = attach_prog(p, h->backup, h->backup_link);
 		if (!r) {
 			*ret_failed = h->irq;
-			r = attach_prog(h->irq, h->irq_link);
+			r = attach_prog(p, h->irq, h->irq_link);
 		}
 	} else {
 		*ret_failed = h->irq;
-		r = attach_prog(h->irq, h->irq_link);
+		r = attach_prog(p, h->irq, h->irq_link);
 		if (!r) {
 			*ret_failed = h->backup;
-			r = attach_prog(h->backup, h->backup_link);
+			r = attach_prog(p, h->backup, h->backup_link);
 		}
 	}
 	return r;
@@ -226,40 +336,51 @@ static void detach(struct bpf_link **link)
 	}
 }
 
+/*
+ * Attaches a hook, or its fallback; either way the capability hears how,
+ * and why the preferred program is not the one attached.
+ */
 static int attach(struct probes *p, const struct hook *h)
 {
+	struct degraded_status *c = &p->degraded.caps[h->cap];
 	struct bpf_program *failed = h->prog;
+	char text[128];
 	int r = -ENOENT;
 
 	if (h->optional && !bpf_program__autoload(h->prog))
 		return 0;
 	if (bpf_program__autoload(h->prog)) {
-		r = attach_prog(h->prog, h->link);
+		r = attach_prog(p, h->prog, h->link);
 		if (!r)
-			r = attach_twins(h, &failed);
+			r = attach_twins(p, h, &failed);
 		if (!r) {
-			note_attached(p, h->prog);
+			note_attached(p, c, h->prog);
 			return 0;
 		}
 		detach(h->link);
 		detach(h->irq_link);
 		detach(h->backup_link);
+		note_failed(p, c, failed, r);
 		if (!h->fallback)
 			goto fail;
 		log_info("cannot attach %s (%s), using %s", bpf_program__section_name(failed),
 			 bpf_strerror(r), bpf_program__section_name(h->fallback));
+	} else if (p->trampolines_err) {
+		degraded_why(c, "%s: not loaded (%s)", bpf_program__section_name(h->prog),
+			     cause_text(p->trampolines_err, text, sizeof(text)));
 	}
 	if (!h->fallback)
 		goto fail;
-	r = attach_prog(h->fallback, h->fallback_link);
+	r = attach_prog(p, h->fallback, h->fallback_link);
 	if (!r) {
-		note_attached(p, h->fallback);
+		note_attached(p, c, h->fallback);
 		return 0;
 	}
 	failed = h->fallback;
+	note_failed(p, c, failed, r);
 fail:
-	log_error("cannot attach BPF program %s: %s", bpf_program__section_name(failed),
-		  bpf_strerror(r));
+	log_info("cannot attach BPF program %s: %s", bpf_program__section_name(failed),
+		 bpf_strerror(r));
 	libbpf_log_dump();
 	return r;
 }
@@ -269,6 +390,10 @@ fail:
 	.link = &(s)->links.name, .irq_link = &(s)->links.name##_irq,                              \
 	.backup_link = &(s)->links.name##_backup
 
+/*
+ * Every hook, failures or not, so that status can say all that is missing;
+ * the first error, or 0 when both the events and the real destination work.
+ */
 static int attach_all(struct probes *p)
 {
 	struct vigil_bpf *s = p->skel;
@@ -284,17 +409,32 @@ static int attach_all(struct probes *p)
 		/* fexit needs trampolines for seven arguments: x86 has them since 6.6 */
 		{ HOOK(s, ip_vs_conn_new_fexit), .last_runs_first = true,
 		  .fallback = s->progs.ip_vs_conn_new_kretprobe,
-		  .fallback_link = &s->links.ip_vs_conn_new_kretprobe },
+		  .fallback_link = &s->links.ip_vs_conn_new_kretprobe,
+		  .cap = DEGRADED_CORRELATION },
 	};
+	struct degraded_status *events = &p->degraded.caps[DEGRADED_EVENTS],
+			       *real = &p->degraded.caps[DEGRADED_CORRELATION];
 	size_t i;
-	int r;
+	int r, first = 0;
 
 	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		if (hooks[i].cap == DEGRADED_CORRELATION && !p->ipvs)
+			continue; /* check_ipvs() said why */
 		r = attach(p, &hooks[i]);
-		if (r)
-			return r;
+		if (r) {
+			p->degraded.caps[hooks[i].cap].state = DEGRADED_MISSING;
+			if (!first)
+				first = r;
+		}
 	}
-	return 0;
+	if (!p->ipvs && !first)
+		first = -EOPNOTSUPP;
+	/* without the real destination the events cannot be attributed */
+	if (events->state == DEGRADED_ATTACHED && real->state == DEGRADED_MISSING)
+		events->state = DEGRADED_UNUSED;
+	if (real->state == DEGRADED_ATTACHED && events->state == DEGRADED_MISSING)
+		real->state = DEGRADED_UNUSED;
+	return first;
 }
 
 static bool is_cgroup2(const char *path)
@@ -310,7 +450,7 @@ static bool is_cgroup2(const char *path)
  * hybrid one), else on a mount of our own, which stays for the next start.
  * The fd or -errno; *ret_path says where.
  */
-static int open_cgroup2(const char **ret_path)
+static int open_cgroup2(struct degraded_status *c, const char **ret_path)
 {
 	static const char *const where[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified",
 					     PROBES_CGROUP2_MOUNT };
@@ -327,11 +467,17 @@ static int open_cgroup2(const char **ret_path)
 		    mount("cgroup2", PROBES_CGROUP2_MOUNT, "cgroup2",
 			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 			int r = -errno;
+			char text[128];
 
-			log_error("the sockops program needs cgroup v2: neither /sys/fs/cgroup nor "
-				  "/sys/fs/cgroup/unified is a cgroup2 mount, and mounting cgroup2 "
-				  "on %s failed: %s",
-				  PROBES_CGROUP2_MOUNT, strerror(-r));
+			log_info("the sockops program needs cgroup v2: neither /sys/fs/cgroup nor "
+				 "/sys/fs/cgroup/unified is a cgroup2 mount, and mounting cgroup2 "
+				 "on %s failed: %s",
+				 PROBES_CGROUP2_MOUNT, strerror(-r));
+			degraded_why(c,
+				     "sockops: no cgroup v2 (neither /sys/fs/cgroup nor "
+				     "/sys/fs/cgroup/unified is cgroup2, and mounting it on %s "
+				     "failed: %s)",
+				     PROBES_CGROUP2_MOUNT, cause_text(r, text, sizeof(text)));
 			return r;
 		}
 		log_info("mounted cgroup2 on %s for the sockops program", PROBES_CGROUP2_MOUNT);
@@ -339,8 +485,11 @@ static int open_cgroup2(const char **ret_path)
 	fd = open(where[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		int r = -errno;
+		char text[128];
 
-		log_error("cannot open the cgroup v2 root %s: %s", where[i], strerror(-r));
+		log_info("cannot open the cgroup v2 root %s: %s", where[i], strerror(-r));
+		degraded_why(c, "sockops: cannot open the cgroup v2 root %s: %s", where[i],
+			     cause_text(r, text, sizeof(text)));
 		return r;
 	}
 	*ret_path = where[i];
@@ -353,23 +502,39 @@ static int open_cgroup2(const char **ret_path)
  */
 static int attach_sockops(struct probes *p)
 {
+	struct degraded_status *c = &p->degraded.caps[DEGRADED_HEALTH];
 	const char *path = NULL;
+	char text[128];
 	size_t len;
 	int fd, r = 0;
 
-	fd = open_cgroup2(&path);
+	memset(c, 0, sizeof(*c));
+	c->state = DEGRADED_MISSING;
+	p->attached_len = strlen(p->attached);
+	/* it finds the real destination in the map ip_vs_conn_new fills */
+	if (p->degraded.caps[DEGRADED_CORRELATION].state == DEGRADED_MISSING) {
+		degraded_why(c, "sockops: needs the real destination, which is missing");
+		return -EOPNOTSUPP;
+	}
+	if (p->disabled & DISABLE_SOCKOPS) {
+		degraded_why(c, "sockops: disabled by %s", PROBES_DISABLE_ENV);
+		return -EOPNOTSUPP;
+	}
+	fd = open_cgroup2(c, &path);
 	if (fd < 0)
 		return fd;
-	p->attached_len = strlen(p->attached);
 	p->skel->links.tcp_health = bpf_program__attach_cgroup(p->skel->progs.tcp_health, fd);
 	if (!p->skel->links.tcp_health) {
 		r = -errno;
-		log_error("cannot attach the sockops program to the cgroup v2 root %s: %s", path,
-			  bpf_strerror(r));
+		log_info("cannot attach the sockops program to the cgroup v2 root %s: %s", path,
+			 bpf_strerror(r));
+		degraded_why(c, "sockops on %s: %s", path, cause_text(r, text, sizeof(text)));
 		libbpf_log_dump();
 	} else {
 		len = strlen(p->attached);
 		snprintf(p->attached + len, sizeof(p->attached) - len, " sockops:%s", path);
+		c->state = DEGRADED_ATTACHED;
+		snprintf(c->how, sizeof(c->how), "sockops:%s", path);
 	}
 	close(fd);
 	return r;
@@ -387,20 +552,45 @@ static int on_record(void *ctx, void *data, size_t size)
 	return p->fn(&e, p->data);
 }
 
-int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, struct probes **ret)
+/* Health metrics not asked for are off, whatever else failed. */
+static void health_asked(struct degraded *d, const struct probes_opts *opts)
 {
+	if (opts->sockops)
+		return;
+	memset(&d->caps[DEGRADED_HEALTH], 0, sizeof(d->caps[DEGRADED_HEALTH]));
+	d->caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
+}
+
+int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, struct probes **ret,
+		struct degraded *ret_degraded)
+{
+	struct degraded unused;
+	const char *env = getenv(PROBES_DISABLE_ENV);
+	char text[128];
 	struct probes *p;
 	int r;
 
-	r = check_kernel();
-	if (r)
+	if (!ret_degraded)
+		ret_degraded = &unused;
+	memset(ret_degraded, 0, sizeof(*ret_degraded));
+	if (!opts->sockops)
+		ret_degraded->caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
+	r = check_kernel(ret_degraded);
+	if (r) {
+		health_asked(ret_degraded, opts);
 		return r;
+	}
 	libbpf_set_print(libbpf_print);
 	p = calloc(1, sizeof(*p));
-	if (!p)
+	if (!p) {
+		degraded_all_missing(ret_degraded, "%s", cause_text(-ENOMEM, text, sizeof(text)));
 		return -ENOMEM;
+	}
 	p->fn = fn;
 	p->data = data;
+	p->degraded = *ret_degraded;
+	p->disabled = env && *env ? parse_disabled(env) : 0;
+	p->ipvs = check_ipvs(&p->degraded.caps[DEGRADED_CORRELATION]);
 	/*
 	 * Tracepoint sock:inet_sk_error_report came with "net: sock: add
 	 * trace for socket errors" (v5.14); older kernels go without UDP
@@ -415,33 +605,48 @@ int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, 
 	if (r && r != -EPERM) {
 		log_info("loading with fentry/fexit failed (%s), retrying with kprobes",
 			 bpf_strerror(r));
+		p->trampolines_err = r;
 		r = load(p, opts, false);
 	}
 	if (r) {
 		if (r == -EPERM)
-			log_error("the kernel refused to load BPF programs: %s (vigild needs "
-				  "root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)",
-				  strerror(-r));
+			degraded_all_missing(&p->degraded,
+					     "the kernel refused to load BPF programs: %s (vigild "
+					     "needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)",
+					     cause_text(r, text, sizeof(text)));
 		else
-			log_error("cannot load BPF programs: %s", bpf_strerror(r));
+			degraded_all_missing(&p->degraded, "cannot load the BPF programs: %s",
+					     cause_text(r, text, sizeof(text)));
+		health_asked(&p->degraded, opts);
 		libbpf_log_dump();
 		goto fail;
 	}
 	r = attach_all(p);
+	/* health weighting is worth having without the rest, not alone */
 	if (!r && opts->sockops)
-		r = attach_sockops(p);
+		attach_sockops(p);
+	else if (opts->sockops) {
+		p->degraded.caps[DEGRADED_HEALTH].state = DEGRADED_MISSING;
+		degraded_why(&p->degraded.caps[DEGRADED_HEALTH],
+			     "sockops: not attached without the connection probes");
+	}
 	if (r)
 		goto fail;
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_record, p, NULL);
 	if (!p->rb) {
 		r = -errno;
-		log_error("cannot open the BPF ring buffer: %s", strerror(-r));
+		p->degraded.caps[DEGRADED_EVENTS].state = DEGRADED_MISSING;
+		degraded_why(&p->degraded.caps[DEGRADED_EVENTS], "ring buffer: %s",
+			     cause_text(r, text, sizeof(text)));
 		goto fail;
 	}
 	libbpf_log.len = 0;
+	*ret_degraded = p->degraded;
 	*ret = p;
 	return 0;
 fail:
+	/* nothing watched: what attached is of no use and is detached */
+	*ret_degraded = p->degraded;
 	probes_free(p);
 	return r;
 }
@@ -590,7 +795,14 @@ int probes_sockops_set(struct probes *p, bool attached)
 	bpf_link__destroy(p->skel->links.tcp_health);
 	p->skel->links.tcp_health = NULL;
 	p->attached[p->attached_len] = '\0';
+	memset(&p->degraded.caps[DEGRADED_HEALTH], 0, sizeof(p->degraded.caps[DEGRADED_HEALTH]));
+	p->degraded.caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
 	return 0;
+}
+
+const struct degraded *probes_degraded(const struct probes *p)
+{
+	return &p->degraded;
 }
 
 /* Sums one destination's per-CPU counters. */

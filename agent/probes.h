@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "degraded.h"
 #include "event.h"
 
 _Static_assert(sizeof(struct vigil_health) == 56, "vigil_health layout");
@@ -35,8 +36,18 @@ struct probes_opts {
  * drain at least this often (see wakeup_flag() in vigil.bpf.c).
  */
 #define PROBES_DRAIN_INTERVAL_MS     50
+/*
+ * A testing aid: a comma-separated list of attachments to fail as if the
+ * kernel refused them (EOPNOTSUPP), so that degraded mode can be tested on
+ * kernels that have everything. events: the TCP tracepoints and tcp_connect;
+ * ipvs: ip_vs_conn_new (the real destination); sockops; trampolines: every
+ * fentry/fexit (the kprobe fallbacks then attach); kprobes: every
+ * kprobe/kretprobe. See vigild(8).
+ */
+#define PROBES_DISABLE_ENV           "VIGIL_DISABLE_PROBES"
+
 /* Where cgroup2 is mounted when neither /sys/fs/cgroup nor /sys/fs/cgroup/unified has it. */
-#define PROBES_CGROUP2_MOUNT         "/run/vigil/cgroup2"
+#define PROBES_CGROUP2_MOUNT "/run/vigil/cgroup2"
 
 /* Called for every event; a negative errno stops consumption. */
 typedef int (*probes_event_fn)(const struct vigil_event *e, void *data);
@@ -44,12 +55,17 @@ typedef int (*probes_event_fn)(const struct vigil_event *e, void *data);
 struct probes;
 
 /*
- * Checks the kernel, loads and attaches the programs. Logs what is missing
- * (not root, no BTF, no ip_vs module, no cgroup v2 when sockops is asked
- * for) and returns -errno on failure.
+ * Checks the kernel, loads and attaches the programs. 0 when the connection
+ * events and the real destination both attached (a missing sockops program
+ * does not fail it: see probes_sockops_attached()); otherwise -errno, the
+ * first failure, and nothing stays attached. Either way *ret_degraded (may
+ * be NULL) says per capability how it is attached or exactly why not (not
+ * root, no BTF, no ip_vs module or its BTF, each program the kernel refused
+ * with its errno, no cgroup v2). Details are logged at info level; saying
+ * what it means is the caller's.
  */
-int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data,
-		struct probes **ret);
+int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, struct probes **ret,
+		struct degraded *ret_degraded);
 void probes_free(struct probes *p);
 
 /* Readable when events are waiting (epoll). */
@@ -79,6 +95,9 @@ bool probes_sockops_attached(const struct probes *p);
  * probes were opened without opts.sockops (the program is not loaded).
  */
 int probes_sockops_set(struct probes *p, bool attached);
+
+/* What works and what does not, as probes_open() found it (health kept current). */
+const struct degraded *probes_degraded(const struct probes *p);
 
 /*
  * Called for every real destination in the health map with its counters

@@ -357,6 +357,55 @@ struct json_object *render_list(const struct runtime *rt, const struct ipvs_tabl
 	return finish(o, r);
 }
 
+/*
+ * One capability: its state, how it is attached, and when it does not work,
+ * what is missing and what vigild does instead.
+ */
+static struct json_object *capability_json(const struct render_status *st, enum degraded_cap cap)
+{
+	const struct degraded_status *c = &st->degraded->caps[cap];
+	struct json_object *o = json_object_new_object();
+	const char *instead;
+	char text[256];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= add_bool(o, "works", c->state == DEGRADED_ATTACHED);
+	r |= add_str(o, "state", degraded_state_name(c->state));
+	if (c->how[0])
+		r |= add_str(o, "attached", c->how);
+	if (c->state == DEGRADED_UNUSED)
+		r |= add_str(o, "unused_because",
+			     cap == DEGRADED_EVENTS
+				 ? "without the real destination no event can be attributed"
+				 : "without the connection events it has nothing to attribute");
+	/* attached through a fallback: why not the preferred program */
+	if (c->why[0])
+		r |= add_str(o, c->state == DEGRADED_ATTACHED ? "fell_back" : "missing", c->why);
+	if (c->state == DEGRADED_OFF)
+		r |= add_str(o, "why", "health weighting is off in the config");
+	instead = degraded_instead(st->degraded, cap, st->fallback_ms, st->fallback_dests, text,
+				   sizeof(text));
+	if (instead)
+		r |= add_str(o, "instead", instead);
+	return finish(o, r);
+}
+
+static struct json_object *degraded_json(const struct render_status *st)
+{
+	struct json_object *o = json_object_new_object();
+	size_t i;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= add_bool(o, "active", degraded_any(st->degraded));
+	for (i = 0; i < DEGRADED_N_CAPS; i++)
+		r |= add(o, degraded_cap_name(i), capability_json(st, i));
+	return finish(o, r);
+}
+
 struct json_object *render_status(const struct render_status *st)
 {
 	size_t states[POLICY_RAMPING + 1] = { 0 }, manual = 0, dests = 0, i, j;
@@ -382,6 +431,9 @@ struct json_object *render_status(const struct render_status *st)
 			 (st->ipvs_version >> 8) & 0xff, st->ipvs_version & 0xff);
 		r |= add_str(o, "ipvs_version", version);
 	}
+
+	if (st->degraded)
+		r |= add(o, "degraded", degraded_json(st));
 
 	sub = json_object_new_object();
 	if (sub) {
@@ -463,8 +515,11 @@ static int flow_fields(struct json_object *o, const struct vigil_flow *flow)
 	int r = 0;
 
 	r |= add_str(o, "protocol", config_protocol_name(flow->protocol));
-	addr_port_format(flow->family, &flow->caddr, flow->cport, text, sizeof(text));
-	r |= add_str(o, "client", text);
+	/* no client port: vigild's own check (degraded mode), no client behind it */
+	if (flow->cport) {
+		addr_port_format(flow->family, &flow->caddr, flow->cport, text, sizeof(text));
+		r |= add_str(o, "client", text);
+	}
 	addr_port_format(flow->family, &flow->vaddr, flow->vport, text, sizeof(text));
 	r |= add_str(o, "vip", text);
 	return r;

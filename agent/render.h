@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "degraded.h"
 #include "detector.h"
 #include "ipvs.h"
 #include "policy.h"
@@ -43,6 +44,10 @@ struct render_status {
 	bool watching;
 	const char *attached; /* probes_attached() */
 	bool sockops;
+	/* per capability, how or why not; NULL: no degraded section */
+	const struct degraded *degraded;
+	uint64_t fallback_ms;  /* degraded mode: the shortest check interval */
+	size_t fallback_dests; /* degraded mode: destinations checked */
 	bool have_counters;
 	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
 	bool have_detector;

@@ -104,6 +104,8 @@ int trace_run(const struct trace_opts *opts)
 			    .mono_to_real_ns = mono_to_real_offset() };
 	struct probes_opts popts = { .trace_all = true, .netns_ino = own_netns_ino() };
 	uint64_t c[VIGIL_CTR_MAX] = { 0 };
+	struct degraded degraded;
+	char why[2048];
 	struct loop *loop;
 	int r;
 
@@ -113,9 +115,12 @@ int trace_run(const struct trace_opts *opts)
 	r = loop_add_signals(loop, signals, 2, on_signal, &t, NULL);
 	if (r < 0)
 		goto out;
-	r = probes_open(&popts, print_event, &t, &t.probes);
-	if (r < 0)
+	r = probes_open(&popts, print_event, &t, &t.probes, &degraded);
+	if (r < 0) {
+		degraded_summary(&degraded, false, 0, 0, why, sizeof(why));
+		log_error("cannot trace: %s", why);
 		goto out;
+	}
 	r = loop_add_io(loop, probes_fd(t.probes), EPOLLIN, on_events, &t, NULL);
 	if (r == 0)
 		r = loop_add_timer(loop, PROBES_DRAIN_INTERVAL_MS * 1000000ull, drain, &t, NULL);

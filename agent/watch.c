@@ -31,22 +31,57 @@ static void dest_text(const struct runtime_service *s, size_t dest, char *buf, s
 	config_addr_format(&s->cs->dests[dest].addr, buf, size);
 }
 
+/* Degraded mode's checks, told from probation's probes in the token. */
+#define TOKEN_CHECK 0x80000000u
+
 /* A probe's token: which service and destination, in the runtime of now. */
 static uint64_t token_of(const struct agent *a, const struct runtime_service *s, size_t dest)
 {
 	return (uint64_t)(s - a->rt->services) << 32 | dest;
 }
 
+static void handle_evidence(struct agent *a, const struct evidence *ev);
+static void vip_of(const struct runtime_service *s, struct vigil_vip *ret);
+
+/* A degraded-mode check ended: a failure is evidence like a client's. */
+static void on_check_done(struct agent *a, size_t svc, size_t dest, bool passed, int err)
+{
+	struct runtime_service *s = &a->rt->services[svc];
+	const struct config_addr *addr = &s->cs->dests[dest].addr;
+	struct evidence ev = { .kind = EVIDENCE_PROBE_FAILED, .error = err };
+	struct vigil_vip vip;
+
+	if (svc >= a->n_fallback || fallback_done(&a->fallback[svc], dest, agent_now_ns()) < 0)
+		return;
+	if (passed)
+		return;
+	ev.at_ns = agent_now_ns();
+	vip_of(s, &vip);
+	ev.flow.family = vip.family;
+	ev.flow.protocol = vip.protocol;
+	ev.flow.vaddr = vip.addr;
+	ev.flow.vport = vip.port;
+	ev.real.family = addr->family == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
+	ev.real.port = addr->port;
+	memcpy(&ev.real.addr, addr->addr, addr->family == AF_INET6 ? 16 : 4);
+	handle_evidence(a, &ev);
+}
+
 static void on_probe_done(void *data, uint64_t token, bool passed, int err)
 {
 	struct agent *a = data;
-	size_t svc = token >> 32, dest = token & 0xffffffff;
+	size_t svc = token >> 32, dest = token & ~TOKEN_CHECK & 0xffffffff;
 	struct policy_decision d;
 	struct runtime_service *s;
 	char real[ADDR_PORT_STRLEN];
 
 	if (svc >= a->rt->n_services || dest >= a->rt->services[svc].cs->n_dests)
 		return;
+	if (token & TOKEN_CHECK) {
+		on_check_done(a, svc, dest, passed, err);
+		watch_rearm(a);
+		return;
+	}
 	s = &a->rt->services[svc];
 	dest_text(s, dest, real, sizeof(real));
 	log_info("probe service=%s real=%s result=%s%s%s", service_name(s), real,
@@ -116,7 +151,12 @@ static void handle_evidence(struct agent *a, const struct evidence *ev)
 	}
 	a->evidence_count++;
 	runtime_count_evidence(s, dest, ev->kind);
-	addr_port_format(ev->flow.family, &ev->flow.caddr, ev->flow.cport, client, sizeof(client));
+	/* vigild's own checks have no client */
+	if (ev->flow.cport)
+		addr_port_format(ev->flow.family, &ev->flow.caddr, ev->flow.cport, client,
+				 sizeof(client));
+	else
+		snprintf(client, sizeof(client), "-");
 	addr_port_format(ev->flow.family, &ev->flow.vaddr, ev->flow.vport, vip, sizeof(vip));
 	log_info("evidence kind=%s service=%s real=%s client=%s vip=%s age_ms=%.2f%s%s",
 		 evidence_kind_name(ev->kind), service_name(s), real, client, vip,
@@ -182,6 +222,35 @@ static void tick_policies(struct agent *a, uint64_t now)
 	}
 }
 
+static void start_check(struct agent *a, size_t svc, size_t dest)
+{
+	struct runtime_service *s = &a->rt->services[svc];
+	int r;
+
+	r = a->prober ? prober_start(a->prober, token_of(a, s, dest) | TOKEN_CHECK,
+				     &s->cs->dests[dest].addr, a->fallback[svc].timeout_ns)
+		      : -ENOTCONN;
+	/* a check that cannot start failed, like a probation probe */
+	if (r < 0)
+		on_check_done(a, svc, dest, false, -r);
+}
+
+static void tick_fallback(struct agent *a, uint64_t now)
+{
+	size_t due[TICK_BATCH], i, j, n;
+
+	for (i = 0; i < a->n_fallback; i++) {
+		if (fallback_next_deadline(&a->fallback[i]) > now)
+			continue;
+		do {
+			n = fallback_due(&a->fallback[i], &a->rt->services[i].policy, now, due,
+					 TICK_BATCH);
+			for (j = 0; j < n; j++)
+				start_check(a, i, due[j]);
+		} while (n == TICK_BATCH);
+	}
+}
+
 static int on_alarm(struct loop *loop, void *data)
 {
 	struct agent *a = data;
@@ -201,6 +270,7 @@ static int on_alarm(struct loop *loop, void *data)
 		} while (n == 64);
 	}
 	tick_policies(a, now);
+	tick_fallback(a, now);
 	watch_rearm(a);
 	return 0;
 }
@@ -228,7 +298,14 @@ int watch_get_counters(struct agent *a, struct watch_counters *ret)
 void watch_rearm(struct agent *a)
 {
 	uint64_t next = runtime_next_deadline(a->rt);
+	size_t i;
 
+	for (i = 0; i < a->n_fallback; i++) {
+		uint64_t d = fallback_next_deadline(&a->fallback[i]);
+
+		if (d < next)
+			next = d;
+	}
 	if (a->detector) {
 		uint64_t d = detector_next_deadline(a->detector);
 
@@ -375,6 +452,64 @@ static void start_health(struct agent *a)
 		log_error("cannot start health weighting: %s", strerror(-r));
 }
 
+static void stop_fallback(struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_fallback; i++)
+		fallback_service_clear(&a->fallback[i]);
+	free(a->fallback);
+	a->fallback = NULL;
+	a->n_fallback = 0;
+	a->fallback_ms = 0;
+	a->fallback_dests = 0;
+}
+
+/*
+ * Degraded mode: without the connection probes, a schedule of active checks
+ * for every service that can be checked with TCP (runtime order). Again
+ * after a reload, since the services and their indexes change.
+ */
+static int start_fallback(struct agent *a)
+{
+	uint64_t now = agent_now_ns();
+	size_t i;
+	int r;
+
+	stop_fallback(a);
+	if (a->probes || !a->rt->n_services)
+		return 0;
+	a->fallback = calloc(a->rt->n_services, sizeof(*a->fallback));
+	if (!a->fallback)
+		return -ENOMEM;
+	a->n_fallback = a->rt->n_services;
+	for (i = 0; i < a->rt->n_services; i++) {
+		const struct config_service *cs = a->rt->services[i].cs;
+
+		if (!fallback_applies(cs))
+			continue;
+		r = fallback_service_init(&a->fallback[i], &cs->policy.fallback, cs->n_dests, now);
+		if (r < 0) {
+			stop_fallback(a);
+			return r;
+		}
+		a->fallback_dests += cs->n_dests;
+		if (!a->fallback_ms || cs->policy.fallback.interval_ms < a->fallback_ms)
+			a->fallback_ms = cs->policy.fallback.interval_ms;
+	}
+	return 0;
+}
+
+/* The one line that says what is missing and what vigild does instead. */
+static void log_degraded(const struct agent *a)
+{
+	char text[2048];
+
+	degraded_summary(&a->degraded, true, a->fallback_ms, a->fallback_dests, text, sizeof(text));
+	if (text[0])
+		log_warning("degraded mode: %s", text);
+}
+
 static uint32_t own_netns_ino(void)
 {
 	struct stat st;
@@ -399,17 +534,19 @@ int watch_start(struct agent *a)
 	r = loop_add_alarm(a->loop, on_alarm, a, &a->alarm);
 	if (r < 0)
 		return r;
-	r = probes_open(&opts, on_event, a, &a->probes);
+	r = probes_open(&opts, on_event, a, &a->probes, &a->degraded);
 	if (r < 0) {
-		/* IPVS is programmed all the same; only the detection is gone */
-		log_warning("not watching connections (see above): failing destinations are not "
-			    "detected, quarantines already in force still expire and are probed");
+		/* IPVS is programmed all the same; vigild checks the destinations itself */
 		a->probes = NULL;
+		r = start_fallback(a);
+		if (r < 0)
+			log_error("cannot start degraded mode's active checks: %s", strerror(-r));
+		log_degraded(a);
 		watch_rearm(a);
 		return 0;
 	}
-	log_info("watching: %s%s", probes_attached(a->probes),
-		 probes_sockops_attached(a->probes) ? " sockops" : "");
+	log_info("watching: %s", probes_attached(a->probes));
+	log_degraded(a);
 	sync_vips(a, NULL);
 	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);
 	if (!r)
@@ -424,11 +561,16 @@ int watch_start(struct agent *a)
 
 void watch_reload(struct agent *a, const struct runtime *old)
 {
+	int r;
+
 	/* probes in flight carry indexes of the old runtime: ask them again */
 	prober_free(a->prober);
 	a->prober = prober_new(a->loop, on_probe_done, a);
 	if (a->probes)
 		sync_vips(a, old);
+	r = start_fallback(a);
+	if (r < 0)
+		log_error("cannot restart degraded mode's active checks: %s", strerror(-r));
 	start_health(a);
 	watch_rearm(a);
 }
@@ -441,4 +583,5 @@ void watch_stop(struct agent *a)
 	a->detector = NULL;
 	probes_free(a->probes);
 	a->probes = NULL;
+	stop_fallback(a);
 }

@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < BARE; k++)
 		if (storm(NULL, next++, n, &bare[k], &busy))
 			goto fail;
-	if (probes_open(&opts, drop_event, NULL, &p))
+	if (probes_open(&opts, drop_event, NULL, &p, NULL))
 		goto fail;
 	/* one storm to warm up (the first after loading is slow), sockops attached */
 	if (storm(p, next++, n, &unused, &busy))

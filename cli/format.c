@@ -236,8 +236,23 @@ int format_list(FILE *out, struct json_object *list, enum args_view view)
 	return 0;
 }
 
+/* The longest dotted key under O. */
+static size_t flat_width(struct json_object *o, size_t prefix_len)
+{
+	size_t width = 0;
+
+	json_object_object_foreach (o, key, v) {
+		size_t len = prefix_len + (prefix_len ? 1 : 0) + strlen(key), w;
+
+		w = v && json_object_is_type(v, json_type_object) ? flat_width(v, len) : len;
+		if (w > width)
+			width = w;
+	}
+	return width;
+}
+
 /* Nested objects as dotted keys: probes.ringbuf_drops: 0 */
-static void print_flat(FILE *out, struct json_object *o, const char *prefix)
+static void print_flat(FILE *out, struct json_object *o, const char *prefix, int width)
 {
 	json_object_object_foreach (o, key, v) {
 		char name[128];
@@ -247,19 +262,24 @@ static void print_flat(FILE *out, struct json_object *o, const char *prefix)
 		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
 			 key);
 		if (v && json_object_is_type(v, json_type_object)) {
-			print_flat(out, v, name);
+			print_flat(out, v, name, width);
 			continue;
 		}
-		fprintf(out, "%s:%*s %s\n", name, (int)(strlen(name) < 31 ? 31 - strlen(name) : 0),
-			"", v ? json_object_get_string(v) : "-");
+		fprintf(out, "%s:%*s %s\n", name,
+			(int)(strlen(name) < (size_t)width ? width - strlen(name) : 0), "",
+			v ? json_object_get_string(v) : "-");
 	}
 }
 
 int format_status(FILE *out, struct json_object *status)
 {
+	size_t width;
+
 	if (!status || !json_object_is_type(status, json_type_object))
 		return -EINVAL;
-	print_flat(out, status, NULL);
+	/* one column for the values, however long the keys (degraded.*) */
+	width = flat_width(status, 0);
+	print_flat(out, status, NULL, width < 31 ? 31 : (int)width);
 	return 0;
 }
 

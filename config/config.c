@@ -63,6 +63,10 @@ void config_defaults(struct config_policy *ret)
 			.min_change = 0.1,
 			.max_changes_per_minute = 6,
 		},
+		.fallback = {
+			.interval_ms = 2000,
+			.timeout_ms = 1000,
+		},
 	};
 }
 

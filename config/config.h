@@ -101,6 +101,16 @@ struct config_health {
 	uint32_t max_changes_per_minute;
 };
 
+/*
+ * Active checks for when the connections cannot be watched (degraded mode:
+ * the BPF probes did not attach): a TCP connect to every destination each
+ * interval, a failure being evidence like a client's. Unused otherwise.
+ */
+struct config_fallback {
+	uint64_t interval_ms;
+	uint64_t timeout_ms; /* <= interval_ms, so checks of a destination never overlap */
+};
+
 /* Everything `defaults:` can set, and so everything a service can override. */
 struct config_policy {
 	char scheduler[CONFIG_SCHEDULER_MAX + 1];
@@ -110,6 +120,7 @@ struct config_policy {
 	struct config_quarantine quarantine;
 	struct config_probation probation;
 	struct config_health health;
+	struct config_fallback fallback;
 };
 
 struct config_agent {

@@ -200,6 +200,22 @@ static const struct field health_fields[] = {
 };
 TABLE(health_table, "health", "health.", health_fields, NULL);
 
+enum {
+	FB_INTERVAL,
+	FB_TIMEOUT,
+};
+
+static const struct field fallback_fields[] = {
+	[FB_INTERVAL] = { "interval", K_DURATION, AT(struct config_fallback, interval_ms, uint64_t),
+			  .min = 100, .max = HOUR },
+	[FB_TIMEOUT] = { "timeout", K_DURATION, AT(struct config_fallback, timeout_ms, uint64_t),
+			 .min = 10, .max = MINUTE },
+};
+
+static int fallback_check(struct config_ctx *ctx, const struct config_node *map, void *obj,
+			  const struct found *found);
+TABLE(fallback_table, "fallback", "fallback.", fallback_fields, fallback_check);
+
 /*
  * The keys of `defaults:`, which a service may also set; PATH leads to a
  * struct config_policy. Kept out of clang-format, which mangles a macro of
@@ -219,7 +235,9 @@ TABLE(health_table, "health", "health.", health_fields, NULL);
 	{ "probation", K_SECTION, AT(type, path probation, struct config_probation),               \
 	  .section = &probation_table },                                                           \
 	{ "health", K_SECTION, AT(type, path health, struct config_health),                        \
-	  .section = &health_table }
+	  .section = &health_table },                                                              \
+	{ "fallback", K_SECTION, AT(type, path fallback, struct config_fallback),                  \
+	  .section = &fallback_table }
 // clang-format on
 
 static const struct field policy_fields[] = {
@@ -741,9 +759,9 @@ static int apply_mapping(struct config_ctx *ctx, const struct config_node *map,
  * over the inherited values. Those were consistent, so one of the pair was
  * set here: blame that one (the upper bound if both).
  */
-static int order_check(struct config_ctx *ctx, const struct config_node *map, const char *lo_key,
-		       uint64_t lo, const struct config_node *lo_node, const char *hi_key,
-		       uint64_t hi, const struct config_node *hi_node)
+static int order_check(struct config_ctx *ctx, const struct config_node *map, const char *section,
+		       const char *lo_key, uint64_t lo, const struct config_node *lo_node,
+		       const char *hi_key, uint64_t hi, const struct config_node *hi_node)
 {
 	char a[24], b[24];
 
@@ -752,9 +770,9 @@ static int order_check(struct config_ctx *ctx, const struct config_node *map, co
 	config_duration_format(lo, a, sizeof(a));
 	config_duration_format(hi, b, sizeof(b));
 	if (hi_node || !lo_node)
-		return fail_at(ctx, hi_node ? hi_node : map, "quarantine.%s %s is less than %s %s",
+		return fail_at(ctx, hi_node ? hi_node : map, "%s.%s %s is less than %s %s", section,
 			       hi_key, b, lo_key, a);
-	return fail_at(ctx, lo_node, "quarantine.%s %s is more than %s %s", lo_key, a, hi_key, b);
+	return fail_at(ctx, lo_node, "%s.%s %s is more than %s %s", section, lo_key, a, hi_key, b);
 }
 
 static int quarantine_check(struct config_ctx *ctx, const struct config_node *map, void *obj,
@@ -763,13 +781,23 @@ static int quarantine_check(struct config_ctx *ctx, const struct config_node *ma
 	const struct config_quarantine *q = obj;
 	int r;
 
-	r = order_check(ctx, map, "base", q->base_ms, found->val[Q_BASE], "max", q->max_ms,
-			found->val[Q_MAX]);
+	r = order_check(ctx, map, "quarantine", "base", q->base_ms, found->val[Q_BASE], "max",
+			q->max_ms, found->val[Q_MAX]);
 	if (r < 0)
 		return r;
-	return order_check(ctx, map, "syn_timeout_min", q->syn_timeout_min_ms,
+	return order_check(ctx, map, "quarantine", "syn_timeout_min", q->syn_timeout_min_ms,
 			   found->val[Q_SYN_MIN], "syn_timeout_max", q->syn_timeout_max_ms,
 			   found->val[Q_SYN_MAX]);
+}
+
+/* A check still running when the next is due would make two at once. */
+static int fallback_check(struct config_ctx *ctx, const struct config_node *map, void *obj,
+			  const struct found *found)
+{
+	const struct config_fallback *f = obj;
+
+	return order_check(ctx, map, "fallback", "timeout", f->timeout_ms, found->val[FB_TIMEOUT],
+			   "interval", f->interval_ms, found->val[FB_INTERVAL]);
 }
 
 /* The items of a list, refusing more than MAX at the first one too many. */

@@ -105,6 +105,8 @@ static void policy_eq(const struct config_policy *a, const struct config_policy 
 	ck_assert_uint_eq(a->health.interval_ms, b->health.interval_ms);
 	ck_assert_double_eq(a->health.min_change, b->health.min_change);
 	ck_assert_uint_eq(a->health.max_changes_per_minute, b->health.max_changes_per_minute);
+	ck_assert_uint_eq(a->fallback.interval_ms, b->fallback.interval_ms);
+	ck_assert_uint_eq(a->fallback.timeout_ms, b->fallback.timeout_ms);
 }
 
 static void agent_eq(const struct config_agent *a, const struct config_agent *b)
@@ -205,6 +207,8 @@ START_TEST(builtin_defaults)
 	ck_assert_uint_eq(p.health.interval_ms, 5000);
 	ck_assert_double_eq(p.health.min_change, 0.1);
 	ck_assert_uint_eq(p.health.max_changes_per_minute, 6);
+	ck_assert_uint_eq(p.fallback.interval_ms, 2000);
+	ck_assert_uint_eq(p.fallback.timeout_ms, 1000);
 
 	config_agent_defaults(&a);
 	ck_assert_str_eq(a.interface, "vigil0");
@@ -261,6 +265,8 @@ START_TEST(defaults_and_partial_overrides)
 		     "    probe: none\n"
 		     "  health:\n"
 		     "    enabled: no\n"
+		     "  fallback:\n"
+		     "    interval: 5s\n"
 		     "services:\n"
 		     "  - name: a\n"
 		     "    vip: 10.0.0.1:80\n"
@@ -274,7 +280,8 @@ START_TEST(defaults_and_partial_overrides)
 		     "    persistence: 0\n"
 		     "    quarantine: {base: 5s}\n"
 		     "    probation: {probe: tcp, warmup: 0s}\n"
-		     "    health: {interval: 2s}\n");
+		     "    health: {interval: 2s}\n"
+		     "    fallback: {timeout: 3s}\n");
 	const struct config_service *a = &c->services[0], *b = &c->services[1];
 
 	/* `defaults:` as written: probe none, everything unset stays built in */
@@ -310,6 +317,10 @@ START_TEST(defaults_and_partial_overrides)
 	ck_assert_uint_eq(b->policy.probation.interval_ms, 1000); /* built in */
 	ck_assert_uint_eq(b->policy.health.interval_ms, 2000);
 	ck_assert(!b->policy.health.enabled);
+	ck_assert_uint_eq(a->policy.fallback.interval_ms, 5000);
+	ck_assert_uint_eq(a->policy.fallback.timeout_ms, 1000);
+	ck_assert_uint_eq(b->policy.fallback.interval_ms, 5000); /* from defaults */
+	ck_assert_uint_eq(b->policy.fallback.timeout_ms, 3000);
 	config_free(c);
 }
 END_TEST
@@ -633,10 +644,10 @@ static const struct rejection rejections[] = {
 	  "control_group, reconcile_interval, sysctls, max_flows, ringbuf_size, metrics)" },
 	{ "defaults:\n  wieght: 1\n", 2, 3,
 	  "unknown key \"wieght\" in defaults (expected scheduler, forwarding, weight, "
-	  "persistence, quarantine, probation, health)" },
+	  "persistence, quarantine, probation, health, fallback)" },
 	{ HEAD "    destination: [1.1.1.1:1]\n", 4, 5,
 	  "unknown key \"destination\" in service (expected name, vip, protocol, destinations, "
-	  "scheduler, forwarding, weight, persistence, quarantine, probation, health)" },
+	  "scheduler, forwarding, weight, persistence, quarantine, probation, health, fallback)" },
 	{ HEAD "    quarantine: {bsae: 1s}\n" DESTS, 4, 18,
 	  "unknown key \"bsae\" in quarantine (expected action, base, multiplier, max, jitter, "
 	  "max_ejected_percent, syn_timeout_min, syn_timeout_max, syn_timeout_rtt_factor, "
@@ -893,6 +904,14 @@ static const struct rejection rejections[] = {
 	  "quarantine.syn_timeout_max 500ms is less than syn_timeout_min 800ms" },
 	{ "defaults:\n  quarantine: {syn_timeout_min: 950ms}\n", 2, 33,
 	  "quarantine.syn_timeout_min 950ms is more than syn_timeout_max 900ms" },
+	{ "defaults: {fallback: {interval: 50ms}}\n", 1, 33,
+	  "fallback.interval \"50ms\" is out of range 100ms..1h" },
+	{ "defaults: {fallback: {timeout: 2m}}\n", 1, 32,
+	  "fallback.timeout \"2m\" is out of range 10ms..1m" },
+	{ "defaults:\n  fallback: {interval: 500ms}\n", 2, 24,
+	  "fallback.interval 500ms is less than timeout 1s" },
+	{ HEAD "    fallback: {timeout: 5s}\n" DESTS, 4, 25,
+	  "fallback.timeout 5s is more than interval 2s" },
 	{ HEAD "    quarantine: {max: 5s}\n" DESTS, 4, 23,
 	  "quarantine.max 5s is less than base 10s" },
 	{ HEAD "    quarantine: {base: 10m}\n" DESTS, 4, 24,

@@ -193,6 +193,23 @@ START_TEST(status_as_dotted_keys)
 }
 END_TEST
 
+/* vigild's status of a degraded kernel (check_render's golden) as vigilctl prints it */
+START_TEST(degraded_status_as_text)
+{
+	char path[512], *text;
+	struct json_object *o;
+
+	snprintf(path, sizeof(path), "%s/status-degraded.json", GOLDEN_DIR);
+	o = json_object_from_file(path);
+	ck_assert_msg(o != NULL, "cannot parse %s", path);
+	CAPTURE(text, format_status(out, o));
+	check_golden("status-degraded.txt", text);
+	ck_assert_ptr_nonnull(strstr(text, "degraded.real_destination.missing:"));
+	free(text);
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
 	Suite *s = suite_create("format");
@@ -204,6 +221,7 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, counts_keep_their_width);
 	tcase_add_test(tc, events_on_one_line);
 	tcase_add_test(tc, status_as_dotted_keys);
+	tcase_add_test(tc, degraded_status_as_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -376,6 +376,153 @@ START_TEST(status_counts_and_probes)
 }
 END_TEST
 
+/* What a kernel without BTF for ip_vs and without kprobes gives (see probes.c). */
+static void no_ipvs_btf(struct degraded *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->caps[DEGRADED_EVENTS].state = DEGRADED_UNUSED;
+	degraded_how(&d->caps[DEGRADED_EVENTS], "fentry/tcp_connect");
+	degraded_how(&d->caps[DEGRADED_EVENTS], "tp_btf/inet_sock_set_state");
+	d->caps[DEGRADED_CORRELATION].state = DEGRADED_MISSING;
+	degraded_why(&d->caps[DEGRADED_CORRELATION],
+		     "fexit/ip_vs_conn_new: no BTF for module ip_vs");
+	degraded_why(&d->caps[DEGRADED_CORRELATION],
+		     "kretprobe/ip_vs_conn_new: kprobes disabled (EOPNOTSUPP)");
+	d->caps[DEGRADED_HEALTH].state = DEGRADED_MISSING;
+	degraded_why(&d->caps[DEGRADED_HEALTH],
+		     "sockops: needs the real destination, which is missing");
+}
+
+START_TEST(status_says_what_is_missing_and_what_instead)
+{
+	struct degraded d;
+	struct render_status st = {
+		.version = "0.1.0",
+		.kernel = "6.1.0-13-amd64",
+		.machine = "x86_64",
+		.config_path = "/etc/vigil/vigil.yaml",
+		.control_path = "/run/vigil/vigil.sock",
+		.started_real_ns = 1767225600000000000ll,
+		.uptime_ns = MS(61000),
+		.degraded = &d,
+		.fallback_ms = 2000,
+		.fallback_dests = 5,
+	};
+	struct json_object *o;
+	char *text;
+
+	no_ipvs_btf(&d);
+	o = render_status(&st);
+	ck_assert_str_eq(str(o, "degraded.active"), "true");
+	ck_assert_str_eq(str(o, "degraded.connection_events.works"), "false");
+	ck_assert_str_eq(str(o, "degraded.connection_events.state"), "unused");
+	ck_assert_str_eq(str(o, "degraded.connection_events.attached"),
+			 "fentry/tcp_connect tp_btf/inet_sock_set_state");
+	ck_assert_str_eq(str(o, "degraded.real_destination.state"), "missing");
+	ck_assert_str_eq(str(o, "degraded.real_destination.missing"),
+			 "fexit/ip_vs_conn_new: no BTF for module ip_vs; "
+			 "kretprobe/ip_vs_conn_new: kprobes disabled (EOPNOTSUPP)");
+	ck_assert_str_eq(str(o, "degraded.real_destination.instead"),
+			 "active TCP checks of 5 destinations every 2s");
+	ck_assert_str_eq(str(o, "degraded.connection_events.instead"),
+			 "active TCP checks of 5 destinations every 2s");
+	ck_assert_str_eq(str(o, "degraded.health_metrics.instead"), "configured weights");
+	ck_assert_ptr_null(at(o, "degraded.real_destination.attached"));
+	text = strdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	strcat(text = realloc(text, strlen(text) + 2), "\n");
+	check_golden("status-degraded.json", text);
+	free(text);
+	json_object_put(o);
+
+	/* no service a TCP connect can check: say that nothing replaces detection */
+	st.fallback_dests = 0;
+	o = render_status(&st);
+	ck_assert_ptr_nonnull(strstr(str(o, "degraded.real_destination.instead"), "nothing"));
+	json_object_put(o);
+	/* no degraded section when the caller has none */
+	st.degraded = NULL;
+	o = render_status(&st);
+	ck_assert_ptr_null(at(o, "degraded"));
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(status_reports_fallbacks_that_work_without_degrading)
+{
+	struct degraded d = { 0 };
+	struct render_status st = {
+		.version = "0.1.0",
+		.kernel = "7.2.0-1-amd64",
+		.machine = "x86_64",
+		.config_path = "/etc/vigil/vigil.yaml",
+		.control_path = "/run/vigil/vigil.sock",
+		.watching = true,
+		.attached = "kprobe/tcp_connect fexit/ip_vs_conn_new",
+		.degraded = &d,
+	};
+	struct json_object *o;
+
+	degraded_how(&d.caps[DEGRADED_EVENTS], "kprobe/tcp_connect");
+	degraded_why(&d.caps[DEGRADED_EVENTS],
+		     "fentry/tcp_connect: disabled by VIGIL_DISABLE_PROBES");
+	degraded_how(&d.caps[DEGRADED_CORRELATION], "fexit/ip_vs_conn_new");
+	d.caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
+	ck_assert(degraded_watching(&d));
+	o = render_status(&st);
+	ck_assert_str_eq(str(o, "degraded.active"), "false");
+	ck_assert_str_eq(str(o, "degraded.connection_events.works"), "true");
+	ck_assert_str_eq(str(o, "degraded.connection_events.attached"), "kprobe/tcp_connect");
+	ck_assert_str_eq(str(o, "degraded.connection_events.fell_back"),
+			 "fentry/tcp_connect: disabled by VIGIL_DISABLE_PROBES");
+	ck_assert_ptr_null(at(o, "degraded.connection_events.instead"));
+	ck_assert_ptr_null(at(o, "degraded.connection_events.missing"));
+	ck_assert_str_eq(str(o, "degraded.health_metrics.state"), "off");
+	ck_assert_ptr_null(at(o, "degraded.health_metrics.instead"));
+	json_object_put(o);
+
+	/* only sockops missing: detection unaffected, configured weights */
+	d.caps[DEGRADED_HEALTH].state = DEGRADED_MISSING;
+	degraded_why(&d.caps[DEGRADED_HEALTH], "sockops: no cgroup v2");
+	ck_assert(degraded_watching(&d));
+	o = render_status(&st);
+	ck_assert_str_eq(str(o, "degraded.active"), "true");
+	ck_assert_str_eq(str(o, "degraded.health_metrics.works"), "false");
+	ck_assert_str_eq(str(o, "degraded.health_metrics.missing"), "sockops: no cgroup v2");
+	ck_assert_str_eq(str(o, "degraded.health_metrics.instead"), "configured weights");
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(degraded_summary_is_one_line)
+{
+	struct degraded d;
+	char text[2048];
+
+	no_ipvs_btf(&d);
+	ck_assert(!degraded_watching(&d));
+	degraded_summary(&d, true, 2000, 1, text, sizeof(text));
+	ck_assert_str_eq(
+	    text, "connection events unused (fentry/tcp_connect tp_btf/inet_sock_set_state "
+		  "attached), instead active TCP checks of 1 destination every 2s; "
+		  "real destination missing (fexit/ip_vs_conn_new: no BTF for module ip_vs; "
+		  "kretprobe/ip_vs_conn_new: kprobes disabled (EOPNOTSUPP)), instead active "
+		  "TCP checks of 1 destination every 2s; health metrics missing (sockops: "
+		  "needs the real destination, which is missing), instead configured weights");
+	ck_assert_ptr_null(strchr(text, '\n'));
+	/* nothing could load at all: the one cause for each */
+	degraded_all_missing(&d, "the kernel has no BTF");
+	degraded_summary(&d, false, 0, 0, text, sizeof(text));
+	ck_assert_str_eq(text,
+			 "connection events missing (the kernel has no BTF); real destination "
+			 "missing (the kernel has no BTF); health metrics missing (the kernel "
+			 "has no BTF)");
+	/* a buffer too small is cut, not overrun */
+	degraded_summary(&d, false, 0, 0, text, 16);
+	ck_assert_uint_eq(strlen(text), 15);
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -386,6 +533,9 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, evidence_carries_the_client);
 	tcase_add_test(tc, decisions_say_why_and_for_how_long);
 	tcase_add_test(tc, status_counts_and_probes);
+	tcase_add_test(tc, status_says_what_is_missing_and_what_instead);
+	tcase_add_test(tc, status_reports_fallbacks_that_work_without_degrading);
+	tcase_add_test(tc, degraded_summary_is_one_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -299,9 +299,11 @@ static int show_change(const struct args *a, struct json_object *reply)
 	struct json_object *v;
 
 	if (a->command == ARGS_RELOAD) {
-		printf("reloaded %s: %s services\n",
-		       json_object_get_string(json_object_object_get(reply, "config")),
-		       json_object_get_string(json_object_object_get(reply, "services")));
+		int n = json_object_get_int(json_object_object_get(reply, "services"));
+
+		printf("reloaded %s: %d service%s\n",
+		       json_object_get_string(json_object_object_get(reply, "config")), n,
+		       n == 1 ? "" : "s");
 		return EXIT_OK;
 	}
 	printf("%s %s: %s", json_object_get_string(json_object_object_get(reply, "service")),

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <regex.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -35,9 +37,12 @@
 #define D2     "10.100.2.2:8080"
 #define D3     "10.100.3.2:8080"
 
+#define METRICS "127.0.0.1:9712"
+
 #define CONFIG                                                                                     \
 	"agent:\n"                                                                                 \
 	"  reconcile_interval: 1s\n"                                                               \
+	"  metrics: " METRICS "\n"                                                                 \
 	"services:\n"                                                                              \
 	"  - name: web\n"                                                                          \
 	"    vip: " VIP "\n"                                                                       \
@@ -412,6 +417,8 @@ static char *raw_request(const char *text, size_t repeat)
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	ck_assert_int_ge(fd, 0);
+	/* the agent closes an oversized request's connection: EPIPE, not death */
+	signal(SIGPIPE, SIG_IGN);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -442,6 +449,89 @@ START_TEST(garbage_and_oversized_requests_leave_the_agent_running)
 	ck_assert(vigild_alive());
 	r = vigilctl("list -n");
 	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+}
+END_TEST
+
+/* GET PATH from the metrics endpoint, over plain HTTP/1.0; the whole response. */
+static char *http_get(const char *path)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9712) };
+	struct timeval tv = { .tv_sec = 10 };
+	char *buf = NULL, req[256];
+	size_t size = 0, len = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect %s: %s",
+		      METRICS, strerror(errno));
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	do {
+		if (len + 4096 + 1 > size) {
+			size = size ? 2 * size : 65536;
+			buf = realloc(buf, size);
+			ck_assert_ptr_nonnull(buf);
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n > 0)
+			len += n;
+	} while (n > 0);
+	close(fd);
+	ck_assert_ptr_nonnull(buf);
+	buf[len] = '\0';
+	return buf;
+}
+
+START_TEST(metrics_scrape_and_parse)
+{
+	char *resp = http_get("/metrics"), *body, *line, *save = NULL;
+	struct run r;
+	regex_t sample;
+	unsigned int samples = 0;
+
+	ck_assert_msg(!strncmp(resp, "HTTP/1.0 200", 12) || !strncmp(resp, "HTTP/1.1 200", 12),
+		      "%.200s", resp);
+	ck_assert_ptr_nonnull(strcasestr(resp, "Content-Type: text/plain; version=0.0.4"));
+	body = strstr(resp, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	body += 4;
+	/* the exposition format: comments, or name{labels} value */
+	ck_assert_int_eq(regcomp(&sample,
+				 "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]"
+				 "|\\\\.)*\",?)*\\})? "
+				 "([-+0-9.eE]+|NaN|[+-]Inf)$",
+				 REG_EXTENDED | REG_NOSUB),
+			 0);
+	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7))
+			continue;
+		ck_assert_msg(regexec(&sample, line, 0, NULL, 0) == 0, "not a sample: %s", line);
+		samples++;
+	}
+	regfree(&sample);
+	ck_assert_uint_gt(samples, 10);
+	free(resp);
+	resp = http_get("/metrics");
+	ck_assert_ptr_nonnull(strstr(resp, "vigil_build_info{"));
+	ck_assert_ptr_nonnull(strstr(resp, "vigil_destination_effective_weight{service=\"web\""));
+	ck_assert_ptr_nonnull(strstr(resp, "destination=\"" D3 "\"} 50\n"));
+	free(resp);
+	resp = http_get("/nothing-here");
+	ck_assert_msg(strstr(resp, " 404 "), "%.200s", resp);
+	free(resp);
+	/* vigilctl says where */
+	r = vigilctl("status --json");
+	{
+		json_object *o = json_tokener_parse(r.out);
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(vt_str(o, "metrics"), METRICS);
+		json_object_put(o);
+	}
 	free(r.out);
 }
 END_TEST
@@ -480,6 +570,7 @@ int main(void)
 	tcase_add_test(tc, status_names_the_kernel_and_the_probes);
 	tcase_add_test(tc, only_root_may_change_anything);
 	tcase_add_test(tc, garbage_and_oversized_requests_leave_the_agent_running);
+	tcase_add_test(tc, metrics_scrape_and_parse);
 	tcase_add_test(tc, list_without_the_agent_shows_the_kernel);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_VERBOSE);

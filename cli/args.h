@@ -43,7 +43,7 @@ enum args_view {
 struct args {
 	enum args_command command;
 	const char *socket;
-	bool numeric; /* -n: accepted for ipvsadm's sake; addresses are always numeric */
+	bool numeric; /* -n: addresses and ports as numbers, not names */
 	bool json;
 	bool follow;
 	enum args_view view;

@@ -64,9 +64,22 @@ void format_count(char *buf, size_t size, uint64_t n)
 	snprintf(buf, size, "%8" PRIu64 "T", n / (uint64_t)1000000000000ull);
 }
 
-/* "TCP  10.96.0.1:80" or "FWM  256", as ipvsadm names a service. */
-static void service_name(struct json_object *svc, char *buf, size_t size)
+/* How addresses are written: as they are, or through the caller's resolver. */
+struct names {
+	format_name_fn fn;
+	void *data;
+};
+
+static const char *named(const struct names *nm, const char *addr_port, const char *protocol,
+			 char *buf, size_t size)
 {
+	return nm->fn && nm->fn(addr_port, protocol, buf, size, nm->data) == 0 ? buf : addr_port;
+}
+
+/* "TCP  10.96.0.1:80" or "FWM  256", as ipvsadm names a service. */
+static void service_name(struct json_object *svc, const struct names *nm, char *buf, size_t size)
+{
+	char name[256];
 	const char *proto = get_str(svc, "protocol", "?");
 	char upper[16];
 	size_t i;
@@ -79,7 +92,8 @@ static void service_name(struct json_object *svc, char *buf, size_t size)
 	for (i = 0; proto[i] && i < sizeof(upper) - 1; i++)
 		upper[i] = toupper((unsigned char)proto[i]);
 	upper[i] = '\0';
-	snprintf(buf, size, "%s  %s", upper, get_str(svc, "vip", "?"));
+	snprintf(buf, size, "%s  %s", upper,
+		 named(nm, get_str(svc, "vip", "?"), proto, name, sizeof(name)));
 }
 
 /* ipvsadm's flags after the scheduler. */
@@ -159,10 +173,12 @@ static void print_counters(FILE *out, struct json_object *stats, enum args_view 
 	}
 }
 
-static void print_dest(FILE *out, struct json_object *d, enum args_view view)
+static void print_dest(FILE *out, struct json_object *d, const char *protocol,
+		       const struct names *nm, enum args_view view)
 {
 	bool in_kernel = get_bool(d, "in_kernel"), managed = get_bool(d, "managed");
-	const char *addr = get_str(d, "address", "?");
+	char name[256];
+	const char *addr = named(nm, get_str(d, "address", "?"), protocol, name, sizeof(name));
 	char weight[16] = "-", active[16] = "-", inactive[16] = "-";
 	char cfgw[16] = "-", effw[16] = "-", score[16] = "-", quar[16] = "-";
 	struct json_object *v;
@@ -196,15 +212,16 @@ static void print_dest(FILE *out, struct json_object *d, enum args_view view)
 }
 
 /* KNOWN: the list has the kernel's side, so a service missing from it is missing. */
-static void print_service(FILE *out, struct json_object *svc, enum args_view view, bool known)
+static void print_service(FILE *out, struct json_object *svc, const struct names *nm,
+			  enum args_view view, bool known)
 {
 	struct json_object *dests = get(svc, "destinations");
 	bool in_kernel = get_bool(svc, "in_kernel");
 	const char *name = get_str(svc, "name", NULL);
-	char svc_name[128];
+	char svc_name[320];
 	size_t i, n;
 
-	service_name(svc, svc_name, sizeof(svc_name));
+	service_name(svc, nm, svc_name, sizeof(svc_name));
 	if (view == ARGS_VIEW_DEFAULT) {
 		fprintf(out, "%s %s", svc_name, get_str(svc, "scheduler", "?"));
 		service_flags(out, svc);
@@ -218,12 +235,20 @@ static void print_service(FILE *out, struct json_object *svc, enum args_view vie
 	fputc('\n', out);
 	n = dests ? json_object_array_length(dests) : 0;
 	for (i = 0; i < n; i++)
-		print_dest(out, json_object_array_get_idx(dests, i), view);
+		print_dest(out, json_object_array_get_idx(dests, i),
+			   get_str(svc, "protocol", "tcp"), nm, view);
 }
 
 int format_list(FILE *out, struct json_object *list, enum args_view view)
 {
+	return format_list_named(out, list, view, NULL, NULL);
+}
+
+int format_list_named(FILE *out, struct json_object *list, enum args_view view, format_name_fn name,
+		      void *data)
+{
 	struct json_object *svcs = get(list, "services");
+	struct names nm = { name, data };
 	size_t i, n;
 
 	if (!svcs || !json_object_is_type(svcs, json_type_array))
@@ -231,7 +256,7 @@ int format_list(FILE *out, struct json_object *list, enum args_view view)
 	print_title(out, list, view);
 	n = json_object_array_length(svcs);
 	for (i = 0; i < n; i++)
-		print_service(out, json_object_array_get_idx(svcs, i), view,
+		print_service(out, json_object_array_get_idx(svcs, i), &nm, view,
 			      get_bool(list, "kernel"));
 	return 0;
 }

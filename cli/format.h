@@ -13,8 +13,19 @@
 
 #include "args.h"
 
-/* A list reply as a table; -EINVAL if it is not one. */
+/* A list reply as a table, addresses as they are (ipvsadm -n); -EINVAL if it is not one. */
 int format_list(FILE *out, struct json_object *list, enum args_view view);
+
+/*
+ * Writes a name for ADDR_PORT ("10.0.0.1:80", "[fd00::1]:53") of PROTOCOL
+ * ("tcp", "udp") into BUF; 0, or negative to keep the address as it is.
+ */
+typedef int (*format_name_fn)(const char *addr_port, const char *protocol, char *buf, size_t size,
+			      void *data);
+
+/* The same, with every address that NAME names written by its name (ipvsadm without -n). */
+int format_list_named(FILE *out, struct json_object *list, enum args_view view, format_name_fn name,
+		      void *data);
 /* A status reply, one "key: value" line per fact. */
 int format_status(FILE *out, struct json_object *status);
 /* One evidence or decision on one line. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* vigilctl: vigild's command line, over its control socket (agent/control.md). */
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +178,48 @@ static void print_json(struct json_object *o, int flags)
 	puts(json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/*
+ * ipvsadm without -n: the host's name where the resolver has one, the port's
+ * service name where /etc/services has one. Each lookup may wait on DNS,
+ * which is what -n is for.
+ */
+static int resolve(const char *addr_port, const char *protocol, char *buf, size_t size, void *data)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	struct sockaddr_storage ss = { 0 };
+	struct config_addr a;
+	bool named_host;
+	socklen_t len;
+	int flags = strcmp(protocol, "udp") ? 0 : NI_DGRAM;
+
+	if (config_addr_parse(addr_port, &a, NULL, 0) < 0)
+		return -EINVAL;
+	if (a.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a.port);
+		memcpy(&sin->sin_addr, a.addr, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(a.port);
+		memcpy(&sin6->sin6_addr, a.addr, 16);
+		len = sizeof(*sin6);
+	}
+	named_host = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
+				 flags | NI_NAMEREQD) == 0;
+	if (!named_host &&
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST))
+		return -EINVAL;
+	if (getnameinfo((struct sockaddr *)&ss, len, NULL, 0, serv, sizeof(serv), flags))
+		return -EINVAL;
+	snprintf(buf, size, a.family == AF_INET6 && !named_host ? "[%s]:%s" : "%s:%s", host, serv);
+	return 0;
+}
+
 static int show_list(const struct args *a, struct json_object *reply)
 {
 	struct json_object *err;
@@ -187,7 +231,7 @@ static int show_list(const struct args *a, struct json_object *reply)
 		print_json(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 		return EXIT_OK;
 	}
-	if (format_list(stdout, reply, a->view) < 0) {
+	if (format_list_named(stdout, reply, a->view, a->numeric ? NULL : resolve, NULL) < 0) {
 		complain("the agent's list reply has no services");
 		return EXIT_FAILED;
 	}

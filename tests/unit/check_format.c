@@ -92,6 +92,36 @@ START_TEST(list_in_ipvsadm_layout)
 END_TEST
 
 /* ipvsadm's own header lines, character for character */
+/* A resolver that knows one host and one port. */
+static int fake_names(const char *addr_port, const char *protocol, char *buf, size_t size,
+		      void *data)
+{
+	(*(int *)data)++;
+	if (!strcmp(addr_port, "10.100.1.2:8080") && !strcmp(protocol, "tcp"))
+		return snprintf(buf, size, "web1.lab:http-alt") < 0 ? -EINVAL : 0;
+	if (!strcmp(addr_port, "10.96.0.1:80"))
+		return snprintf(buf, size, "vip.lab:http") < 0 ? -EINVAL : 0;
+	return -ENOENT;
+}
+
+START_TEST(names_without_numeric)
+{
+	struct json_object *o = golden_list();
+	char *text;
+	int calls = 0;
+
+	CAPTURE(text, format_list_named(out, o, ARGS_VIEW_DEFAULT, fake_names, &calls));
+	ck_assert_ptr_nonnull(strstr(text, "TCP  vip.lab:http wrr (web)\n"));
+	ck_assert_ptr_nonnull(strstr(text, "  -> web1.lab:http-alt            Masq    100 "));
+	/* what the resolver does not name stays as it is */
+	ck_assert_ptr_nonnull(strstr(text, "  -> 10.100.2.2:8080 "));
+	ck_assert_ptr_nonnull(strstr(text, "[fd00::53]:53"));
+	ck_assert_int_gt(calls, 5);
+	free(text);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(ipvsadm_headers_kept)
 {
 	struct json_object *o = golden_list();
@@ -217,6 +247,7 @@ static Suite *format_suite(void)
 
 	tcase_add_test(tc, list_in_ipvsadm_layout);
 	tcase_add_test(tc, ipvsadm_headers_kept);
+	tcase_add_test(tc, names_without_numeric);
 	tcase_add_test(tc, kernel_only_list_without_header);
 	tcase_add_test(tc, counts_keep_their_width);
 	tcase_add_test(tc, events_on_one_line);

@@ -254,6 +254,13 @@ START_TEST(list_agrees_with_ipvsadm)
 	ck_assert_str_eq(ours, ipvsadm);
 	ck_assert_ptr_nonnull(strstr(ipvsadm, D3 " Masq 50"));
 
+	/* without -n, as ipvsadm: ports by their /etc/services names (hosts have none here) */
+	json = vigilctl("list");
+	ck_assert_int_eq(json.status, 0);
+	ck_assert_ptr_nonnull(strstr(json.out, "TCP  10.96.0.10:http rr (web)"));
+	ck_assert_ptr_nonnull(strstr(json.out, "  -> 10.100.1.2:http-alt "));
+	free(json.out);
+
 	json = vigilctl("list --json");
 	ck_assert_int_eq(json.status, 0);
 	{

@@ -376,7 +376,8 @@ static bool unchanged_since_last_pass(struct agent *a)
 		return false;
 	a->skipped_passes++;
 	a->reconcile_skipped_count++;
-	log_debug("reconcile (periodic): unchanged fingerprint_ms=%.1f", now_ms() - t0);
+	log_debug("reconcile why=periodic fingerprint=unchanged fingerprint_ms=%.1f",
+		  now_ms() - t0);
 	return true;
 }
 
@@ -440,7 +441,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 	if (plan->n_ops || routes.added || routes.removed || !periodic ||
 	    log_get_max_level() >= LOG_DEBUG)
 		log_msg(plan->n_ops || !periodic ? LOG_INFO : LOG_DEBUG,
-			"reconcile (%s): ops=%zu service_add=%zu service_edit=%zu dest_add=%zu "
+			"reconcile why=%s ops=%zu service_add=%zu service_edit=%zu dest_add=%zu "
 			"dest_edit=%zu dest_del=%zu service_del=%zu failed=%zu conflicts=%zu "
 			"owned=%zu routes_added=%u routes_removed=%u ipvs_ms=%.1f duration_ms=%.1f",
 			why, plan->n_ops, counts[RECONCILE_SERVICE_ADD],
@@ -542,7 +543,7 @@ static void set_sysctls(void)
 		if (r)
 			log_error("cannot set net.ipv4.vs.%s=1: %s", names[i], strerror(-r));
 		else
-			log_notice("set net.ipv4.vs.%s=1 (was %d)", names[i], was);
+			log_notice("sysctl net.ipv4.vs.%s=1 was=%d", names[i], was);
 	}
 }
 
@@ -617,7 +618,7 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 	/* the old runtime points into the old config */
 	runtime_free(old_rt);
 	config_free(old);
-	log_info("configuration %s reloaded: %u services", a->config_path, c->n_services);
+	log_info("reloaded config=%s services=%u", a->config_path, c->n_services);
 	if (c->agent.sysctls)
 		set_sysctls();
 	if (c->agent.reconcile_interval_ms != old_interval)
@@ -636,7 +637,7 @@ static int on_signal(struct loop *loop, int signo, void *data)
 		agent_reload(a, why, sizeof(why));
 		return 0;
 	}
-	log_info("%s: exiting, the IPVS rules stay in place", strsignal(signo));
+	log_info("exiting signal=\"%s\" ipvs=left-as-it-is", strsignal(signo));
 	loop_exit(loop, 0);
 	return 0;
 }
@@ -679,7 +680,7 @@ static int open_state(struct agent *a)
 			  "vigild then owns none of the services in IPVS)",
 			  a->state_path, why[0] ? why : strerror(-r));
 	else
-		log_info("state %s: vigild owns %zu services", a->state_path, a->state.n_owned);
+		log_info("state file=%s owned=%zu", a->state_path, a->state.n_owned);
 	return r;
 }
 
@@ -692,7 +693,7 @@ static int open_ipvs(struct agent *a)
 	if (!r)
 		r = ipvs_info(a->ipvs, &info);
 	if (!r)
-		log_info("IPVS %u.%u.%u, connection table of %u buckets", info.version >> 16,
+		log_info("ipvs version=%u.%u.%u conn_tab_size=%u", info.version >> 16,
 			 (info.version >> 8) & 0xff, info.version & 0xff, info.conn_tab_size);
 
 	if (r == -EPROTONOSUPPORT || r == -ENOENT)
@@ -774,7 +775,7 @@ int agent_run(const char *config_path)
 	restore_policies(&a);
 	if (a.config->agent.sysctls)
 		set_sysctls();
-	log_info("started: %s, %u services", config_path, a.config->n_services);
+	log_info("started config=%s services=%u", config_path, a.config->n_services);
 	agent_reconcile(&a, "start");
 	r = watch_start(&a);
 	if (!r)

@@ -318,7 +318,7 @@ static void do_quarantine(struct agent *a, struct control_client *c, struct json
 				   s->cs->name);
 		return;
 	}
-	log_notice("quarantine of service=%s real=%s asked by uid %u (pid %d)", s->cs->name,
+	log_notice("request command=quarantine service=%s real=%s uid=%u pid=%d", s->cs->name,
 		   get_string(req, "dest"), (unsigned int)control_client_uid(c),
 		   (int)control_client_pid(c));
 	watch_decide(a, s, &d, NULL, 0);
@@ -343,7 +343,7 @@ static void do_release(struct agent *a, struct control_client *c, struct json_ob
 		return;
 	}
 	if (r == 1) {
-		log_notice("release of service=%s real=%s asked by uid %u (pid %d)", s->cs->name,
+		log_notice("request command=release service=%s real=%s uid=%u pid=%d", s->cs->name,
 			   get_string(req, "dest"), (unsigned int)control_client_uid(c),
 			   (int)control_client_pid(c));
 		watch_decide(a, s, &d, NULL, 0);
@@ -357,7 +357,7 @@ static void do_reload(struct agent *a, struct control_client *c, struct json_obj
 	struct json_object *o;
 	char why[1024] = "";
 
-	log_info("reload asked by uid %u (pid %d)", (unsigned int)control_client_uid(c),
+	log_info("request command=reload uid=%u pid=%d", (unsigned int)control_client_uid(c),
 		 (int)control_client_pid(c));
 	if (agent_reload(a, why, sizeof(why)) < 0) {
 		control_send_error(c, "reload rejected, the running configuration stays: %s", why);
@@ -466,7 +466,7 @@ int commands_start(struct agent *a)
 		a->control = NULL;
 		return 0;
 	}
-	log_info("control socket %s, group %s", path,
+	log_info("control socket=%s group=%s", path,
 		 gid == (gid_t)-1 ? "root" : a->config->agent.control_group);
 	return 0;
 }

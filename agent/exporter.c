@@ -64,7 +64,7 @@ static void log_serving(const struct metrics *m)
 	char text[ADDR_PORT_STRLEN];
 
 	config_addr_format(metrics_address(m), text, sizeof(text));
-	log_info("metrics on http://%s/metrics", text);
+	log_info("metrics url=http://%s/metrics", text);
 }
 
 void exporter_start(struct agent *a)
@@ -93,7 +93,7 @@ void exporter_reload(struct agent *a)
 		return;
 	if (!want->family) {
 		if (a->metrics)
-			log_info("metrics off: agent.metrics is \"\"");
+			log_info("metrics url=off");
 		metrics_close(a->metrics);
 		a->metrics = NULL;
 		a->metrics_addr = *want;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vigild's log: one event per line on stderr. Under systemd, when stderr is
+ * vigild's log: one event per line on stderr. An event is its name and
+ * key=value pairs ("reconcile why=periodic ops=0 ..."; a value with spaces in
+ * double quotes); errors and warnings are sentences that name the object
+ * and the cause (STYLE.md). Under systemd, when stderr is
  * the journal's stream (JOURNAL_STREAM names its device and inode), each line
  * starts with a <N> syslog priority prefix that journald turns into the
  * entry's PRIORITY (sd-daemon(3)); journald adds the time and the name. Else

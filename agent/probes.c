@@ -480,7 +480,7 @@ static int open_cgroup2(struct degraded_status *c, const char **ret_path)
 				     PROBES_CGROUP2_MOUNT, cause_text(r, text, sizeof(text)));
 			return r;
 		}
-		log_info("mounted cgroup2 on %s for the sockops program", PROBES_CGROUP2_MOUNT);
+		log_info("mounted fs=cgroup2 path=%s for=sockops", PROBES_CGROUP2_MOUNT);
 	}
 	fd = open(where[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {

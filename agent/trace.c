@@ -130,7 +130,7 @@ int trace_run(const struct trace_opts *opts)
 		log_error("cannot watch the ring buffer: %s", strerror(-r));
 		goto out;
 	}
-	log_info("attached: %s", probes_attached(t.probes));
+	log_info("attached programs=\"%s\"", probes_attached(t.probes));
 	log_info("tracing (Ctrl-C to stop)");
 
 	r = loop_run(loop);
@@ -140,7 +140,7 @@ int trace_run(const struct trace_opts *opts)
 	probes_consume(t.probes);
 	fflush(stdout);
 	probes_counters(t.probes, c);
-	log_info("trace done: events=%" PRIu64 " consumed=%" PRIu64 " ringbuf_drops=%" PRIu64
+	log_info("trace done events=%" PRIu64 " consumed=%" PRIu64 " ringbuf_drops=%" PRIu64
 		 " flow_errors=%" PRIu64 " bad_records=%" PRIu64 " missed=%" PRIu64,
 		 c[VIGIL_CTR_EVENTS], t.consumed, c[VIGIL_CTR_RINGBUF_DROPS],
 		 c[VIGIL_CTR_FLOW_ERRORS], probes_bad_records(t.probes), probes_missed(t.probes));

@@ -545,7 +545,7 @@ int watch_start(struct agent *a)
 		watch_rearm(a);
 		return 0;
 	}
-	log_info("watching: %s", probes_attached(a->probes));
+	log_info("watching attached=\"%s\"", probes_attached(a->probes));
 	log_degraded(a);
 	sync_vips(a, NULL);
 	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);

@@ -78,7 +78,7 @@ struct round {
 /* The duration of the last periodic pass that skipped the dump, in seconds. */
 static double quick_pass(struct vt_agent *a)
 {
-	const char *needle = "reconcile (periodic): unchanged fingerprint_ms=";
+	const char *needle = "reconcile why=periodic fingerprint=unchanged fingerprint_ms=";
 	const char *p, *last = NULL;
 	double ms = -1;
 
@@ -118,12 +118,12 @@ static int run_round(int i, unsigned int services, struct round *r)
 	}
 	r->vigild_apply = rec.ipvs_ms / 1e3;
 	kill(a.pid, SIGHUP);
-	if (!vt_agent_wait(&a, "reconcile (reload)", 1, 600000) ||
+	if (!vt_agent_wait(&a, "reconcile why=reload", 1, 600000) ||
 	    !vt_agent_reconcile(&a, "reload", &rec) || rec.ops != 0)
 		return -EIO;
 	r->vigild_noop = rec.ipvs_ms / 1e3;
 	/* the periodic passes after it find the fingerprint unchanged */
-	if (!vt_agent_wait(&a, "reconcile (periodic): unchanged", 2, 30000))
+	if (!vt_agent_wait(&a, "reconcile why=periodic fingerprint=unchanged", 2, 30000))
 		return -EIO;
 	r->vigild_quick = quick_pass(&a);
 	vt_agent_stop(&a, SIGTERM);

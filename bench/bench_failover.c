@@ -137,7 +137,8 @@ static pid_t start_controller(enum variant v, struct vt_agent *agent)
 			 "defaults: { scheduler: rr, health: { enabled: false } }\n"
 			 "services:\n  - name: web\n    vip: %s\n    destinations: [%s, %s, %s]\n",
 			 VIP, reals[0], reals[1], reals[2]);
-		if (vt_agent_start(agent, CONFIG) || !vt_agent_wait(agent, "watching:", 1, 60000))
+		if (vt_agent_start(agent, CONFIG) ||
+		    !vt_agent_wait(agent, "watching attached=", 1, 60000))
 			return -1;
 		return agent->pid;
 	default:

@@ -178,7 +178,7 @@ static struct vt_reconcile last_reconcile(struct vt_agent *a, const char *why)
 {
 	struct vt_reconcile r;
 
-	ck_assert_msg(vt_agent_reconcile(a, why, &r), "no \"reconcile (%s)\" line in:\n%s", why,
+	ck_assert_msg(vt_agent_reconcile(a, why, &r), "no \"reconcile why=%s\" line in:\n%s", why,
 		      vt_agent_log(a));
 	return r;
 }
@@ -220,7 +220,7 @@ START_TEST(applies_config_and_host_setup)
 	/* sysctls set and said so */
 	vt_must("test \"$(sysctl -n net.ipv4.vs.expire_nodest_conn)\" = 1");
 	vt_must("test \"$(sysctl -n net.ipv4.vs.expire_quiescent_template)\" = 1");
-	ck_assert(strstr(vt_agent_log(&a), "set net.ipv4.vs.expire_nodest_conn=1 (was 0)"));
+	ck_assert(strstr(vt_agent_log(&a), "sysctl net.ipv4.vs.expire_nodest_conn=1 was=0"));
 	/* one host route per VIP on the dummy interface */
 	vt_must("ip -d link show vigil0 | grep -q dummy");
 	routes = vt_output("ip -4 route show dev vigil0; ip -6 route show dev vigil0");
@@ -260,7 +260,7 @@ START_TEST(reload_does_only_what_changed)
 	char *routes;
 
 	start_agent(&a, CONFIG_A);
-	reload(&a, CONFIG_B, "reconcile (reload)");
+	reload(&a, CONFIG_B, "reconcile why=reload");
 	r = last_reconcile(&a, "reload");
 	ck_assert_uint_eq(r.ops, 6);
 	ck_assert_uint_eq(r.service_add, 1);
@@ -280,7 +280,7 @@ START_TEST(reload_does_only_what_changed)
 		      "routes on vigil0 after the reload:\n%s", routes);
 	free(routes);
 	/* the same file again: nothing to do */
-	reload(&a, CONFIG_B, "reconcile (reload)");
+	reload(&a, CONFIG_B, "reconcile why=reload");
 	ck_assert_uint_eq(last_reconcile(&a, "reload").ops, 0);
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 }
@@ -307,7 +307,7 @@ START_TEST(bad_config_on_reload_changes_nothing)
 	after = vt_output("ipvsadm -Sn");
 	ck_assert_str_eq(before, after);
 	/* and a good one still works after it */
-	reload(&a, CONFIG_B, "reconcile (reload)");
+	reload(&a, CONFIG_B, "reconcile why=reload");
 	assert_ipvsadm(IPVSADM_B);
 	free(before);
 	free(after);
@@ -346,13 +346,13 @@ START_TEST(foreign_services_are_never_touched)
 			       "-a -t 10.96.0.2:443 -r 10.100.2.2:8080 -m -w 100\n");
 
 	/* a reload that drops every service deletes vigild's, not the others */
-	reload(&a, AGENT_SECTION "services: []\n", "reconcile (reload)");
+	reload(&a, AGENT_SECTION "services: []\n", "reconcile why=reload");
 	r = last_reconcile(&a, "reload");
 	ck_assert_uint_eq(r.service_del, 3);
 	assert_ipvsadm(FOREIGN);
 
 	/* and the exit leaves everything as it is */
-	reload(&a, CONFIG_A, "reconcile (reload)");
+	reload(&a, CONFIG_A, "reconcile why=reload");
 	before = vt_output("ipvsadm -Sn");
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 	after = vt_output("ipvsadm -Sn");
@@ -372,7 +372,7 @@ START_TEST(drift_is_repaired)
 	vt_must("ipvsadm -d -t 10.96.0.1:80 -r 10.100.2.2:8080 && "
 		"ipvsadm -e -t 10.96.0.1:80 -r 10.100.1.2:8080 -m -w 5 && "
 		"ipvsadm -D -u 10.96.0.1:53");
-	ck_assert_msg(vt_agent_wait(&a, "reconcile (periodic): ops=", 1, 10000),
+	ck_assert_msg(vt_agent_wait(&a, "reconcile why=periodic ops=", 1, 10000),
 		      "no repair within 10 s:\n%s", vt_agent_log(&a));
 	r = last_reconcile(&a, "periodic");
 	ck_assert_uint_eq(r.ops, 4); /* the service and its destination, a dest, a weight */

@@ -173,7 +173,7 @@ START_TEST(without_sockops_detection_works_and_health_is_off)
 	int i;
 
 	start(&a, "sockops", true);
-	ck_assert(vt_agent_wait(&a, "watching:", 1, 30000));
+	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
 	st = status();
 	ck_assert_str_eq(capability(st, "health_metrics", "state"), "missing");
 	ck_assert_ptr_nonnull(capability(st, "health_metrics", "instead"));
@@ -199,7 +199,7 @@ START_TEST(a_working_fallback_is_not_degraded)
 	const char *fell_back;
 
 	start(&a, "trampolines", false);
-	ck_assert(vt_agent_wait(&a, "watching:", 1, 30000));
+	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
 	st = status();
 	ck_assert(!degraded_active(st));
 	ck_assert_str_eq(capability(st, "real_destination", "state"), "attached");

@@ -69,8 +69,8 @@ static void start(struct vt_agent *a, const char *defaults, const char *services
 			     "services:\n%s",
 		 defaults, services);
 	ck_assert_int_eq(vt_agent_start(a, CONFIG), 0);
-	ck_assert_msg(vt_agent_wait(a, "watching:", 1, 60000), "vigild does not watch:\n%s",
-		      vt_agent_log(a));
+	ck_assert_msg(vt_agent_wait(a, "watching attached=", 1, 60000),
+		      "vigild does not watch:\n%s", vt_agent_log(a));
 }
 
 /* The weight IPVS has for destination REAL of the TCP VIP, or -1. */

@@ -194,7 +194,7 @@ static void install(void)
 	ck_assert_str_eq(unit_exec, "/usr/sbin/vigild -c /etc/vigil/vigil.yaml");
 	vt_must("rm -f " LOG " " PID "; chroot " ROOT " %s >" LOG " 2>&1 & echo $! >" PID,
 		unit_exec);
-	ck_assert_msg(log_wait("reconcile (start)", 30000), "vigild did not start");
+	ck_assert_msg(log_wait("reconcile why=start", 30000), "vigild did not start");
 	ck_assert(log_wait("vigild: watching", 30000));
 }
 

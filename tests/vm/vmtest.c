@@ -403,16 +403,15 @@ bool vt_tracer_wait(struct vt_tracer *t, bool (*done)(const struct vt_tracer *t,
 
 static void parse_counters(struct vt_tracer *t)
 {
-	const char *line = strstr(t->log, "trace done:");
+	const char *line = strstr(t->log, "trace done ");
 
 	if (!line)
 		return;
-	t->done =
-	    sscanf(line,
-		   "trace done: events=%" SCNu64 " consumed=%" SCNu64 " ringbuf_drops=%" SCNu64
-		   " flow_errors=%" SCNu64 " bad_records=%" SCNu64 " missed=%" SCNu64,
-		   &t->total, &t->consumed, &t->drops, &t->flow_errors, &t->bad_records,
-		   &t->missed) == 6;
+	t->done = sscanf(line,
+			 "trace done events=%" SCNu64 " consumed=%" SCNu64 " ringbuf_drops=%" SCNu64
+			 " flow_errors=%" SCNu64 " bad_records=%" SCNu64 " missed=%" SCNu64,
+			 &t->total, &t->consumed, &t->drops, &t->flow_errors, &t->bad_records,
+			 &t->missed) == 6;
 }
 
 int vt_tracer_stop(struct vt_tracer *t)
@@ -591,7 +590,7 @@ static int agent_spawn(struct vt_agent *a, const char *config, bool append)
 
 static int agent_wait_start(struct vt_agent *a, unsigned int starts)
 {
-	if (vt_agent_wait(a, "reconcile (start)", starts, 60000))
+	if (vt_agent_wait(a, "reconcile why=start", starts, 60000))
 		return 0;
 	fprintf(stderr, "vigild did not reconcile at start; its log:\n%s", vt_agent_log(a));
 	return -ETIMEDOUT;
@@ -621,7 +620,7 @@ int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns,
 
 int vt_agent_restart(struct vt_agent *a, const char *config)
 {
-	unsigned int starts = vt_agent_count(a, "reconcile (start)");
+	unsigned int starts = vt_agent_count(a, "reconcile why=start");
 	int r = agent_spawn(a, config, true);
 
 	return r ? r : agent_wait_start(a, starts + 1);
@@ -665,7 +664,7 @@ bool vt_agent_reconcile(struct vt_agent *a, const char *why, struct vt_reconcile
 	char needle[64];
 	const char *p, *last = NULL;
 
-	snprintf(needle, sizeof(needle), "reconcile (%s): ", why);
+	snprintf(needle, sizeof(needle), "reconcile why=%s ", why);
 	for (p = vt_agent_log(a); (p = strstr(p, needle)); p += strlen(needle))
 		last = p;
 	if (!last)

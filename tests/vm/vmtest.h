@@ -115,7 +115,7 @@ int vt_agent_restart(struct vt_agent *a, const char *config);
 /* Waits until NEEDLE appears COUNT times in the log. */
 bool vt_agent_wait(struct vt_agent *a, const char *needle, int count, int timeout_ms);
 unsigned int vt_agent_count(struct vt_agent *a, const char *needle);
-/* The counters of the last "reconcile (WHY)" line; false if there is none. */
+/* The counters of the last "reconcile why=WHY" line; false if there is none. */
 bool vt_agent_reconcile(struct vt_agent *a, const char *why, struct vt_reconcile *ret);
 char *vt_agent_log(struct vt_agent *a);
 /* Sends SIG and waits; the exit status, or 128 + signal. */

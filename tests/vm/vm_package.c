@@ -299,10 +299,29 @@ END_TEST
 
 START_TEST(quarantine_and_release_reach_ipvs)
 {
-	struct run r = vigilctl("quarantine web " D2 " --for 5m");
+	struct run r;
+	char *followed;
+	int i;
 
+	/* a follower of the event stream, started before the change */
+	vt_must("rm -f /tmp/vt-follow; chroot " ROOT " /usr/sbin/vigilctl events --follow "
+		">/tmp/vt-follow 2>&1 & echo $! >/tmp/vt-follow.pid");
+	usleep(500000);
+	r = vigilctl("quarantine web " D2 " --for 5m");
 	ck_assert_int_eq(r.status, 0);
 	free(r.out);
+	for (i = 0; i < 50; i++) {
+		followed = vt_output("cat /tmp/vt-follow");
+		if (followed && strstr(followed, "manual-quarantine"))
+			break;
+		free(followed);
+		followed = NULL;
+		usleep(100000);
+	}
+	vt_sh("kill $(cat /tmp/vt-follow.pid); cat /tmp/vt-follow");
+	ck_assert_msg(followed, "events --follow did not show the quarantine");
+	ck_assert_ptr_nonnull(strstr(followed, D2));
+	free(followed);
 	ck_assert_int_eq(ipvs_weight(D2), 0);
 	r = vigilctl("list -n");
 	ck_assert_ptr_nonnull(strstr(r.out, "quarantined"));

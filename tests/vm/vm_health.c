@@ -454,7 +454,7 @@ START_TEST(cgroup2_mounted_when_missing)
 
 	log = open_logged(&opts, &r, &p);
 	ck_assert_int_eq(r, 0);
-	ck_assert_ptr_nonnull(strstr(log, "mounted cgroup2 on " PROBES_CGROUP2_MOUNT));
+	ck_assert_ptr_nonnull(strstr(log, "mounted fs=cgroup2 path=" PROBES_CGROUP2_MOUNT));
 	ck_assert_ptr_nonnull(strstr(probes_attached(p), "sockops:" PROBES_CGROUP2_MOUNT));
 	free(log);
 	ck_assert_int_eq(probes_vip_add(p, &v), 0);

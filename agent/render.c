@@ -76,11 +76,11 @@ void render_time(int64_t real_ns, char *buf, size_t size)
 {
 	time_t sec = real_ns / 1000000000;
 	struct tm tm;
-	size_t n;
 
 	gmtime_r(&sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03dZ", (int)(real_ns / 1000000 % 1000));
+	/* not strftime(): glibc's calls tzset(), which reads /etc/localtime */
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(real_ns / 1000000 % 1000));
 }
 
 const char *render_protocol(uint16_t protocol, char *buf, size_t size)

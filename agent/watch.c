@@ -114,7 +114,6 @@ void watch_decide(struct agent *a, struct runtime_service *s, const struct polic
 	a->decision_count++;
 	if ((unsigned int)d->action < AGENT_ACTIONS)
 		a->decisions[d->action]++;
-	commands_decision(a, s, d, cause);
 	dest_text(s, d->dest, real, sizeof(real));
 	if (d->action == POLICY_ACT_QUARANTINE || d->action == POLICY_ACT_PROBE_FAILED ||
 	    d->action == POLICY_ACT_MANUAL_QUARANTINE)
@@ -127,13 +126,21 @@ void watch_decide(struct agent *a, struct runtime_service *s, const struct polic
 	switch (d->action) {
 	case POLICY_ACT_PROBE:
 		start_probe(a, s, d->dest);
-		return;
+		break;
 	case POLICY_ACT_FAIL_OPEN:
-		return;
+		break;
 	default:
 		agent_apply_service(a, s, origin_ns);
 		agent_save_state(a);
 	}
+	/*
+	 * IPVS first, then the control socket's followers (the evidence that
+	 * caused it, then the decision): rendering JSON is not on the path from
+	 * evidence to weight 0.
+	 */
+	if (cause)
+		commands_evidence(a, s, cause);
+	commands_decision(a, s, d, cause);
 }
 
 static void handle_evidence(struct agent *a, const struct evidence *ev)
@@ -162,9 +169,11 @@ static void handle_evidence(struct agent *a, const struct evidence *ev)
 		 evidence_kind_name(ev->kind), service_name(s), real, client, vip,
 		 (agent_now_ns() - ev->at_ns) / 1e6, ev->error ? " error=" : "",
 		 ev->error ? strerror(ev->error) : "");
-	commands_evidence(a, s, ev);
+	/* evidence that makes a decision is told with it, once IPVS has it */
 	if (policy_on_evidence(&s->policy, dest, ev->kind, agent_now_ns(), &d) == 1)
 		watch_decide(a, s, &d, ev, ev->at_ns);
+	else
+		commands_evidence(a, s, ev);
 }
 
 static int on_event(const struct vigil_event *e, void *data)

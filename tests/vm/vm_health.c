@@ -379,9 +379,13 @@ START_TEST(delay_lowers_score_and_recovers)
 	ck_assert_int_eq(health_update(h, t0 + 2 * interval, lookup, &s), 1);
 	fprintf(stderr, "scores: fast %.3f (weight %u), slow %.3f (weight %u)\n", fast->score,
 		fast->effective, slow->score, slow->effective);
-	ck_assert_double_gt(slow->score, 0.8);
-	ck_assert_uint_ge(slow->effective, 80);
-	ck_assert_uint_ge(fast->effective, 80);
+	/*
+	 * Back within the noise of RTTs under TCG (a few ms either way: 0.76 to
+	 * 0.99 seen), an order of magnitude above the delayed score (0.05).
+	 */
+	ck_assert_double_gt(slow->score, 0.5);
+	ck_assert_uint_ge(slow->effective, 50);
+	ck_assert_uint_ge(fast->effective, 50);
 	health_free(h);
 	probes_free(p);
 }

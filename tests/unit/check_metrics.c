@@ -16,32 +16,7 @@
 #include "metrics-render.h"
 #include "metrics.h"
 
-#define MS(x) ((uint64_t)(x)*1000000ull)
-
-/* check_render's fixture: a TCP service of three destinations, a UDP one of two. */
-static const char CONFIG[] = "defaults:\n"
-			     "  quarantine: { base: 10s, max: 1m, jitter: 0% }\n"
-			     "services:\n"
-			     "  - name: web\n"
-			     "    vip: 10.96.0.1:80\n"
-			     "    destinations:\n"
-			     "      - 10.100.1.2:8080\n"
-			     "      - { address: 10.100.2.2:8080, weight: 200 }\n"
-			     "      - 10.100.3.2:8080\n"
-			     "  - name: dns\n"
-			     "    vip: \"[fd00::53]:53\"\n"
-			     "    protocol: udp\n"
-			     "    destinations: [\"[fd00::1:2]:53\", \"[fd00::2:2]:53\"]\n";
-
-static struct config *parse(const char *text)
-{
-	struct config_error err;
-	struct config *c = NULL;
-
-	ck_assert_msg(config_parse(text, strlen(text), "t.yaml", &c, &err) == 0, "%u:%u: %s",
-		      err.line, err.column, err.message);
-	return c;
-}
+#include "fixture_services.h"
 
 /* The sockops counters of web's first two destinations: 1 ms and 201 ms. */
 static struct vigil_health counters[2];

@@ -40,25 +40,9 @@
 	"    vip: " VIP "\n"                                                                       \
 	"    destinations: [" D1 ", " D2 ", " D3 "]\n"
 
-static void lab_up(void)
-{
-	const char *lab = vt_lab();
-
-	vt_must("%s clean", lab);
-	vt_must("%s dest d1 --v4 10.100.1.2 --port 8080 >/dev/null 2>&1", lab);
-	vt_must("%s dest d2 --v4 10.100.2.2 --port 8080 >/dev/null 2>&1", lab);
-	vt_must("%s dest d3 --v4 10.100.3.2 --port 8080 >/dev/null 2>&1", lab);
-}
-
-static void lab_down(void)
-{
-	vt_sh("ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
-}
-
 static void fresh(void)
 {
-	vt_must("ipvsadm -C && rm -rf %s && { ip link del vigil0 2>/dev/null; true; }", STATE_DIR);
-	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+	vt_lab_three_fresh(STATE_DIR);
 }
 
 /* vigild on CONFIG_HEAD plus DEFAULTS (lines of `defaults:`) plus SERVICES. */
@@ -387,7 +371,7 @@ int main(void)
 	Suite *s = suite_create("vm_failover");
 	TCase *tc = tcase_create("failover");
 
-	tcase_add_unchecked_fixture(tc, lab_up, lab_down);
+	tcase_add_unchecked_fixture(tc, vt_lab_three, vt_lab_three_down);
 	tcase_add_checked_fixture(tc, fresh, NULL);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, silent_destination_every_client_connects);

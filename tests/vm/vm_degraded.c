@@ -90,21 +90,12 @@ static bool degraded_active(json_object *st)
 	       json_object_object_get_ex(d, "active", &v) && json_object_get_boolean(v);
 }
 
-static int weight_of(const char *real)
-{
-	char *out = vt_output("ipvsadm -Ln -t " VIP " | awk '$2 == \"%s\" {print $4}'", real);
-	int w = out && *out ? atoi(out) : -1;
-
-	free(out);
-	return w;
-}
-
 /* Waits until REAL's weight is W; false after TIMEOUT_MS. */
 static bool weight_becomes(const char *real, int w, int timeout_ms)
 {
 	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
 
-	while (weight_of(real) != w)
+	while (vt_ipvs_weight(VIP, real) != w)
 		if (vt_now_ns() > deadline)
 			return false;
 		else
@@ -123,7 +114,7 @@ START_TEST(without_correlation_active_checks_quarantine_a_dead_destination)
 	const char *missing, *instead;
 
 	start(&a, "ipvs", false);
-	ck_assert_int_eq(weight_of(D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
 	ck_assert(vt_agent_wait(&a, "degraded mode", 1, 10000));
 	st = status();
 	ck_assert(degraded_active(st));
@@ -142,8 +133,8 @@ START_TEST(without_correlation_active_checks_quarantine_a_dead_destination)
 	ck_assert_msg(weight_becomes(D3, 0, 5000), "d3 not quarantined:\n%s", vt_agent_log(&a));
 	ck_assert_uint_ge(vt_agent_count(&a, "evidence kind=probe-failed service=web real=" D3), 1);
 	ck_assert_int_eq(vt_agent_count(&a, "real=" D1), 0);
-	ck_assert_int_eq(weight_of(D1), 100);
-	ck_assert_int_eq(weight_of(D2), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 }
 END_TEST

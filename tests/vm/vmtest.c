@@ -120,6 +120,27 @@ void vt_lab_three_fresh(const char *state_dir)
 	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
 }
 
+/* PROTOCOL_FLAG: ipvsadm's -t or -u. */
+static int ipvs_weight(const char *protocol_flag, const char *vip, const char *real)
+{
+	char *out = vt_output("ipvsadm -Ln %s %s | awk '$2 == \"%s\" { print $4 }'", protocol_flag,
+			      vip, real);
+	int w = out && *out ? atoi(out) : -1;
+
+	free(out);
+	return w;
+}
+
+int vt_ipvs_weight(const char *vip, const char *real)
+{
+	return ipvs_weight("-t", vip, real);
+}
+
+int vt_ipvs_udp_weight(const char *vip, const char *real)
+{
+	return ipvs_weight("-u", vip, real);
+}
+
 static int sockaddr_of(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct config_addr a;

@@ -31,6 +31,10 @@ void vt_lab_three(void);
 void vt_lab_three_down(void);
 void vt_lab_three_fresh(const char *state_dir);
 
+/* The weight IPVS has for destination REAL of the TCP (UDP) service VIP, or -1. */
+int vt_ipvs_weight(const char *vip, const char *real);
+int vt_ipvs_udp_weight(const char *vip, const char *real);
+
 struct vt_conn {
 	int err; /* 0: connected; else the errno it failed with (ETIMEDOUT on timeout) */
 	unsigned int local_port;

@@ -52,6 +52,21 @@ static int add_null(struct json_object *o, const char *key)
 	return json_object_object_add(o, key, NULL) ? -ENOMEM : 0;
 }
 
+static int append(struct json_object *array, struct json_object *v)
+{
+	return json_object_array_add(array, v) ? -ENOMEM : 0;
+}
+
+/* Adds the array under KEY if building it went well (R is 0); else frees it. */
+static int add_array(struct json_object *o, const char *key, struct json_object *array, int r)
+{
+	if (r) {
+		json_object_put(array);
+		return r;
+	}
+	return add(o, key, array);
+}
+
 static struct json_object *finish(struct json_object *o, int r)
 {
 	if (!r)
@@ -106,6 +121,12 @@ const char *render_forward(uint32_t fwd)
 	};
 
 	return fwd < sizeof(names) / sizeof(names[0]) ? names[fwd] : "?";
+}
+
+/* The kernel's IPVS version, 0x010203, as "1.2.3". */
+static void ipvs_version_format(uint32_t version, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u.%u.%u", version >> 16, (version >> 8) & 0xff, version & 0xff);
 }
 
 static void ipvs_addr_format(uint16_t af, const union ipvs_addr *addr, uint16_t port, char *buf,
@@ -281,8 +302,7 @@ static struct json_object *service_json(const struct runtime_service *s,
 	if (ks)
 		r |= add(o, "stats", stats_json(&ks->svc.stats));
 	for (j = 0; s && j < s->cs->n_dests && !r; j++)
-		r |=
-		    json_object_array_add(dests, managed_dest_json(s, j, ks, now_ns)) ? -ENOMEM : 0;
+		r |= append(dests, managed_dest_json(s, j, ks, now_ns));
 	/* what someone else added to the service, after vigil's own */
 	for (i = 0; ks && i < ks->n_dests && !r; i++) {
 		struct config_addr a = { .family = ks->dests[i].af, .port = ks->dests[i].port };
@@ -290,14 +310,9 @@ static struct json_object *service_json(const struct runtime_service *s,
 		memcpy(a.addr, &ks->dests[i].addr, a.family == AF_INET6 ? 16 : 4);
 		if (s && runtime_dest_index(s, &a) >= 0)
 			continue;
-		r |= json_object_array_add(dests, kernel_dest_json(&ks->dests[i])) ? -ENOMEM : 0;
+		r |= append(dests, kernel_dest_json(&ks->dests[i]));
 	}
-	if (r) {
-		json_object_put(dests);
-		return finish(o, r);
-	}
-	r |= add(o, "destinations", dests);
-	return finish(o, r);
+	return finish(o, add_array(o, "destinations", dests, r));
 }
 
 static const struct ipvs_table_service *find_service(const struct ipvs_table *t,
@@ -326,8 +341,7 @@ struct json_object *render_list(const struct runtime *rt, const struct ipvs_tabl
 		char version[16];
 
 		ipvs = json_object_new_object();
-		snprintf(version, sizeof(version), "%u.%u.%u", info->version >> 16,
-			 (info->version >> 8) & 0xff, info->version & 0xff);
+		ipvs_version_format(info->version, version, sizeof(version));
 		r |= ipvs ? add_str(ipvs, "version", version) : -ENOMEM;
 		r |= ipvs ? add_u64(ipvs, "size", info->conn_tab_size) : 0;
 		r |= add(o, "ipvs", ipvs);
@@ -337,24 +351,16 @@ struct json_object *render_list(const struct runtime *rt, const struct ipvs_tabl
 	for (i = 0; rt && i < rt->n_services && !r; i++) {
 		const struct runtime_service *s = &rt->services[i];
 
-		r |= json_object_array_add(svcs,
-					   service_json(s, find_service(kernel, &s->key), now_ns))
-			 ? -ENOMEM
-			 : 0;
+		r |= append(svcs, service_json(s, find_service(kernel, &s->key), now_ns));
 	}
 	for (i = 0; kernel && i < kernel->n_services && !r; i++) {
 		const struct ipvs_table_service *ks = &kernel->services[i];
 
 		if (rt && runtime_service_of(rt, &ks->svc))
 			continue;
-		r |= json_object_array_add(svcs, service_json(NULL, ks, now_ns)) ? -ENOMEM : 0;
+		r |= append(svcs, service_json(NULL, ks, now_ns));
 	}
-	if (r) {
-		json_object_put(svcs);
-		return finish(o, r);
-	}
-	r |= add(o, "services", svcs);
-	return finish(o, r);
+	return finish(o, add_array(o, "services", svcs, r));
 }
 
 /*
@@ -427,8 +433,7 @@ struct json_object *render_status(const struct render_status *st)
 	if (st->ipvs_version) {
 		char version[16];
 
-		snprintf(version, sizeof(version), "%u.%u.%u", st->ipvs_version >> 16,
-			 (st->ipvs_version >> 8) & 0xff, st->ipvs_version & 0xff);
+		ipvs_version_format(st->ipvs_version, version, sizeof(version));
 		r |= add_str(o, "ipvs_version", version);
 	}
 

@@ -200,12 +200,29 @@ static size_t expire_count(struct detector *d, uint64_t now)
 	return expire(d, now, out, 8);
 }
 
+/* The client's SYN at ts and IPVS's pick of r for it: nothing to tell yet. */
+static void syn_sent(struct detector *d, uint64_t ts, struct vigil_flow f, struct vigil_real r)
+{
+	feed_none(d, connect_ev(ts, f));
+	feed_none(d, pick_ev(ts, f, r));
+}
+
+/* Expires at now, which must be exactly one SYN_TIMEOUT, due now, of f to r. */
+static struct evidence expire_syn_timeout(struct detector *d, uint64_t now, struct vigil_flow f,
+					  struct vigil_real r)
+{
+	struct evidence out[8];
+
+	ck_assert_uint_eq(expire(d, now, out, 8), 1);
+	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, now, f, r);
+	return out[0];
+}
+
 /* A whole accepted connection: connect, pick, established after rtt. */
 static void accepted(struct detector *d, uint64_t ts, struct vigil_flow f, struct vigil_real r,
 		     uint64_t rtt)
 {
-	feed_none(d, connect_ev(ts, f));
-	feed_none(d, pick_ev(ts, f, r));
+	syn_sent(d, ts, f, r);
 	feed_none(d, established_ev(ts + rtt, f, r));
 	feed_none(d, state_ev(ts + rtt + MS(5), f, r, TCP_ESTABLISHED, TCP_FIN_WAIT1));
 	feed_none(d, state_ev(ts + rtt + MS(6), f, r, TCP_FIN_WAIT1, TCP_CLOSE));
@@ -261,13 +278,11 @@ START_TEST(silent_destination_times_out_once_then_retransmits_then_gives_up)
 	struct evidence out[8];
 	uint64_t t0 = MS(5000);
 
-	feed_none(d, connect_ev(t0, f));
-	feed_none(d, pick_ev(t0, f, r));
+	syn_sent(d, t0, f, r);
 	/* no RTT known yet: syn_timeout max */
 	ck_assert_uint_eq(detector_next_deadline(d), t0 + MS(900));
 	ck_assert_uint_eq(expire(d, t0 + MS(900) - 1, out, 8), 0);
-	ck_assert_uint_eq(expire(d, t0 + MS(900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, t0 + MS(900), f, r);
+	expire_syn_timeout(d, t0 + MS(900), f, r);
 	ck_assert_uint_eq(expire(d, t0 + MS(950), out, 8), 0);
 	ck_assert_uint_eq(detector_next_deadline(d), UINT64_MAX);
 
@@ -290,8 +305,7 @@ START_TEST(giving_up_before_the_syn_timeout_is_no_evidence)
 	struct vigil_real r = real("192.168.1.10");
 
 	/* a Happy Eyeballs loser: closed 50 ms after its SYN */
-	feed_none(d, connect_ev(MS(1000), f));
-	feed_none(d, pick_ev(MS(1000), f, r));
+	syn_sent(d, MS(1000), f, r);
 	feed_none(d, state_ev(MS(1050), f, r, TCP_SYN_SENT, TCP_CLOSE));
 	ck_assert_uint_eq(detector_next_deadline(d), UINT64_MAX);
 	detector_free(d);
@@ -309,8 +323,7 @@ START_TEST(syn_timeout_follows_the_learned_rtt)
 	feed_none(d, pick_ev(MS(2000), f, r));
 	ck_assert_uint_eq(detector_next_deadline(d), MS(2400));
 	ck_assert_uint_eq(expire(d, MS(2399), out, 8), 0);
-	ck_assert_uint_eq(expire(d, MS(2400), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(2400), f, r);
+	expire_syn_timeout(d, MS(2400), f, r);
 	detector_free(d);
 }
 END_TEST
@@ -341,8 +354,7 @@ START_TEST(refused_is_not_also_gave_up)
 	struct vigil_flow f = flow(VIP_A, 40000);
 	struct vigil_real r = real("192.168.1.10");
 
-	feed_none(d, connect_ev(MS(1000), f));
-	feed_none(d, pick_ev(MS(1000), f, r));
+	syn_sent(d, MS(1000), f, r);
 	feed_one(d, reset_ev(MS(1001), f, r, TCP_SYN_SENT), EVIDENCE_REFUSED, MS(1001), r);
 	/* refused is an outcome: no SYN_TIMEOUT comes after it */
 	ck_assert_uint_eq(detector_next_deadline(d), UINT64_MAX);
@@ -372,8 +384,7 @@ START_TEST(reset_of_a_connection_is_not_refusal)
 	struct vigil_flow f = flow(VIP_A, 40000);
 	struct vigil_real r = real("192.168.1.10");
 
-	feed_none(d, connect_ev(0, f));
-	feed_none(d, pick_ev(0, f, r));
+	syn_sent(d, 0, f, r);
 	feed_none(d, established_ev(MS(1), f, r));
 	feed_none(d, reset_ev(MS(5000), f, r, TCP_ESTABLISHED));
 	feed_none(d, state_ev(MS(5000), f, r, TCP_ESTABLISHED, TCP_CLOSE));
@@ -389,10 +400,8 @@ START_TEST(rescheduled_syn_moves_the_attempt)
 	struct vigil_real a = real("192.168.1.10"), b = real("192.168.1.11");
 	struct evidence out[8];
 
-	feed_none(d, connect_ev(0, f));
-	feed_none(d, pick_ev(0, f, a));
-	ck_assert_uint_eq(expire(d, MS(900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(900), f, a);
+	syn_sent(d, 0, f, a);
+	expire_syn_timeout(d, MS(900), f, a);
 
 	/*
 	 * a is at weight 0 now; the first retransmit is rescheduled to b, and
@@ -402,8 +411,7 @@ START_TEST(rescheduled_syn_moves_the_attempt)
 	ck_assert_uint_eq(detector_next_deadline(d), MS(1900));
 	feed_none(d, retrans_ev(MS(1000), f, b));
 	ck_assert_uint_eq(expire(d, MS(1899), out, 8), 0);
-	ck_assert_uint_eq(expire(d, MS(1900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(1900), f, b);
+	expire_syn_timeout(d, MS(1900), f, b);
 	/* b is silent too: from here on everything names b, never a */
 	feed_one(d, retrans_ev(MS(2000), f, b), EVIDENCE_RETRANS, MS(2000), b);
 	feed_none(d, retrans_ev(MS(2100), f, a));
@@ -456,8 +464,7 @@ START_TEST(late_established_before_the_deadline_is_no_timeout)
 	struct vigil_flow f = flow(VIP_A, 40000);
 	struct vigil_real r = real("192.168.1.10");
 
-	feed_none(d, connect_ev(0, f));
-	feed_none(d, pick_ev(0, f, r));
+	syn_sent(d, 0, f, r);
 	/*
 	 * It is 950 ms now: the deadline (900) has passed, and the loop drains
 	 * the ring buffer before it expires. The ESTABLISHED found there is
@@ -485,8 +492,7 @@ START_TEST(late_established_after_the_deadline_is_one_timeout)
 	/* the same with expire on time: the same single piece of evidence */
 	f = flow(VIP_A, 40001);
 	feed_none(d, pick_ev(MS(1000), f, r));
-	ck_assert_uint_eq(expire(d, MS(1900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(1900), f, r);
+	expire_syn_timeout(d, MS(1900), f, r);
 	feed_none(d, established_ev(MS(1920), f, r));
 	detector_free(d);
 }
@@ -519,15 +525,12 @@ START_TEST(four_tuple_reuse_after_close_is_a_new_attempt)
 	struct detector *d = new_detector(16, 16);
 	struct vigil_flow f = flow(VIP_A, 40000);
 	struct vigil_real a = real("192.168.1.10"), b = real("192.168.1.11");
-	struct evidence out[8];
 
 	accepted(d, 0, f, a, MS(10));
 	/* same 4-tuple, new connection, to a silent destination */
-	feed_none(d, connect_ev(MS(60000), f));
-	feed_none(d, pick_ev(MS(60000), f, b));
+	syn_sent(d, MS(60000), f, b);
 	ck_assert_uint_eq(detector_next_deadline(d), MS(60900));
-	ck_assert_uint_eq(expire(d, MS(60900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(60900), f, b);
+	expire_syn_timeout(d, MS(60900), f, b);
 	feed_one(d, state_ev(MS(61000), f, b, TCP_SYN_SENT, TCP_CLOSE), EVIDENCE_GAVE_UP, MS(61000),
 		 b);
 
@@ -576,8 +579,7 @@ START_TEST(direct_connections_are_ignored)
 	feed_none(d, retrans_ev(MS(1000), w, no_real));
 	feed_none(d, state_ev(MS(1500), w, no_real, TCP_SYN_SENT, TCP_CLOSE));
 	/* through an IPVS service vigil does not watch */
-	feed_none(d, connect_ev(0, u));
-	feed_none(d, pick_ev(0, u, r));
+	syn_sent(d, 0, u, r);
 	feed_none(d, retrans_ev(MS(1000), u, r));
 	feed_none(d, state_ev(MS(1500), u, r, TCP_SYN_SENT, TCP_CLOSE));
 	ck_assert_uint_eq(detector_syn_timeout(d, &u, &r), 0);
@@ -813,7 +815,6 @@ START_TEST(timing_is_per_service)
 	struct detector *d = new_detector(16, 16);
 	struct vigil_flow fa = flow(VIP_A, 40000), fb = flow(VIP_B, 40000);
 	struct vigil_real r = real("192.168.1.10");
-	struct evidence out[8];
 
 	/* one destination behind both services */
 	ck_assert_uint_eq(detector_syn_timeout(d, &fa, &r), MS(900));
@@ -821,10 +822,8 @@ START_TEST(timing_is_per_service)
 	feed_none(d, pick_ev(0, fa, r));
 	feed_none(d, pick_ev(0, fb, r));
 	ck_assert_uint_eq(detector_next_deadline(d), MS(300));
-	ck_assert_uint_eq(expire(d, MS(300), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(300), fb, r);
-	ck_assert_uint_eq(expire(d, MS(900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(900), fa, r);
+	expire_syn_timeout(d, MS(300), fb, r);
+	expire_syn_timeout(d, MS(900), fa, r);
 
 	/* its RTT is its own; the settings of each service clamp it */
 	accepted(d, MS(1000), flow(VIP_A, 40001), r, MS(10));
@@ -843,13 +842,11 @@ START_TEST(ipv6_flows_are_followed)
 	struct detector *d = new_detector(16, 16);
 	struct vigil_flow f = flow(VIP_6, 40000);
 	struct vigil_real r = real("fd00:1::10");
-	struct evidence out[8];
+	struct evidence e;
 
-	feed_none(d, connect_ev(0, f));
-	feed_none(d, pick_ev(0, f, r));
-	ck_assert_uint_eq(expire(d, MS(900), out, 8), 1);
-	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(900), f, r);
-	ck_assert_uint_eq(out[0].real.family, VIGIL_AF_INET6);
+	syn_sent(d, 0, f, r);
+	e = expire_syn_timeout(d, MS(900), f, r);
+	ck_assert_uint_eq(e.real.family, VIGIL_AF_INET6);
 	detector_free(d);
 }
 END_TEST

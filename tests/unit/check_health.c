@@ -118,6 +118,17 @@ static void start(void)
 	ck_assert_int_eq(health_update(f.h, f.now, lookup, &f), 0);
 }
 
+/*
+ * An interval of the usual traffic to both destinations, ten connections of
+ * three samples and three data segments each, at these RTTs; then the update.
+ */
+static int round_at(double rtt0_ms, double rtt1_ms)
+{
+	traffic(0, 10, 3, rtt0_ms, 3, 0);
+	traffic(1, 10, 3, rtt1_ms, 3, 0);
+	return tick();
+}
+
 START_TEST(real_from_addr)
 {
 	struct config_addr a;
@@ -161,9 +172,7 @@ START_TEST(rtt_formula)
 	double expect = (1000 + HEALTH_RTT_SLACK_US) / (201000 + HEALTH_RTT_SLACK_US);
 
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 201, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 201), 1);
 	ck_assert(dest(0)->measured && dest(1)->measured);
 	ck_assert_double_eq_tol(dest(0)->rtt_us, 1000, 1e-6);
 	ck_assert_double_eq_tol(dest(1)->rtt_us, 201000, 1e-6);
@@ -180,9 +189,7 @@ END_TEST
 START_TEST(small_rtt_differences_barely_count)
 {
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 3, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 3), 1);
 	ck_assert_double_gt(dest(1)->score, 0.84);
 	ck_assert_uint_eq(dest(1)->effective, 85);
 }
@@ -251,9 +258,7 @@ START_TEST(measurement_held_then_dropped)
 	int i;
 
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 201, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 201), 1);
 	ck_assert_uint_eq(dest(1)->effective, 5);
 	/* dest 1 gets (almost) nothing now: it keeps its score while its window is young */
 	for (i = 1; i < HEALTH_MAX_WINDOW; i++) {
@@ -275,27 +280,19 @@ START_TEST(hysteresis)
 {
 	start();
 	/* 4 ms against 1 ms: score 0.786, target 79: a change of 21 >= 10 */
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 4, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 4), 1);
 	ck_assert_uint_eq(dest(1)->effective, 79);
 	/* 3.5 ms: target 81, within 10% of the configured 100 of 79: ignored */
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 3.5, 3, 0);
-	ck_assert_int_eq(tick(), 0);
+	ck_assert_int_eq(round_at(1, 3.5), 0);
 	ck_assert_uint_eq(dest(1)->target, 81);
 	ck_assert_uint_eq(dest(1)->effective, 79);
 	/* 2 ms: target 92, 13 away: applied */
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 2, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 2), 1);
 	ck_assert_uint_eq(dest(1)->effective, 92);
 	/* min_change 0: every change goes through */
 	f.svc.policy.health.min_change = 0;
 	ck_assert_int_eq(health_configure(f.h, &f.svc), 0);
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 1.5, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 1.5), 1);
 	ck_assert_uint_eq(dest(1)->effective, 96);
 }
 END_TEST
@@ -303,9 +300,7 @@ END_TEST
 /* An interval of traffic: dest 0 at 1 ms, dest 1 at 201 ms or 1 ms. */
 static int round_with(bool slow)
 {
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, slow ? 201 : 1, 3, 0);
-	return tick();
+	return round_at(1, slow ? 201 : 1);
 }
 
 START_TEST(rate_limit)
@@ -360,9 +355,7 @@ START_TEST(weight_zero_stays_zero)
 	ck_assert_int_eq(health_configure(f.h, &f.svc), 0);
 	ck_assert_uint_eq(dest(1)->effective, 0);
 	start();
-	traffic(0, 10, 3, 201, 3, 0);
-	traffic(1, 10, 3, 1, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(201, 1), 1);
 	ck_assert_uint_eq(dest(1)->effective, 0);
 	ck_assert_uint_eq(dest(0)->effective, 5);
 }
@@ -371,9 +364,7 @@ END_TEST
 START_TEST(recovery)
 {
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 201, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 201), 1);
 	ck_assert_uint_eq(dest(1)->effective, 5);
 	/* the delay is gone: at weight 5 it still gets enough connections */
 	traffic(0, 20, 3, 1, 3, 0);
@@ -387,9 +378,7 @@ END_TEST
 START_TEST(counters_going_back_count_from_zero)
 {
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 1, 3, 0);
-	ck_assert_int_eq(tick(), 0);
+	ck_assert_int_eq(round_at(1, 1), 0);
 	/* the kernel's entry for dest 1 was evicted and made anew */
 	memset(&f.kernel[1], 0, sizeof(f.kernel[1]));
 	traffic(0, 10, 3, 1, 3, 0);
@@ -418,17 +407,13 @@ END_TEST
 START_TEST(disabled_keeps_configured_weights)
 {
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 201, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 201), 1);
 	ck_assert_uint_eq(dest(1)->effective, 5);
 	f.svc.policy.health.enabled = false;
 	ck_assert_int_eq(health_configure(f.h, &f.svc), 0);
 	ck_assert_uint_eq(dest(1)->effective, 100);
 	ck_assert_double_eq(dest(1)->score, 1);
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 201, 3, 0);
-	ck_assert_int_eq(tick(), 0);
+	ck_assert_int_eq(round_at(1, 201), 0);
 	ck_assert_uint_eq(dest(1)->effective, 100);
 }
 END_TEST
@@ -436,9 +421,7 @@ END_TEST
 START_TEST(reconfigure_keeps_state)
 {
 	start();
-	traffic(0, 10, 3, 1, 3, 0);
-	traffic(1, 10, 3, 201, 3, 0);
-	ck_assert_int_eq(tick(), 1);
+	ck_assert_int_eq(round_at(1, 201), 1);
 	/* dest 0 goes, a new one comes, dest 1's weight doubles: its score stays */
 	f.dests[0] = f.dests[1];
 	f.dests[0].weight = 200;

@@ -98,6 +98,21 @@ static enum policy_state state(const struct policy_service *s, size_t i)
 	return s->dests[i].state;
 }
 
+/* A service of two destinations, and evidence at 0 that quarantines destination I. */
+static struct policy_decision init_quarantined(struct policy_service *s,
+					       const struct policy_settings *set, size_t i)
+{
+	init(s, set, 2);
+	return evidence(s, i, 0, POLICY_ACT_QUARANTINE);
+}
+
+/* Quarantine D of destination I ends and its probe fails: the next quarantine. */
+static struct policy_decision relapse(struct policy_service *s, size_t i, struct policy_decision d)
+{
+	tick_one(s, d.until_ns, i, POLICY_ACT_PROBE);
+	return probe(s, i, false, d.until_ns, POLICY_ACT_PROBE_FAILED);
+}
+
 /* Quarantined at AT, probed and back in rotation when its quarantine ends. */
 static uint64_t through_probation(struct policy_service *s, size_t i, uint64_t at)
 {
@@ -259,8 +274,7 @@ START_TEST(evidence_against_a_destination_out_of_rotation_is_ignored)
 	struct policy_settings set = settings();
 	struct policy_service s;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	no_decision_on_evidence(&s, 0, 10 * MS);
 	tick_one(&s, 1 * S, 0, POLICY_ACT_PROBE);
 	no_decision_on_evidence(&s, 0, 1 * S);
@@ -279,8 +293,7 @@ START_TEST(backoff_doubles_with_each_relapse_up_to_max)
 	uint64_t now = 0;
 	size_t k;
 
-	init(&s, &set, 2);
-	d = evidence(&s, 0, now, POLICY_ACT_QUARANTINE);
+	d = init_quarantined(&s, &set, 0);
 	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
 		ck_assert_uint_eq(d.relapses, k);
 		ck_assert_uint_eq(d.duration_ns, want[k] * S);
@@ -309,16 +322,13 @@ static void durations(const struct policy_settings *set, uint64_t seed, uint64_t
 {
 	struct policy_service s;
 	struct policy_decision d;
-	uint64_t now = 0;
 	size_t k;
 
 	ck_assert_int_eq(policy_service_init(&s, set, 2, seed), 0);
-	d = evidence(&s, 0, now, POLICY_ACT_QUARANTINE);
+	d = evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
 	for (k = 0; k < n; k++) {
 		out[k] = d.duration_ns;
-		now = d.until_ns;
-		tick_one(&s, now, 0, POLICY_ACT_PROBE);
-		d = probe(&s, 0, false, now, POLICY_ACT_PROBE_FAILED);
+		d = relapse(&s, 0, d);
 	}
 	policy_service_clear(&s);
 }
@@ -373,8 +383,7 @@ START_TEST(relapses_are_forgiven_after_a_whole_max_in_rotation)
 	struct policy_decision d;
 	uint64_t back;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	back = through_probation(&s, 0, 0);
 	tick_one(&s, back + 9 * S, 0, POLICY_ACT_HEALTHY);
 	/* one tick short of max since it came back: still a relapse */
@@ -402,8 +411,7 @@ START_TEST(failing_open_keeps_the_backoff)
 	uint64_t back, t;
 
 	/* dest 1 relapses, then fails open for longer than max: that is not stable */
-	init(&s, &set, 2);
-	evidence(&s, 1, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 1);
 	back = through_probation(&s, 1, 0);
 	evidence(&s, 0, back, POLICY_ACT_QUARANTINE);
 	for (t = back + 10 * S; t < back + 80 * S; t += 10 * S)
@@ -511,8 +519,7 @@ START_TEST(fail_open_is_reported_once_a_window_and_ends_when_there_is_room)
 	struct policy_service s;
 	struct policy_decision d;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	d = evidence(&s, 1, 100 * MS, POLICY_ACT_FAIL_OPEN);
 	ck_assert_int_eq(d.to, POLICY_HEALTHY);
 	ck_assert_uint_eq(s.dests[1].quarantines, 0);
@@ -602,8 +609,7 @@ START_TEST(without_probes_quarantine_ends_in_the_ramp)
 		.probe = CONFIG_PROBE_AUTO, .interval_ms = 1000, .successes = 1, .warmup_ms = 9000
 	};
 	policy_settings_from_config(&p, IPPROTO_UDP, &set);
-	init(&s, &set, 2);
-	evidence(&s, 1, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 1);
 	d = tick_one(&s, 1 * S, 1, POLICY_ACT_RELEASE_TO_RAMP);
 	ck_assert_int_eq(d.from, POLICY_QUARANTINED);
 	ck_assert_int_eq(d.to, POLICY_RAMPING);
@@ -615,8 +621,7 @@ START_TEST(without_probes_quarantine_ends_in_the_ramp)
 	policy_service_clear(&s);
 
 	set.warmup_ns = 0;
-	init(&s, &set, 2);
-	evidence(&s, 1, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 1);
 	d = tick_one(&s, 1 * S, 1, POLICY_ACT_HEALTHY);
 	ck_assert_int_eq(d.from, POLICY_QUARANTINED);
 	ck_assert_int_eq(d.to, POLICY_HEALTHY);
@@ -630,8 +635,7 @@ START_TEST(probes_turned_off_by_a_reload_release_probation)
 	struct policy_settings set = settings();
 	struct policy_service s, next;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	tick_one(&s, 1 * S, 0, POLICY_ACT_PROBE);
 	set.probe = false;
 	init(&next, &set, 2);
@@ -651,8 +655,7 @@ START_TEST(the_ramp_climbs_in_steps_over_the_warmup)
 	double prev;
 	size_t steps = 0;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	t0 = through_probation(&s, 0, 0); /* 1 s; warm-up 9 s */
 	ck_assert_double_eq_tol(policy_weight_factor(&s, 0, t0), 0.1, 1e-9);
 	ck_assert_double_eq_tol(policy_weight_factor(&s, 0, t0 + 999 * MS), 0.1, 1e-9);
@@ -664,8 +667,7 @@ START_TEST(the_ramp_climbs_in_steps_over_the_warmup)
 
 	/* a warm-up the steps do not divide: every deadline is a step up, the last is HEALTHY */
 	set.warmup_ns = 10 * S + 7;
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	t0 = through_probation(&s, 0, 0);
 	prev = policy_weight_factor(&s, 0, t0);
 	prev_t = t0;
@@ -769,8 +771,7 @@ START_TEST(manual_quarantine_overrides_an_automatic_one)
 	struct policy_service s;
 	struct policy_decision d;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	ck_assert_int_eq(policy_quarantine(&s, 0, 100 * MS, 0, &d), 1);
 	ck_assert_int_eq(d.from, POLICY_QUARANTINED);
 	ck_assert_uint_eq(s.dests[0].quarantines, 1); /* the same stay out */
@@ -794,8 +795,7 @@ START_TEST(a_late_probe_result_is_ignored)
 	struct policy_service s;
 	struct policy_decision d;
 
-	init(&s, &set, 2);
-	evidence(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	init_quarantined(&s, &set, 0);
 	tick_one(&s, 1 * S, 0, POLICY_ACT_PROBE);
 	ck_assert_int_eq(policy_quarantine(&s, 0, 1100 * MS, 0, &d), 1);
 	ck_assert_int_eq(d.from, POLICY_PROBATION);
@@ -812,16 +812,11 @@ START_TEST(a_restart_keeps_quarantine_and_backoff)
 	struct policy_service s;
 	struct policy_dest saved, bad;
 	struct policy_decision d;
-	uint64_t now = 0;
 	int k;
 
-	init(&s, &set, 2);
-	d = evidence(&s, 1, now, POLICY_ACT_QUARANTINE);
-	for (k = 0; k < 2; k++) {
-		now = d.until_ns;
-		tick_one(&s, now, 1, POLICY_ACT_PROBE);
-		d = probe(&s, 1, false, now, POLICY_ACT_PROBE_FAILED);
-	}
+	d = init_quarantined(&s, &set, 1);
+	for (k = 0; k < 2; k++)
+		d = relapse(&s, 1, d);
 	ck_assert_uint_eq(d.until_ns, 7 * S); /* 1 + 2 + 4 */
 	saved = s.dests[1];
 	policy_service_clear(&s);

@@ -36,25 +36,9 @@
 	"    vip: " VIP "\n"                                                                       \
 	"    destinations: [" D1 ", " D2 ", " D3 "]\n"
 
-static void lab_up(void)
-{
-	const char *lab = vt_lab();
-
-	vt_must("%s clean", lab);
-	vt_must("%s dest d1 --v4 10.100.1.2 --port 8080 >/dev/null 2>&1", lab);
-	vt_must("%s dest d2 --v4 10.100.2.2 --port 8080 >/dev/null 2>&1", lab);
-	vt_must("%s dest d3 --v4 10.100.3.2 --port 8080 >/dev/null 2>&1", lab);
-}
-
-static void lab_down(void)
-{
-	vt_sh("ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
-}
-
 static void fresh(void)
 {
-	vt_must("ipvsadm -C && rm -rf %s && { ip link del vigil0 2>/dev/null; true; }", STATE_DIR);
-	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+	vt_lab_three_fresh(STATE_DIR);
 }
 
 /* vigild with these attachments failing on purpose, health weighting on or off. */
@@ -106,21 +90,12 @@ static bool degraded_active(json_object *st)
 	       json_object_object_get_ex(d, "active", &v) && json_object_get_boolean(v);
 }
 
-static int weight_of(const char *real)
-{
-	char *out = vt_output("ipvsadm -Ln -t " VIP " | awk '$2 == \"%s\" {print $4}'", real);
-	int w = out && *out ? atoi(out) : -1;
-
-	free(out);
-	return w;
-}
-
 /* Waits until REAL's weight is W; false after TIMEOUT_MS. */
 static bool weight_becomes(const char *real, int w, int timeout_ms)
 {
 	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
 
-	while (weight_of(real) != w)
+	while (vt_ipvs_weight(VIP, real) != w)
 		if (vt_now_ns() > deadline)
 			return false;
 		else
@@ -139,7 +114,7 @@ START_TEST(without_correlation_active_checks_quarantine_a_dead_destination)
 	const char *missing, *instead;
 
 	start(&a, "ipvs", false);
-	ck_assert_int_eq(weight_of(D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
 	ck_assert(vt_agent_wait(&a, "degraded mode", 1, 10000));
 	st = status();
 	ck_assert(degraded_active(st));
@@ -158,8 +133,8 @@ START_TEST(without_correlation_active_checks_quarantine_a_dead_destination)
 	ck_assert_msg(weight_becomes(D3, 0, 5000), "d3 not quarantined:\n%s", vt_agent_log(&a));
 	ck_assert_uint_ge(vt_agent_count(&a, "evidence kind=probe-failed service=web real=" D3), 1);
 	ck_assert_int_eq(vt_agent_count(&a, "real=" D1), 0);
-	ck_assert_int_eq(weight_of(D1), 100);
-	ck_assert_int_eq(weight_of(D2), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 }
 END_TEST
@@ -217,7 +192,7 @@ int main(void)
 	Suite *s = suite_create("vm_degraded");
 	TCase *tc = tcase_create("degraded");
 
-	tcase_add_unchecked_fixture(tc, lab_up, lab_down);
+	tcase_add_unchecked_fixture(tc, vt_lab_three, vt_lab_three_down);
 	tcase_add_checked_fixture(tc, fresh, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, without_correlation_active_checks_quarantine_a_dead_destination);

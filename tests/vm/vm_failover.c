@@ -40,25 +40,9 @@
 	"    vip: " VIP "\n"                                                                       \
 	"    destinations: [" D1 ", " D2 ", " D3 "]\n"
 
-static void lab_up(void)
-{
-	const char *lab = vt_lab();
-
-	vt_must("%s clean", lab);
-	vt_must("%s dest d1 --v4 10.100.1.2 --port 8080 >/dev/null 2>&1", lab);
-	vt_must("%s dest d2 --v4 10.100.2.2 --port 8080 >/dev/null 2>&1", lab);
-	vt_must("%s dest d3 --v4 10.100.3.2 --port 8080 >/dev/null 2>&1", lab);
-}
-
-static void lab_down(void)
-{
-	vt_sh("ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
-}
-
 static void fresh(void)
 {
-	vt_must("ipvsadm -C && rm -rf %s && { ip link del vigil0 2>/dev/null; true; }", STATE_DIR);
-	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+	vt_lab_three_fresh(STATE_DIR);
 }
 
 /* vigild on CONFIG_HEAD plus DEFAULTS (lines of `defaults:`) plus SERVICES. */
@@ -73,41 +57,17 @@ static void start(struct vt_agent *a, const char *defaults, const char *services
 		      "vigild does not watch:\n%s", vt_agent_log(a));
 }
 
-/* The weight IPVS has for destination REAL of the TCP VIP, or -1. */
-static int weight_of(const char *vip, const char *real)
-{
-	char cmd[256], *out;
-	int w = -1;
-
-	snprintf(cmd, sizeof(cmd), "ipvsadm -Ln -t %s | awk '$2 == \"%s\" { print $4 }'", vip,
-		 real);
-	out = vt_output("%s", cmd);
-	if (out && *out)
-		w = atoi(out);
-	free(out);
-	return w;
-}
-
-static int udp_weight_of(const char *vip, const char *real)
-{
-	char *out = vt_output("ipvsadm -Ln -u %s | awk '$2 == \"%s\" { print $4 }'", vip, real);
-	int w = out && *out ? atoi(out) : -1;
-
-	free(out);
-	return w;
-}
-
 /* Waits up to timeout_ms for the weight of REAL to satisfy ok(weight). */
 static bool wait_weight(const char *real, bool (*ok)(int w), int timeout_ms)
 {
 	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
 
 	while (vt_now_ns() < deadline) {
-		if (ok(weight_of(VIP, real)))
+		if (ok(vt_ipvs_weight(VIP, real)))
 			return true;
 		usleep(50000);
 	}
-	return ok(weight_of(VIP, real));
+	return ok(vt_ipvs_weight(VIP, real));
 }
 
 static bool is_zero(int w)
@@ -161,7 +121,7 @@ START_TEST(silent_destination_every_client_connects)
 	ck_assert_uint_eq(c.ok, 30);
 	/* the one that met d2 waited for its first SYN retransmit, at 1 s */
 	ck_assert_double_lt(c.max_s, 2.5);
-	ck_assert_int_eq(weight_of(VIP, D2), 0);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
 	ck_assert(strstr(vt_agent_log(&a), "evidence kind=syn-timeout service=web real=" D2));
 	ck_assert(strstr(vt_agent_log(&a), "decision action=quarantine service=web real=" D2));
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
@@ -185,7 +145,7 @@ START_TEST(refusing_destination_is_out_after_its_first_reset)
 	}
 	ck_assert_msg(i < 3, "no connection met the refusing destination");
 	ck_assert_msg(wait_weight(D3, is_zero, 2000), "d3 still has weight %d:\n%s",
-		      weight_of(VIP, D3), vt_agent_log(&a));
+		      vt_ipvs_weight(VIP, D3), vt_agent_log(&a));
 	c = connect_n(10, 5000);
 	ck_assert_uint_eq(c.ok, 10);
 	ck_assert_uint_eq(vt_agent_count(&a, "evidence kind=refused"), 1);
@@ -212,7 +172,7 @@ START_TEST(recovered_destination_is_probed_and_ramped_back)
 	ck_assert(
 	    vt_agent_wait(&a, "decision action=release-to-ramp service=web real=" D3, 1, 5000));
 	/* ramping: in rotation, below full weight, then full */
-	ck_assert_int_gt(weight_of(VIP, D3), 0);
+	ck_assert_int_gt(vt_ipvs_weight(VIP, D3), 0);
 	ck_assert_msg(wait_weight(D3, is_full, 10000), "not back to full weight:\n%s",
 		      vt_agent_log(&a));
 	ck_assert(strstr(vt_agent_log(&a), "decision action=healthy service=web real=" D3));
@@ -289,8 +249,8 @@ START_TEST(all_destinations_dead_fails_open)
 	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
 	vt_must("for d in d1 d2 d3; do %s refuse $d; done", vt_lab());
 	connect_n(12, 3000);
-	in_rotation =
-	    (weight_of(VIP, D1) > 0) + (weight_of(VIP, D2) > 0) + (weight_of(VIP, D3) > 0);
+	in_rotation = (vt_ipvs_weight(VIP, D1) > 0) + (vt_ipvs_weight(VIP, D2) > 0) +
+		      (vt_ipvs_weight(VIP, D3) > 0);
 	fprintf(stderr, "all refusing: %d of 3 destinations left in rotation\n", in_rotation);
 	/* max_ejected_percent 50: one of three may go, never more */
 	ck_assert_int_eq(in_rotation, 2);
@@ -310,8 +270,8 @@ START_TEST(slow_destination_loses_weight_and_regains_it)
 	deadline = vt_now_ns() + 60 * 1000000000ull;
 	while (vt_now_ns() < deadline) {
 		connect_n(6, 5000);
-		w1 = weight_of(VIP, D1);
-		w2 = weight_of(VIP, D2);
+		w1 = vt_ipvs_weight(VIP, D1);
+		w2 = vt_ipvs_weight(VIP, D2);
 		if (w2 > 0 && w2 < w1 && w2 <= 50)
 			break;
 	}
@@ -322,7 +282,7 @@ START_TEST(slow_destination_loses_weight_and_regains_it)
 	deadline = vt_now_ns() + 90 * 1000000000ull;
 	while (vt_now_ns() < deadline) {
 		connect_n(6, 5000);
-		w2 = weight_of(VIP, D2);
+		w2 = vt_ipvs_weight(VIP, D2);
 		if (w2 >= 80)
 			break;
 	}
@@ -348,8 +308,8 @@ START_TEST(refusing_udp_destination_is_quarantined)
 		vt_udp_exchange("10.96.0.10:53", 1000, &conn);
 	ck_assert_msg(vt_agent_wait(&a, "evidence kind=udp-error service=dns real=" D3, 1, 5000),
 		      "no UDP evidence:\n%s", vt_agent_log(&a));
-	ck_assert_int_eq(udp_weight_of("10.96.0.10:53", D3), 0);
-	ck_assert_int_gt(udp_weight_of("10.96.0.10:53", D1), 0);
+	ck_assert_int_eq(vt_ipvs_udp_weight("10.96.0.10:53", D3), 0);
+	ck_assert_int_gt(vt_ipvs_udp_weight("10.96.0.10:53", D1), 0);
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 }
 END_TEST
@@ -371,7 +331,7 @@ START_TEST(quarantine_survives_a_restart)
 	/* started again: d3 stays out, and nothing had to change for that */
 	ck_assert_int_eq(vt_agent_restart(&a, CONFIG), 0);
 	ck_assert(vt_agent_wait(&a, "restored service=web real=" D3 " state=quarantined", 1, 1000));
-	ck_assert_int_eq(weight_of(VIP, D3), 0);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 0);
 	{
 		struct vt_reconcile r;
 
@@ -387,7 +347,7 @@ int main(void)
 	Suite *s = suite_create("vm_failover");
 	TCase *tc = tcase_create("failover");
 
-	tcase_add_unchecked_fixture(tc, lab_up, lab_down);
+	tcase_add_unchecked_fixture(tc, vt_lab_three, vt_lab_three_down);
 	tcase_add_checked_fixture(tc, fresh, NULL);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, silent_destination_every_client_connects);

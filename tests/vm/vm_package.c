@@ -137,16 +137,6 @@ static bool log_wait(const char *needle, int timeout_ms)
 	return false;
 }
 
-/* The weight IPVS has for DEST of VIP (-1: no such destination). */
-static int ipvs_weight(const char *dest)
-{
-	char *out = vt_output("ipvsadm -Ln -t " VIP " | awk '$2 == \"%s\" {print $4}'", dest);
-	int w = out && *out ? atoi(out) : -1;
-
-	free(out);
-	return w;
-}
-
 static void install(void)
 {
 	const char *build = getenv("VIGIL_BUILD_DIR");
@@ -280,7 +270,7 @@ START_TEST(list_agrees_with_ipvsadm)
 			d = json_object_array_get_idx(dests, i);
 			addr = vt_str(d, "address");
 			ck_assert_ptr_nonnull(addr);
-			kernel = ipvs_weight(addr);
+			kernel = vt_ipvs_weight(VIP, addr);
 			ck_assert_int_eq(json_object_get_int(json_object_object_get(d, "weight")),
 					 kernel);
 			ck_assert_int_eq(
@@ -322,7 +312,7 @@ START_TEST(quarantine_and_release_reach_ipvs)
 	ck_assert_msg(followed, "events --follow did not show the quarantine");
 	ck_assert_ptr_nonnull(strstr(followed, D2));
 	free(followed);
-	ck_assert_int_eq(ipvs_weight(D2), 0);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
 	r = vigilctl("list -n");
 	ck_assert_ptr_nonnull(strstr(r.out, "quarantined"));
 	free(r.out);
@@ -337,7 +327,7 @@ START_TEST(quarantine_and_release_reach_ipvs)
 	r = vigilctl("release web " D2);
 	ck_assert_int_eq(r.status, 0);
 	free(r.out);
-	ck_assert_int_gt(ipvs_weight(D2), 0);
+	ck_assert_int_gt(vt_ipvs_weight(VIP, D2), 0);
 
 	/* unknown objects are named, and the exit status says it failed */
 	r = vigilctl("quarantine web 10.9.9.9:80");
@@ -364,8 +354,8 @@ START_TEST(reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one)
 	r = vigilctl("reload");
 	ck_assert_int_eq(r.status, 0);
 	free(r.out);
-	ck_assert_int_eq(ipvs_weight(D3), 70);
-	ck_assert_int_eq(ipvs_weight(D2), -1);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 70);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), -1);
 
 	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s",
 				  "services:\n  - name: web\n    vip: " VIP "\n    destinations:\n"
@@ -375,13 +365,13 @@ START_TEST(reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one)
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_ptr_nonnull(strstr(r.out, "/etc/vigil/vigil.yaml:5:"));
 	free(r.out);
-	ck_assert_int_eq(ipvs_weight(D3), 70);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 70);
 	ck_assert(vigild_alive());
 	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
 	r = vigilctl("reload");
 	ck_assert_int_eq(r.status, 0);
 	free(r.out);
-	ck_assert_int_eq(ipvs_weight(D2), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
 }
 END_TEST
 
@@ -424,7 +414,7 @@ START_TEST(only_root_may_change_anything)
 	r = vigilctl_as("nobody:vigil", "reload");
 	ck_assert_int_eq(r.status, 1);
 	free(r.out);
-	ck_assert_int_eq(ipvs_weight(D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
 	/* anyone else cannot even connect */
 	r = vigilctl_as("nobody:nogroup", "status");
 	ck_assert_int_ne(r.status, 0);
@@ -578,7 +568,7 @@ START_TEST(list_without_the_agent_shows_the_kernel)
 	ck_assert_ptr_nonnull(strstr(r.out, D1));
 	free(r.out);
 	/* IPVS stays as it was when vigild stopped */
-	ck_assert_int_eq(ipvs_weight(D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
 }
 END_TEST
 

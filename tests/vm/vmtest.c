@@ -99,6 +99,48 @@ const char *vt_vigild(void)
 	return VIGIL_BUILD_DIR "/agent/vigild";
 }
 
+void vt_lab_three(void)
+{
+	const char *lab = vt_lab();
+
+	vt_must("%s clean", lab);
+	vt_must("%s dest d1 --v4 10.100.1.2 --port 8080 >/dev/null 2>&1", lab);
+	vt_must("%s dest d2 --v4 10.100.2.2 --port 8080 >/dev/null 2>&1", lab);
+	vt_must("%s dest d3 --v4 10.100.3.2 --port 8080 >/dev/null 2>&1", lab);
+}
+
+void vt_lab_three_down(void)
+{
+	vt_sh("ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
+}
+
+void vt_lab_three_fresh(const char *state_dir)
+{
+	vt_must("ipvsadm -C && rm -rf %s && { ip link del vigil0 2>/dev/null; true; }", state_dir);
+	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+}
+
+/* PROTOCOL_FLAG: ipvsadm's -t or -u. */
+static int ipvs_weight(const char *protocol_flag, const char *vip, const char *real)
+{
+	char *out = vt_output("ipvsadm -Ln %s %s | awk '$2 == \"%s\" { print $4 }'", protocol_flag,
+			      vip, real);
+	int w = out && *out ? atoi(out) : -1;
+
+	free(out);
+	return w;
+}
+
+int vt_ipvs_weight(const char *vip, const char *real)
+{
+	return ipvs_weight("-t", vip, real);
+}
+
+int vt_ipvs_udp_weight(const char *vip, const char *real)
+{
+	return ipvs_weight("-u", vip, real);
+}
+
 static int sockaddr_of(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct config_addr a;

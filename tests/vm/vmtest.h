@@ -22,6 +22,19 @@ void vt_must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *vt_lab(void);
 const char *vt_vigild(void);
 
+/*
+ * The three-destination lab: d1, d2 and d3 at 10.100.N.2:8080. vt_lab_three()
+ * and vt_lab_three_down() are a TCase's unchecked fixture; before each test,
+ * vt_lab_three_fresh() clears IPVS, vigil0 and STATE_DIR and makes all three live.
+ */
+void vt_lab_three(void);
+void vt_lab_three_down(void);
+void vt_lab_three_fresh(const char *state_dir);
+
+/* The weight IPVS has for destination REAL of the TCP (UDP) service VIP, or -1. */
+int vt_ipvs_weight(const char *vip, const char *real);
+int vt_ipvs_udp_weight(const char *vip, const char *real);
+
 struct vt_conn {
 	int err; /* 0: connected; else the errno it failed with (ETIMEDOUT on timeout) */
 	unsigned int local_port;

@@ -19,7 +19,7 @@
 /* Large enough that a window of error replies never overruns it. */
 #define IPVS_RCVBUF_SIZE  (4 * 1024 * 1024)
 #define IPVS_DUMP_TRIES   5
-/* Datagrams one receive call may take (IPVS_SENDBUF_SIZE bytes each). */
+/* Datagrams one receive call may take (recv_len bytes each). */
 #define IPVS_RECV_BATCH   4
 /* Bounds what one batch can make us allocate for its results. */
 #define IPVS_BATCH_MAX    (16 * 1024 * 1024)
@@ -32,8 +32,10 @@ typedef int (*ipvs_reply_fn)(struct nlmsghdr *nlh, void *arg);
 
 struct ipvs {
 	struct nl_sock *sk;
+	struct ipvs *twin; /* a second socket, to dump on two CPUs (dump.c) */
 	int family;
 	uint8_t *recvbuf; /* IPVS_RECV_BATCH datagrams */
+	size_t recv_len;  /* of each */
 	struct nl_msg *msg; /* every request is built here, then copied to sendbuf */
 
 	/* requests built but not sent yet */

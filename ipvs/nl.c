@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <linux/ip_vs.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -174,7 +175,7 @@ void ipvs_dispatch(struct ipvs *h, struct nlmsghdr *nlh)
 	}
 }
 
-static int open_socket(struct nl_sock **ret_sk, int *ret_family)
+static int open_socket(size_t recv_len, struct nl_sock **ret_sk, int *ret_family)
 {
 	static const int one = 1;
 	const struct timeval timeout = { .tv_sec = IPVS_RECV_TIMEOUT_S };
@@ -184,7 +185,10 @@ static int open_socket(struct nl_sock **ret_sk, int *ret_family)
 	sk = nl_socket_alloc();
 	if (!sk)
 		return -ENOMEM;
-	r = genl_connect(sk);
+	/* libnl's receives too: they would grow the kernel's dump parts for good */
+	r = nl_socket_set_msg_buf_size(sk, recv_len);
+	if (r >= 0)
+		r = genl_connect(sk);
 	if (r < 0) {
 		r = ipvs_errno_from_nl(r, errno);
 		goto fail;
@@ -211,18 +215,6 @@ static int open_socket(struct nl_sock **ret_sk, int *ret_family)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	/* error replies then quote only the request's header, not all of it */
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	/*
-	 * The kernel caps a dump's messages at 32 KiB (netlink_recvmsg limits
-	 * max_recvmsg_len), so a 64 KiB buffer holds any of them and libnl need
-	 * not peek at each message's size first, which would double the
-	 * system calls of a dump. A truncated message still shows as
-	 * MSG_TRUNC, which restarts the dump.
-	 */
-	r = nl_socket_set_msg_buf_size(sk, IPVS_SENDBUF_SIZE);
-	if (r < 0) {
-		r = ipvs_errno_from_nl(r, errno);
-		goto fail;
-	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) {
 		r = -errno;
 		goto fail;
@@ -242,13 +234,31 @@ int ipvs_reconnect(struct ipvs *h)
 
 	nl_socket_free(h->sk);
 	h->sk = NULL;
-	r = open_socket(&sk, &family);
+	r = open_socket(h->recv_len, &sk, &family);
 	if (r < 0)
 		return r;
 	h->sk = sk;
 	/* the family id changes if ip_vs was reloaded meanwhile */
 	h->family = family;
 	return 0;
+}
+
+/*
+ * How much one receive takes. The kernel sizes each part of a dump by the
+ * largest receive the socket has seen (up to 32 KiB), never below
+ * NLMSG_GOODSIZE (a page, less the skb's overhead, at most 8 KiB), and never
+ * fills a part beyond that size. A large buffer would therefore cost two
+ * 32 KiB allocations, zeroed (Debian's kernels initialise on allocation),
+ * for each service's destination dump, the larger part of a full dump's
+ * time; a page, at least NLMSG_GOODSIZE, still holds any part whole. The
+ * other answers (ACKs, errors that quote only the request's header, single
+ * objects) are smaller still.
+ */
+static size_t recv_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 && page < 8192 ? (size_t)page : 8192;
 }
 
 int ipvs_open(struct ipvs **ret)
@@ -261,14 +271,15 @@ int ipvs_open(struct ipvs **ret)
 		return -ENOMEM;
 	h->msg = nlmsg_alloc();
 	h->sendbuf = malloc(IPVS_SENDBUF_SIZE);
-	h->recvbuf = malloc(IPVS_RECV_BATCH * IPVS_SENDBUF_SIZE);
+	h->recv_len = recv_size();
+	h->recvbuf = malloc(IPVS_RECV_BATCH * h->recv_len);
 	h->results_cap = IPVS_WINDOW;
 	h->results = calloc(h->results_cap, sizeof(*h->results));
 	if (!h->msg || !h->sendbuf || !h->recvbuf || !h->results) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = open_socket(&h->sk, &h->family);
+	r = open_socket(h->recv_len, &h->sk, &h->family);
 	if (r < 0)
 		goto fail;
 	h->next_seq = 1;
@@ -283,6 +294,7 @@ void ipvs_close(struct ipvs *h)
 {
 	if (!h)
 		return;
+	ipvs_close(h->twin);
 	nl_socket_free(h->sk);
 	nlmsg_free(h->msg);
 	free(h->sendbuf);
@@ -357,8 +369,8 @@ static int wait_answer(struct ipvs *h)
 	while (!h->wait_done) {
 		memset(mm, 0, sizeof(mm));
 		for (i = 0; i < IPVS_RECV_BATCH; i++) {
-			iov[i].iov_base = h->recvbuf + (size_t)i * IPVS_SENDBUF_SIZE;
-			iov[i].iov_len = IPVS_SENDBUF_SIZE;
+			iov[i].iov_base = h->recvbuf + (size_t)i * h->recv_len;
+			iov[i].iov_len = h->recv_len;
 			mm[i].msg_hdr.msg_iov = &iov[i];
 			mm[i].msg_hdr.msg_iovlen = 1;
 			mm[i].msg_hdr.msg_name = &from[i];
@@ -376,7 +388,7 @@ static int wait_answer(struct ipvs *h)
 			struct nlmsghdr *nlh = iov[i].iov_base;
 			int len = mm[i].msg_len;
 
-			/* the kernel caps dump messages below our buffer: this is no reply */
+			/* the kernel fits dump parts to our buffer (recv_len): no reply */
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
 				return -EMSGSIZE;
 			if (from[i].nl_pid != 0)

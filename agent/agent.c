@@ -139,6 +139,26 @@ static bool owned_has(const struct ipvs_service *owned, size_t n, const struct i
 	return false;
 }
 
+static int cmp_service(const void *a, const void *b)
+{
+	return reconcile_service_cmp(a, b);
+}
+
+/*
+ * True if a and b, n distinct services each, are the same set. Sorts b: a
+ * pass over a thousand services must not compare every pair.
+ */
+static bool same_services(const struct ipvs_service *a, struct ipvs_service *b, size_t n)
+{
+	size_t i;
+
+	qsort(b, n, sizeof(*b), cmp_service);
+	for (i = 0; i < n; i++)
+		if (!bsearch(&a[i], b, n, sizeof(*b), cmp_service))
+			return false;
+	return true;
+}
+
 /* A monotonic time as wall time, and back; 0 and POLICY_NEVER stay as they are. */
 static uint64_t shift_time(uint64_t t, int64_t by)
 {
@@ -291,45 +311,57 @@ static int settle_ownership(struct agent *a, const struct reconcile_plan *plan, 
 		if (errors[j] && plan->ops[j].type == RECONCILE_SERVICE_DEL)
 			owned[n++] = plan->ops[j].svc; /* still there, still ours */
 
-	same = n == a->state.n_owned;
-	for (i = 0; same && i < n; i++)
-		same = owned_has(a->state.owned, a->state.n_owned, &owned[i]);
+	same = n == a->state.n_owned && same_services(a->state.owned, owned, n);
 	r = same ? 0 : save_owned(a, owned, n);
 	free(owned);
 	return r;
 }
 
+static int cmp_vip(const void *a, const void *b)
+{
+	const struct hostnet_vip *x = a, *y = b;
+
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
 /* Host routes for the VIPs of the services vigild owns and the config wants. */
 static void sync_routes(struct agent *a, struct hostnet_sync *ret)
 {
-	struct hostnet_vip *vips = calloc(a->state.n_owned + 1, sizeof(*vips));
-	size_t i, j, n = 0;
+	struct hostnet_vip *vips = calloc(a->rt->n_services + 1, sizeof(*vips));
+	struct ipvs_service *owned = malloc((a->state.n_owned + 1) * sizeof(*owned));
+	size_t i, n = 0, kept = 0;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!vips) {
+	if (!vips || !owned) {
 		log_error("cannot update the routes on %s: %s", a->config->agent.interface,
 			  strerror(ENOMEM));
-		return;
+		goto out;
 	}
-	for (i = 0; i < a->state.n_owned; i++) {
-		const struct ipvs_service *svc = &a->state.owned[i];
-		bool dup = false;
+	memcpy(owned, a->state.owned, a->state.n_owned * sizeof(*owned));
+	qsort(owned, a->state.n_owned, sizeof(*owned), cmp_service);
+	for (i = 0; i < a->rt->n_services; i++) {
+		const struct ipvs_service *svc = &a->rt->services[i].key;
 
-		if (!desired_find(a->config, svc))
-			continue;
-		for (j = 0; j < n && !dup; j++)
-			dup = vips[j].af == svc->af && !memcmp(vips[j].addr, &svc->addr, 16);
-		if (dup)
+		if (!bsearch(svc, owned, a->state.n_owned, sizeof(*owned), cmp_service))
 			continue;
 		vips[n].af = svc->af;
-		memcpy(vips[n].addr, &svc->addr, 16);
+		memcpy(vips[n].addr, &svc->addr, sizeof(vips[n].addr));
 		n++;
 	}
-	r = hostnet_routes_sync(a->hostnet, a->ifindex, vips, n, ret);
+	/* one route per address, however many services (ports, protocols) share it */
+	qsort(vips, n, sizeof(*vips), cmp_vip);
+	for (i = 0; i < n; i++)
+		if (!kept || cmp_vip(&vips[kept - 1], &vips[i]))
+			vips[kept++] = vips[i];
+	r = hostnet_routes_sync(a->hostnet, a->ifindex, vips, kept, ret);
 	if (r)
 		log_error("cannot update the VIP routes on %s: %s", a->config->agent.interface,
 			  strerror(-r));
+out:
+	free(owned);
 	free(vips);
 }
 
@@ -388,7 +420,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 	size_t counts[N_OP_TYPES] = { 0 }, failed = 0, i;
 	struct hostnet_sync routes = { 0 };
 	bool periodic = !strcmp(why, "periodic");
-	double t0 = now_ms(), ipvs_ms;
+	double t0 = now_ms(), read_ms = 0, ipvs_ms;
 	int *errors = NULL, r;
 	bool fingerprinted;
 	uint64_t fp;
@@ -405,6 +437,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 		log_error("cannot read the IPVS table: %s", strerror(-r));
 		goto out;
 	}
+	read_ms = now_ms() - t0;
 	r = runtime_desired(a->rt, agent_now_ns(), &desired);
 	if (!r) {
 		struct reconcile_input in = { desired, actual, a->state.owned, a->state.n_owned };
@@ -443,12 +476,13 @@ static int agent_reconcile(struct agent *a, const char *why)
 		log_msg(plan->n_ops || !periodic ? LOG_INFO : LOG_DEBUG,
 			"reconcile why=%s ops=%zu service_add=%zu service_edit=%zu dest_add=%zu "
 			"dest_edit=%zu dest_del=%zu service_del=%zu failed=%zu conflicts=%zu "
-			"owned=%zu routes_added=%u routes_removed=%u ipvs_ms=%.1f duration_ms=%.1f",
+			"owned=%zu routes_added=%u routes_removed=%u read_ms=%.1f ipvs_ms=%.1f "
+			"duration_ms=%.1f",
 			why, plan->n_ops, counts[RECONCILE_SERVICE_ADD],
 			counts[RECONCILE_SERVICE_EDIT], counts[RECONCILE_DEST_ADD],
 			counts[RECONCILE_DEST_EDIT], counts[RECONCILE_DEST_DEL],
 			counts[RECONCILE_SERVICE_DEL], failed, plan->n_conflicts, a->state.n_owned,
-			routes.added, routes.removed, ipvs_ms, now_ms() - t0);
+			routes.added, routes.removed, read_ms, ipvs_ms, now_ms() - t0);
 	a->reconcile_real_ns = agent_now_ns() + agent_mono_to_real_ns();
 	a->reconcile_ms = now_ms() - t0;
 	a->reconcile_count++;

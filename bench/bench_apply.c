@@ -72,7 +72,7 @@ static double timed(const char *netns, const char *command)
 
 struct round {
 	double ipvsadm_restore, ipvsadm_save, vigild_apply, vigild_start, vigild_noop;
-	double vigild_quick;
+	double vigild_quick, vigild_noop_read;
 };
 
 /* The duration of the last periodic pass that skipped the dump, in seconds. */
@@ -122,6 +122,7 @@ static int run_round(int i, unsigned int services, struct round *r)
 	    !vt_agent_reconcile(&a, "reload", &rec) || rec.ops != 0)
 		return -EIO;
 	r->vigild_noop = rec.ipvs_ms / 1e3;
+	r->vigild_noop_read = rec.read_ms / 1e3;
 	/* the periodic passes after it find the fingerprint unchanged */
 	if (!vt_agent_wait(&a, "reconcile why=periodic fingerprint=unchanged", 2, 30000))
 		return -EIO;
@@ -157,10 +158,10 @@ int main(int argc, char **argv)
 		}
 		fprintf(stderr,
 			"round %d: ipvsadm -R %.2f s, vigild %.2f s (start to ready %.2f s); "
-			"ipvsadm -Sn %.2f s, vigild no-op reconcile %.2f s (full dump), %.3f s "
-			"(periodic, fingerprint)\n",
+			"ipvsadm -Sn %.2f s, vigild no-op reconcile %.2f s (full dump; %.2f s of it "
+			"reading IPVS), %.3f s (periodic, fingerprint)\n",
 			i + 1, r.ipvsadm_restore, r.vigild_apply, r.vigild_start, r.ipvsadm_save,
-			r.vigild_noop, r.vigild_quick);
+			r.vigild_noop, r.vigild_noop_read, r.vigild_quick);
 		restore[i] = r.ipvsadm_restore;
 		save[i] = r.ipvsadm_save;
 		apply[i] = r.vigild_apply;

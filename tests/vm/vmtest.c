@@ -715,11 +715,11 @@ bool vt_agent_reconcile(struct vt_agent *a, const char *why, struct vt_reconcile
 	return sscanf(last + strlen(needle),
 		      "ops=%u service_add=%u service_edit=%u dest_add=%u dest_edit=%u dest_del=%u "
 		      "service_del=%u failed=%u conflicts=%u owned=%u routes_added=%u "
-		      "routes_removed=%u ipvs_ms=%lf duration_ms=%lf",
+		      "routes_removed=%u read_ms=%lf ipvs_ms=%lf duration_ms=%lf",
 		      &ret->ops, &ret->service_add, &ret->service_edit, &ret->dest_add,
 		      &ret->dest_edit, &ret->dest_del, &ret->service_del, &ret->failed,
 		      &ret->conflicts, &ret->owned, &ret->routes_added, &ret->routes_removed,
-		      &ret->ipvs_ms, &ret->duration_ms) == 14;
+		      &ret->read_ms, &ret->ipvs_ms, &ret->duration_ms) == 15;
 }
 
 bool vt_agent_alive(struct vt_agent *a)

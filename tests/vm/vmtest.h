@@ -111,7 +111,8 @@ struct vt_agent {
 struct vt_reconcile {
 	unsigned int ops, service_add, service_edit, dest_add, dest_edit, dest_del, service_del;
 	unsigned int failed, conflicts, owned, routes_added, routes_removed;
-	double ipvs_ms, duration_ms; /* dump, plan and apply; the whole pass */
+	/* reading IPVS (fingerprint and dump); that, plan and apply; the whole pass */
+	double read_ms, ipvs_ms, duration_ms;
 };
 
 /* Writes a file; 0, or -errno after saying why on stderr. */

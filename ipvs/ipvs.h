@@ -140,7 +140,10 @@ struct ipvs;
 /*
  * Opens a handle: one netlink socket, with the IPVS generic netlink family
  * resolved once. Returns -EPROTONOSUPPORT when the kernel has no IPVS family,
- * i.e. the ip_vs module is not loaded.
+ * i.e. the ip_vs module is not loaded. The first full dump of 64 services or
+ * more, on a machine with two CPUs or more, adds a second socket to the
+ * handle and a thread for the length of each such dump (see ipvs_dump).
+ * A handle is for one thread at a time.
  */
 int ipvs_open(struct ipvs **ret);
 /* Closes the handle; requests of an unfinished batch that were not sent yet never are. */
@@ -179,7 +182,8 @@ void ipvs_batch_result_free(struct ipvs_batch_result *r);
 
 /*
  * Dumps every service with its destinations: two dumps of the services and
- * one of the destinations of each. A dump that was disturbed (a change while
+ * one of the destinations of each, those shared between two sockets and
+ * threads when the table is large. A dump that was disturbed (a change while
  * it ran, a lost or truncated message) is thrown away and taken again from
  * the start; after 5 tries it gives up with -EAGAIN. It never returns part of
  * a table. Free the table with ipvs_table_free().

@@ -3,20 +3,11 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "check_parse.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
-
-static struct config *parse(const char *text)
-{
-	struct config_error err;
-	struct config *c = NULL;
-
-	ck_assert_msg(config_parse(text, strlen(text), "test.yaml", &c, &err) == 0, "%u:%u: %s",
-		      err.line, err.column, err.message);
-	return c;
-}
 
 START_TEST(minimal_config)
 {

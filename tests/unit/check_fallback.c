@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "check_parse.h"
 #include "config.h"
 #include "detector.h"
 #include "fallback.h"
@@ -14,16 +15,6 @@
 #define S  (1000 * MS)
 
 static const struct config_fallback EVERY_2S = { .interval_ms = 2000, .timeout_ms = 1000 };
-
-static struct config *parse(const char *text)
-{
-	struct config_error err;
-	struct config *c = NULL;
-
-	ck_assert_msg(config_parse(text, strlen(text), "t.yaml", &c, &err) == 0, "%u:%u: %s",
-		      err.line, err.column, err.message);
-	return c;
-}
 
 /* Exactly the destinations in WANT (-1 ends it) are due at now. */
 static void due(struct fallback_service *f, const struct policy_service *p, uint64_t now,
@@ -133,6 +124,24 @@ static int check_ended(struct fallback_service *f, struct policy_service *p, siz
 	return policy_on_evidence(p, dest, EVIDENCE_PROBE_FAILED, now, d);
 }
 
+/* The policy and the fallback checks of cs, as vigild keeps them. */
+static void start_service(const struct config_service *cs, struct policy_service *p,
+			  struct fallback_service *f)
+{
+	struct policy_settings set;
+
+	policy_settings_from_config(&cs->policy, cs->protocol, &set);
+	ck_assert_int_eq(policy_service_init(p, &set, cs->n_dests, 1), 0);
+	ck_assert_int_eq(fallback_service_init(f, &cs->policy.fallback, cs->n_dests, 0), 0);
+}
+
+static void stop_service(struct config *c, struct policy_service *p, struct fallback_service *f)
+{
+	policy_service_clear(p);
+	fallback_service_clear(f);
+	config_free(c);
+}
+
 START_TEST(failed_checks_quarantine_through_the_policy)
 {
 	/* two failures within the window quarantine; probation probes, warm-up off */
@@ -144,16 +153,13 @@ START_TEST(failed_checks_quarantine_through_the_policy)
 				 "    vip: 10.0.0.1:80\n"
 				 "    destinations: [10.1.0.1:80, 10.1.0.2:80]\n");
 	const struct config_service *cs = &c->services[0];
-	struct policy_settings set;
 	struct policy_service p = { 0 };
 	struct fallback_service f;
 	struct policy_decision d;
 	size_t out[4];
 	uint64_t t;
 
-	policy_settings_from_config(&cs->policy, cs->protocol, &set);
-	ck_assert_int_eq(policy_service_init(&p, &set, cs->n_dests, 1), 0);
-	ck_assert_int_eq(fallback_service_init(&f, &cs->policy.fallback, cs->n_dests, 0), 0);
+	start_service(cs, &p, &f);
 
 	/* 0 s: both checked (dest 1 a second later), dest 0 fails once: not yet */
 	DUE(&f, &p, 0, 0);
@@ -185,9 +191,7 @@ START_TEST(failed_checks_quarantine_through_the_policy)
 	DUE(&f, &p, 10 * S, 0, 1);
 	ck_assert_int_eq(check_ended(&f, &p, 0, true, 10 * S, &d), 0);
 
-	policy_service_clear(&p);
-	fallback_service_clear(&f);
-	config_free(c);
+	stop_service(c, &p, &f);
 }
 END_TEST
 
@@ -199,14 +203,11 @@ START_TEST(failed_checks_fail_open)
 				 "    vip: 10.0.0.1:80\n"
 				 "    destinations: [10.1.0.1:80, 10.1.0.2:80]\n");
 	const struct config_service *cs = &c->services[0];
-	struct policy_settings set;
 	struct policy_service p = { 0 };
 	struct fallback_service f;
 	struct policy_decision d;
 
-	policy_settings_from_config(&cs->policy, cs->protocol, &set);
-	ck_assert_int_eq(policy_service_init(&p, &set, cs->n_dests, 1), 0);
-	ck_assert_int_eq(fallback_service_init(&f, &cs->policy.fallback, cs->n_dests, 0), 0);
+	start_service(cs, &p, &f);
 	DUE(&f, &p, 0, 0);
 	ck_assert_int_eq(check_ended(&f, &p, 0, false, 1 * S, &d), 1);
 	ck_assert_int_eq(d.action, POLICY_ACT_QUARANTINE);
@@ -216,9 +217,7 @@ START_TEST(failed_checks_fail_open)
 	ck_assert_int_eq(d.evidence, EVIDENCE_PROBE_FAILED);
 	/* kept in rotation, so still checked */
 	DUE(&f, &p, 3 * S, 1);
-	policy_service_clear(&p);
-	fallback_service_clear(&f);
-	config_free(c);
+	stop_service(c, &p, &f);
 }
 END_TEST
 

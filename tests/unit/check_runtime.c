@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "check_parse.h"
 #include "runtime.h"
 
 #define MS(x) ((uint64_t)(x)*1000000ull)
@@ -24,16 +25,6 @@ static const char CONFIG[] = "defaults:\n"
 			     "    protocol: udp\n"
 			     "    quarantine: { action: remove }\n"
 			     "    destinations: [10.100.1.2:8080, 10.100.2.2:8080]\n";
-
-static struct config *parse(const char *text)
-{
-	struct config_error err;
-	struct config *c = NULL;
-
-	ck_assert_msg(config_parse(text, strlen(text), "t.yaml", &c, &err) == 0, "%u:%u: %s",
-		      err.line, err.column, err.message);
-	return c;
-}
 
 static struct vigil_flow flow_to(const char *vip, unsigned int port, unsigned int protocol)
 {

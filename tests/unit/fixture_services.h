@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "check_parse.h"
 #include "config.h"
 
 #define MS(x) ((uint64_t)(x)*1000000ull)
@@ -29,15 +30,5 @@ static const char CONFIG[] = "defaults:\n"
 			     "    vip: \"[fd00::53]:53\"\n"
 			     "    protocol: udp\n"
 			     "    destinations: [\"[fd00::1:2]:53\", \"[fd00::2:2]:53\"]\n";
-
-static inline struct config *parse(const char *text)
-{
-	struct config_error err;
-	struct config *c = NULL;
-
-	ck_assert_msg(config_parse(text, strlen(text), "t.yaml", &c, &err) == 0, "%u:%u: %s",
-		      err.line, err.column, err.message);
-	return c;
-}
 
 #endif

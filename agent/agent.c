@@ -329,23 +329,20 @@ static int cmp_vip(const void *a, const void *b)
 /* Host routes for the VIPs of the services vigild owns and the config wants. */
 static void sync_routes(struct agent *a, struct hostnet_sync *ret)
 {
-	struct hostnet_vip *vips = calloc(a->rt->n_services + 1, sizeof(*vips));
-	struct ipvs_service *owned = malloc((a->state.n_owned + 1) * sizeof(*owned));
+	struct hostnet_vip *vips = calloc(a->state.n_owned + 1, sizeof(*vips));
 	size_t i, n = 0, kept = 0;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!vips || !owned) {
+	if (!vips) {
 		log_error("cannot update the routes on %s: %s", a->config->agent.interface,
 			  strerror(ENOMEM));
-		goto out;
+		return;
 	}
-	memcpy(owned, a->state.owned, a->state.n_owned * sizeof(*owned));
-	qsort(owned, a->state.n_owned, sizeof(*owned), cmp_service);
-	for (i = 0; i < a->rt->n_services; i++) {
-		const struct ipvs_service *svc = &a->rt->services[i].key;
+	for (i = 0; i < a->state.n_owned; i++) {
+		const struct ipvs_service *svc = &a->state.owned[i];
 
-		if (!bsearch(svc, owned, a->state.n_owned, sizeof(*owned), cmp_service))
+		if (svc->fwmark || !runtime_service_of(a->rt, svc))
 			continue;
 		vips[n].af = svc->af;
 		memcpy(vips[n].addr, &svc->addr, sizeof(vips[n].addr));
@@ -360,8 +357,6 @@ static void sync_routes(struct agent *a, struct hostnet_sync *ret)
 	if (r)
 		log_error("cannot update the VIP routes on %s: %s", a->config->agent.interface,
 			  strerror(-r));
-out:
-	free(owned);
 	free(vips);
 }
 

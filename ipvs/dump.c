@@ -157,9 +157,8 @@ static void *dest_worker_run(void *arg)
 /* The twin handle, opened on first use; NULL if it cannot be. */
 static struct ipvs *twin_of(struct ipvs *h)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (!h->twin && cpus > 1 && ipvs_open(&h->twin) < 0)
+	/* sysconf reads /sys: once the twin is open, not on every dump */
+	if (!h->twin && sysconf(_SC_NPROCESSORS_ONLN) > 1 && ipvs_open(&h->twin) < 0)
 		h->twin = NULL;
 	return h->twin;
 }

@@ -7,6 +7,17 @@
 
 #include "kernel.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+/*
+ * An integer field read at the width the running kernel gives it, not the
+ * width kernel.h declares: CO-RE relocates the offset of a BPF_CORE_READ but
+ * not its size. "ipvs: use more keys for connection hashing" (7.x, the
+ * resizable connection table) shrank ip_vs_conn.af and .daf from u16 to u8,
+ * each followed by a port: a two-byte read takes a byte of the port with the
+ * family, which then never equals AF_INET.
+ */
+#define VIGIL_CORE_READ_INT(s, field) BPF_CORE_READ_BITFIELD_PROBED(s, field)
 
 /*
  * x86 keeps preempt_count in a per-CPU variable whose home has moved:

@@ -337,15 +337,16 @@ static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp)
 	if (!cp)
 		return 0;
 	/* persistence templates carry no client port and are not flows */
-	if (BPF_CORE_READ(cp, flags) & IP_VS_CONN_F_TEMPLATE)
+	if (VIGIL_CORE_READ_INT(cp, flags) & IP_VS_CONN_F_TEMPLATE)
 		return 0;
-	protocol = BPF_CORE_READ(cp, protocol);
+	protocol = VIGIL_CORE_READ_INT(cp, protocol);
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return 0;
 	if (!net_wanted(BPF_CORE_READ(cp, ipvs, net)))
 		return 0;
-	af = BPF_CORE_READ(cp, af);
-	daf = BPF_CORE_READ(cp, daf);
+	/* u16 up to 6.x, u8 since: see core_fixes.bpf.h */
+	af = VIGIL_CORE_READ_INT(cp, af);
+	daf = VIGIL_CORE_READ_INT(cp, daf);
 	if ((af != VIGIL_AF_INET && af != VIGIL_AF_INET6) ||
 	    (daf != VIGIL_AF_INET && daf != VIGIL_AF_INET6))
 		return 0;

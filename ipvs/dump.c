@@ -121,10 +121,10 @@ static int dump_dests(struct ipvs *h, struct dump *d, struct ipvs_table_service 
 struct dest_work {
 	struct ipvs_table_service *svcs; /* of the services dump */
 	size_t n_svcs;
-	atomic_size_t next;  /* the next service to take */
-	atomic_bool failed;  /* a worker failed: the others stop */
-	uint8_t *worker_of;  /* per service: the worker that dumped it */
-	size_t *first;       /* per service: its first destination there */
+	atomic_size_t next; /* the next service to take */
+	atomic_bool failed; /* a worker failed: the others stop */
+	uint8_t *worker_of; /* per service: the worker that dumped it */
+	size_t *first;      /* per service: its first destination there */
 };
 
 struct dest_worker {
@@ -322,6 +322,27 @@ int ipvs_dump_service(struct ipvs *h, const struct ipvs_service *svc, struct ipv
 		if (r >= 0)
 			r = make_table(&d, ts.n_dests, ret);
 		dump_free(&dests);
+		if (r >= 0 || !retryable(r))
+			return r;
+	}
+	return r;
+}
+
+int ipvs_dump_services(struct ipvs *h, struct ipvs_table **ret)
+{
+	struct dump d = { 0 };
+	int r = -EAGAIN, tries;
+
+	if (!h || !ret)
+		return -EINVAL;
+	*ret = NULL;
+	if (h->batch)
+		return -EBUSY;
+	for (tries = 0; tries < IPVS_DUMP_TRIES; tries++) {
+		r = dump_services(h, &d);
+		if (r >= 0)
+			r = make_table(&d, 0, ret);
+		dump_free(&d);
 		if (r >= 0 || !retryable(r))
 			return r;
 	}

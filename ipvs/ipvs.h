@@ -195,6 +195,12 @@ int ipvs_dump(struct ipvs *h, struct ipvs_table **ret);
  * does not have with no destinations rather than an error.
  */
 int ipvs_dump_service(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret);
+/*
+ * The services alone, with their counters and no destinations: one dump, a
+ * round trip for the whole table, cheap enough to poll. A dump cut short is
+ * taken again, as ipvs_dump's.
+ */
+int ipvs_dump_services(struct ipvs *h, struct ipvs_table **ret);
 void ipvs_table_free(struct ipvs_table *t);
 
 /*

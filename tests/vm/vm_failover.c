@@ -81,35 +81,15 @@ static bool is_full(int w)
 }
 
 /* n sequential connections through the VIP, each capped at cap_ms. */
-struct clients {
-	unsigned int ok, failed;
-	double max_s, total_s;
-};
-
-static struct clients connect_n(unsigned int n, int cap_ms)
+static struct vt_clients connect_n(unsigned int n, int cap_ms)
 {
-	struct clients c = { 0 };
-	uint64_t t0 = vt_now_ns();
-	struct vt_conn conn;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		vt_connect(VIP, cap_ms, &conn);
-		if (conn.err == 0)
-			c.ok++;
-		else
-			c.failed++;
-		if (conn.seconds > c.max_s)
-			c.max_s = conn.seconds;
-	}
-	c.total_s = (vt_now_ns() - t0) / 1e9;
-	return c;
+	return vt_connect_n(VIP, n, cap_ms);
 }
 
 START_TEST(silent_destination_every_client_connects)
 {
 	struct vt_agent a;
-	struct clients c;
+	struct vt_clients c;
 
 	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
 	c = connect_n(6, 5000); /* the destinations show their RTTs */
@@ -132,7 +112,7 @@ START_TEST(refusing_destination_is_out_after_its_first_reset)
 {
 	struct vt_agent a;
 	struct vt_conn conn;
-	struct clients c;
+	struct vt_clients c;
 	unsigned int i;
 
 	start(&a, QUICK NO_HEALTH, WEB_SERVICE);

@@ -469,37 +469,13 @@ START_TEST(garbage_and_oversized_requests_leave_the_agent_running)
 }
 END_TEST
 
-/* GET PATH from the metrics endpoint, over plain HTTP/1.0; the whole response. */
+/* GET PATH from the metrics endpoint; the whole response. */
 static char *http_get(const char *path)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9712) };
-	struct timeval tv = { .tv_sec = 10 };
-	char *buf = NULL, req[256];
-	size_t size = 0, len = 0;
-	ssize_t n;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *resp = vt_http_get(METRICS, path);
 
-	ck_assert_int_ge(fd, 0);
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect %s: %s",
-		      METRICS, strerror(errno));
-	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-	do {
-		if (len + 4096 + 1 > size) {
-			size = size ? 2 * size : 65536;
-			buf = realloc(buf, size);
-			ck_assert_ptr_nonnull(buf);
-		}
-		n = read(fd, buf + len, size - len - 1);
-		if (n > 0)
-			len += n;
-	} while (n > 0);
-	close(fd);
-	ck_assert_ptr_nonnull(buf);
-	buf[len] = '\0';
-	return buf;
+	ck_assert_msg(resp != NULL, "GET http://%s%s failed", METRICS, path);
+	return resp;
 }
 
 START_TEST(metrics_scrape_and_parse)

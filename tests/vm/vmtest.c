@@ -235,6 +235,69 @@ int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 	return 0;
 }
 
+struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms)
+{
+	struct vt_clients c = { 0 };
+	uint64_t t0 = vt_now_ns();
+	struct vt_conn conn;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		vt_connect(addr_port, cap_ms, &conn);
+		if (conn.err == 0)
+			c.ok++;
+		else
+			c.failed++;
+		if (conn.seconds > c.max_s)
+			c.max_s = conn.seconds;
+	}
+	c.total_s = (vt_now_ns() - t0) / 1e9;
+	return c;
+}
+
+char *vt_http_get(const char *addr_port, const char *path)
+{
+	struct sockaddr_storage ss;
+	struct timeval tv = { .tv_sec = 10 };
+	char *buf = NULL, *grown, req[256];
+	size_t size = 0, len = 0;
+	socklen_t ss_len;
+	ssize_t n;
+	int fd;
+
+	if (sockaddr_of(addr_port, &ss, &ss_len))
+		return NULL;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr_port);
+	if (connect(fd, (struct sockaddr *)&ss, ss_len) < 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		fprintf(stderr, "GET http://%s%s: %s\n", addr_port, path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	do {
+		if (len + 4096 + 1 > size) {
+			size = size ? 2 * size : 65536;
+			grown = realloc(buf, size);
+			if (!grown) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n > 0)
+			len += n;
+	} while (n > 0);
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
 int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 {
 	struct sockaddr_storage ss;

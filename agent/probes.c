@@ -37,6 +37,7 @@ struct probes {
 	bool ipvs;             /* the ip_vs programs are loaded (the module has BTF) */
 	int trampolines_err;   /* why fentry/fexit were left out of the load; 0: they were not */
 	unsigned int disabled; /* DISABLE_* */
+	unsigned int muted;    /* enum vigil_mute */
 	struct degraded degraded;
 	char attached[512];
 	size_t attached_len; /* of attached without the sockops program */
@@ -114,36 +115,61 @@ static const char *cause_text(int r, char *buf, size_t size)
 	return buf;
 }
 
-static unsigned int parse_disabled(const char *list)
-{
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} names[] = {
-		{ "events", DISABLE_EVENTS },   { "ipvs", DISABLE_IPVS },
-		{ "sockops", DISABLE_SOCKOPS }, { "trampolines", DISABLE_TRAMPOLINES },
-		{ "kprobes", DISABLE_KPROBES },
-	};
-	unsigned int bits = 0;
-	char buf[256], *word, *save = NULL;
-	size_t i;
+struct attachment_name {
+	const char *name;
+	unsigned int bit;
+};
 
+/* A testing aid's comma-separated list of attachments (ENV=LIST), as bits. */
+static unsigned int parse_aid(const char *env, const char *list, const char *effect,
+			      const struct attachment_name *names, size_t n_names)
+{
+	unsigned int bits = 0;
+	char buf[256], expected[128] = "", *word, *save = NULL;
+	size_t i, len = 0;
+
+	for (i = 0; i < n_names; i++)
+		len += snprintf(expected + len, sizeof(expected) - len, "%s%s", i ? ", " : "",
+				names[i].name);
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (word = strtok_r(buf, ", ", &save); word; word = strtok_r(NULL, ", ", &save)) {
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (i = 0; i < n_names; i++)
 			if (!strcmp(word, names[i].name))
 				break;
-		if (i == sizeof(names) / sizeof(names[0]))
-			log_warning("%s: unknown attachment \"%s\" ignored (expected events, ipvs, "
-				    "sockops, trampolines, kprobes)",
-				    PROBES_DISABLE_ENV, word);
+		if (i == n_names)
+			log_warning("%s: unknown attachment \"%s\" ignored (expected %s)", env,
+				    word, expected);
 		else
 			bits |= names[i].bit;
 	}
 	if (bits)
-		log_warning("%s=%s: making these attachments fail on purpose (a testing aid)",
-			    PROBES_DISABLE_ENV, list);
+		log_warning("%s=%s: %s (a testing aid)", env, list, effect);
 	return bits;
+}
+
+static unsigned int parse_disabled(const char *list)
+{
+	static const struct attachment_name names[] = {
+		{ "events", DISABLE_EVENTS },   { "ipvs", DISABLE_IPVS },
+		{ "sockops", DISABLE_SOCKOPS }, { "trampolines", DISABLE_TRAMPOLINES },
+		{ "kprobes", DISABLE_KPROBES },
+	};
+
+	return parse_aid(PROBES_DISABLE_ENV, list, "making these attachments fail on purpose",
+			 names, sizeof(names) / sizeof(names[0]));
+}
+
+static unsigned int parse_muted(const char *list)
+{
+	static const struct attachment_name names[] = {
+		{ "events", VIGIL_MUTE_EVENTS },
+		{ "ipvs", VIGIL_MUTE_IPVS },
+		{ "sockops", VIGIL_MUTE_SOCKOPS },
+	};
+
+	return parse_aid(PROBES_MUTE_ENV, list,
+			 "these attachments attach but deliver nothing, on purpose", names,
+			 sizeof(names) / sizeof(names[0]));
 }
 
 /* Whether VIGIL_DISABLE_PROBES makes this program's attachment fail. */
@@ -217,6 +243,7 @@ static int load(struct probes *p, const struct probes_opts *opts, bool trampolin
 		return -errno;
 	skel->rodata->trace_all = opts->trace_all;
 	skel->rodata->netns_ino = opts->netns_ino;
+	skel->rodata->muted = p->muted;
 	/* a quarter full: room for four drain intervals' worth before it overflows */
 	skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	r = bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
@@ -565,7 +592,7 @@ int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, 
 		struct degraded *ret_degraded)
 {
 	struct degraded unused;
-	const char *env = getenv(PROBES_DISABLE_ENV);
+	const char *env = getenv(PROBES_DISABLE_ENV), *mute = getenv(PROBES_MUTE_ENV);
 	char text[128];
 	struct probes *p;
 	int r;
@@ -590,6 +617,7 @@ int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, 
 	p->data = data;
 	p->degraded = *ret_degraded;
 	p->disabled = env && *env ? parse_disabled(env) : 0;
+	p->muted = mute && *mute ? parse_muted(mute) : 0;
 	p->ipvs = check_ipvs(&p->degraded.caps[DEGRADED_CORRELATION]);
 	/*
 	 * Tracepoint sock:inet_sk_error_report came with "net: sock: add

@@ -45,6 +45,14 @@ struct probes_opts {
  * kprobe/kretprobe. See vigild(8).
  */
 #define PROBES_DISABLE_ENV           "VIGIL_DISABLE_PROBES"
+/*
+ * The other testing aid: a comma-separated list of attachments that attach
+ * as usual but deliver nothing (enum vigil_mute), as when a kernel change
+ * breaks a hook silently; vigild's check of its own pipeline (selfcheck.h)
+ * must find it. events: tcp_connect and the TCP tracepoints; ipvs:
+ * ip_vs_conn_new; sockops. See vigild(8).
+ */
+#define PROBES_MUTE_ENV              "VIGIL_MUTE_PROBES"
 
 /* Where cgroup2 is mounted when neither /sys/fs/cgroup nor /sys/fs/cgroup/unified has it. */
 #define PROBES_CGROUP2_MOUNT "/run/vigil/cgroup2"

@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool trace_all = false;       /* report every TCP flow, not only VIP flows */
 const volatile __u32 netns_ino = 0;          /* only flows of this network namespace; 0: any */
 const volatile __u64 wakeup_bytes = 1 << 19; /* wake vigild once this much is waiting */
+const volatile __u32 muted = 0;              /* enum vigil_mute: attached, delivering nothing */
 
 /* Set when the programs cannot tell task from interrupt context (see below). */
 int context_unknown = 0;
@@ -203,6 +204,8 @@ static __always_inline int on_tcp_connect(const struct sock *sk)
 {
 	struct vigil_flow flow;
 
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	if (!trace_all && !is_vip(&flow))
@@ -240,6 +243,8 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	struct vigil_real real;
 	bool known;
 
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
 		return 0; /* reported by tcp_connect, with its source port */
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
@@ -259,6 +264,8 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	struct vigil_real real;
 	bool known;
 
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
 	/* Only unanswered SYNs: the health of established flows is sockops' job. */
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT)
 		return 0;
@@ -278,6 +285,8 @@ static __always_inline int on_receive_reset(const struct sock *sk)
 	__u8 state;
 	bool known;
 
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	known = flow_real(&flow, &real);
@@ -301,6 +310,8 @@ static __always_inline int on_error_report(const struct sock *sk)
 	__u8 state;
 	int err;
 
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
 	if (!sk_wanted(sk, IPPROTO_UDP) || !sk_flow(sk, IPPROTO_UDP, &flow))
 		return 0;
 	if (!flow_real(&flow, &real))
@@ -327,14 +338,14 @@ static __always_inline void read_inet_addr(union vigil_addr *dst, const union nf
  * ip_vs_conn_new() has seven arguments, the seventh on the stack, but
  * everything vigil needs is in the connection it returns: read it from there.
  */
-static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp)
+static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp, bool task)
 {
 	struct vigil_flow flow;
 	struct flow_entry entry;
 	struct vigil_real *real = &entry.real;
 	__u16 af, daf, protocol;
 
-	if (!cp)
+	if (!cp || (muted & VIGIL_MUTE_IPVS))
 		return 0;
 	/* persistence templates carry no client port and are not flows */
 	if (VIGIL_CORE_READ_INT(cp, flags) & IP_VS_CONN_F_TEMPLATE)
@@ -369,14 +380,14 @@ static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp)
 	/* BPF_ANY: a rescheduled SYN (expire_nodest_conn) replaces the old pick */
 	if (bpf_map_update_elem(&flows, &flow, &entry, BPF_ANY))
 		count(VIGIL_CTR_FLOW_ERRORS);
-	emit(VIGIL_EV_IPVS_PICK, &flow, real, 0, 0);
+	emit(VIGIL_EV_IPVS_PICK, &flow, real, task ? VIGIL_PICK_TASK : 0, 0);
 	return 0;
 }
 
 SEC("kretprobe/ip_vs_conn_new")
 int BPF_KRETPROBE(ip_vs_conn_new_kretprobe, const struct ip_vs_conn *cp)
 {
-	return on_ipvs_conn(cp);
+	return on_ipvs_conn(cp, vigil_in_interrupt() == 0);
 }
 
 /*
@@ -484,19 +495,20 @@ THREE_PROGRAMS("tp_btf/inet_sk_error_report", inet_sk_error_report, ARGS(const s
 SEC("fexit/ip_vs_conn_new")
 int ip_vs_conn_new_fexit(__u64 *ctx)
 {
-	return task_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+	/* in task context unless the context cannot be told (then: not known to be) */
+	return task_turn() ? on_ipvs_conn(IPVS_CONN(ctx), !context_unknown) : 0;
 }
 
 SEC("fexit/ip_vs_conn_new")
 int ip_vs_conn_new_fexit_irq(__u64 *ctx)
 {
-	return irq_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+	return irq_turn() ? on_ipvs_conn(IPVS_CONN(ctx), false) : 0;
 }
 
 SEC("fexit/ip_vs_conn_new")
 int ip_vs_conn_new_fexit_backup(__u64 *ctx)
 {
-	return backup_turn() ? on_ipvs_conn(IPVS_CONN(ctx)) : 0;
+	return backup_turn() ? on_ipvs_conn(IPVS_CONN(ctx), false) : 0;
 }
 
 /*
@@ -688,6 +700,8 @@ static __always_inline void on_followed(struct bpf_sock_ops *skops, bool rtt)
 SEC("sockops")
 int tcp_health(struct bpf_sock_ops *skops)
 {
+	if (muted & VIGIL_MUTE_SOCKOPS)
+		return 1;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		on_active_established(skops);

@@ -58,6 +58,13 @@ struct vigil_real {
 	__u8 pad;
 };
 
+/*
+ * VIGIL_EV_IPVS_PICK's state: IPVS picked in the context of the task that
+ * connected, so the flow is a socket of this machine sending its first SYN
+ * (0: in interrupt context: a retransmitted SYN, or a packet from elsewhere).
+ */
+#define VIGIL_PICK_TASK 1
+
 struct vigil_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 	struct vigil_flow flow;
@@ -93,6 +100,17 @@ struct vigil_health {
 	__u64 data_segs;   /* data segments sent, retransmissions included */
 	__u32 rtt_min_us;  /* the lowest rtt_min of any of its sockets; 0: none yet */
 	__u32 pad;
+};
+
+/*
+ * A testing aid (VIGIL_MUTE_PROBES in vigild): hooks that stay attached but
+ * deliver nothing, as a kernel change can make them, so that vigild's check
+ * of its own pipeline is tested on every kernel. Bits of the muted setting.
+ */
+enum vigil_mute {
+	VIGIL_MUTE_EVENTS = 1 << 0,  /* tcp_connect and the TCP tracepoints */
+	VIGIL_MUTE_IPVS = 1 << 1,    /* ip_vs_conn_new: no pick, no correlation */
+	VIGIL_MUTE_SOCKOPS = 1 << 2, /* the sockops program counts nothing */
 };
 
 /* Indexes of the per-CPU counters map. */

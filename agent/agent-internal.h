@@ -27,10 +27,14 @@
 #include "probes.h"
 #include "reconcile.h"
 #include "runtime.h"
+#include "selfcheck.h"
 #include "state.h"
 
 /* Evidence and decisions the control socket keeps for `events`. */
 #define COMMANDS_RECENT 256
+
+/* Syn-timeouts held until the connection events are verified (selfcheck_gate). */
+#define WATCH_HELD 64
 
 #define AGENT_OP_TYPES (RECONCILE_SERVICE_DEL + 1)     /* by enum reconcile_op_type */
 #define AGENT_ACTIONS  (POLICY_ACT_MANUAL_RELEASE + 1) /* by enum policy_action */
@@ -69,7 +73,15 @@ struct agent {
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	uint64_t evidence_count, decision_count;
 	uint64_t decisions[AGENT_ACTIONS];
-	/* what the probes could not do, and degraded mode's checks instead */
+	/* whether what is attached delivers (selfcheck.h), checked every SELFCHECK_INTERVAL_MS */
+	struct selfcheck selfcheck;
+	bool passive; /* connections are watched: no active checks (watch_watching) */
+	struct loop_source *selfcheck_timer;
+	uint64_t lost_mark; /* ring-buffer drops and flow errors at the last check */
+	struct evidence held[WATCH_HELD];
+	size_t n_held;
+	char kernel[65]; /* uname -r, for the warnings */
+	/* what the probes could not do (as attached), and degraded mode's checks instead */
 	struct degraded degraded;
 	struct fallback_service *fallback; /* per service of rt; NULL while watching */
 	size_t n_fallback;
@@ -118,6 +130,12 @@ struct watch_counters {
 };
 /* -ENOTCONN when connections are not watched. */
 int watch_get_counters(struct agent *a, struct watch_counters *ret);
+/*
+ * What works and what does not now: as attached, with what selfcheck found
+ * silent since. Whether connections are watched (passive detection works).
+ */
+void watch_degraded(const struct agent *a, struct degraded *ret);
+bool watch_watching(const struct agent *a);
 /* Sets the alarm to the next deadline of the detector and the policies. */
 void watch_rearm(struct agent *a);
 /*

@@ -86,6 +86,7 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	};
 	struct watch_counters ctr;
 	char metrics[ADDR_PORT_STRLEN];
+	struct degraded degraded;
 	struct ipvs_info info;
 	struct utsname uts;
 
@@ -99,7 +100,8 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	}
 	if (ipvs_info(a->ipvs, &info) == 0)
 		st.ipvs_version = info.version;
-	st.degraded = a->probes ? probes_degraded(a->probes) : &a->degraded;
+	watch_degraded(a, &degraded);
+	st.degraded = &degraded;
 	st.fallback_ms = a->fallback_ms;
 	st.fallback_dests = a->fallback_dests;
 	if (a->probes) {

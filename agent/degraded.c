@@ -68,7 +68,8 @@ bool degraded_any(const struct degraded *d)
 	size_t i;
 
 	for (i = 0; i < DEGRADED_N_CAPS; i++)
-		if (d->caps[i].state == DEGRADED_MISSING || d->caps[i].state == DEGRADED_UNUSED)
+		if (d->caps[i].state == DEGRADED_MISSING || d->caps[i].state == DEGRADED_UNUSED ||
+		    d->caps[i].state == DEGRADED_SILENT)
 			return true;
 	return false;
 }
@@ -87,13 +88,12 @@ const char *degraded_cap_name(enum degraded_cap cap)
 const char *degraded_state_name(enum degraded_state state)
 {
 	static const char *const names[] = {
-		[DEGRADED_ATTACHED] = "attached",
-		[DEGRADED_UNUSED] = "unused",
-		[DEGRADED_MISSING] = "missing",
-		[DEGRADED_OFF] = "off",
+		[DEGRADED_ATTACHED] = "attached", [DEGRADED_UNUSED] = "unused",
+		[DEGRADED_MISSING] = "missing",   [DEGRADED_OFF] = "off",
+		[DEGRADED_SILENT] = "silent",
 	};
 
-	return (unsigned int)state <= DEGRADED_OFF ? names[state] : "unknown";
+	return (unsigned int)state <= DEGRADED_SILENT ? names[state] : "unknown";
 }
 
 const char *degraded_instead(const struct degraded *d, enum degraded_cap cap,
@@ -147,6 +147,9 @@ void degraded_summary(const struct degraded *d, bool instead, unsigned long long
 			len += snprintf(buf + len, size - len, "%s%s unused (%s attached%s%s)",
 					len ? "; " : "", words[i], c->how,
 					c->why[0] ? ", but " : "", c->why);
+		else if (c->state == DEGRADED_SILENT)
+			len += snprintf(buf + len, size - len, "%s%s silent (%s attached, but %s)",
+					len ? "; " : "", words[i], c->how, c->silent);
 		else
 			len += snprintf(buf + len, size - len, "%s%s missing (%s)", len ? "; " : "",
 					words[i], c->why);

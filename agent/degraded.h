@@ -14,6 +14,9 @@
  *                        can be used
  *   health metrics       sockops on the root cgroup v2: TCP health per
  *                        destination; without it the configured weights
+ *
+ * Attached is not working: selfcheck.h finds a capability that delivers
+ * nothing, and it is then silent, with the same consequences as missing.
  */
 #ifndef VIGIL_AGENT_DEGRADED_H
 #define VIGIL_AGENT_DEGRADED_H
@@ -33,12 +36,15 @@ enum degraded_state {
 	DEGRADED_UNUSED,   /* attached, but useless without another capability */
 	DEGRADED_MISSING,  /* the kernel (or VIGIL_DISABLE_PROBES) refused it: see why */
 	DEGRADED_OFF,      /* not asked for (health weighting off in the config) */
+	DEGRADED_SILENT,   /* attached, but found delivering nothing (selfcheck.h): see silent */
 };
 
 struct degraded_status {
 	enum degraded_state state;
-	char how[256]; /* the programs attached: "fexit/ip_vs_conn_new" */
-	char why[512]; /* causes, "; "-separated: "kretprobe/ip_vs_conn_new: ..." */
+	bool verified;    /* attached and seen delivering what it should (selfcheck.h) */
+	char how[256];    /* the programs attached: "fexit/ip_vs_conn_new" */
+	char why[512];    /* causes, "; "-separated: "kretprobe/ip_vs_conn_new: ..." */
+	char silent[192]; /* SILENT: what was expected of it and did not arrive */
 };
 
 struct degraded {
@@ -63,7 +69,7 @@ bool degraded_watching(const struct degraded *d);
 bool degraded_any(const struct degraded *d);
 
 /*
- * One line for the log: every capability not attached, what it lacks and, when
+ * One line for the log: every capability not attached (or silent), what it lacks and, when
  * instead is not NULL, what vigild does instead (degraded_instead()'s
  * arguments follow it): "real destination missing (kretprobe/ip_vs_conn_new:
  * ...), instead active TCP checks ...; health metrics ...". Empty when all
@@ -74,7 +80,7 @@ void degraded_summary(const struct degraded *d, bool instead, unsigned long long
 
 /* "connection_events", "real_destination", "health_metrics" (status keys). */
 const char *degraded_cap_name(enum degraded_cap cap);
-/* "attached", "unused", "missing", "off". */
+/* "attached", "unused", "missing", "off", "silent". */
 const char *degraded_state_name(enum degraded_state state);
 
 /*

@@ -34,7 +34,11 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 		.rt = a->rt,
 	};
 	struct watch_counters ctr;
+	size_t i;
 
+	watch_degraded(a, &m.degraded);
+	for (i = 0; i < DEGRADED_N_CAPS; i++)
+		m.silences[i] = a->selfcheck.caps[i].silences;
 	memcpy(m.decisions, a->decisions, sizeof(m.decisions));
 	memcpy(m.netlink_ops, a->netlink_ops, sizeof(m.netlink_ops));
 	memcpy(m.netlink_errors, a->netlink_errors, sizeof(m.netlink_errors));

@@ -93,6 +93,14 @@ static void reset(struct dest *d)
 	d->started = false;
 }
 
+void health_reset(struct health *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		reset(&h->dests[i]);
+}
+
 int health_configure(struct health *h, const struct config_service *svc)
 {
 	struct dest *dests = NULL;

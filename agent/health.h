@@ -89,6 +89,12 @@ void health_free(struct health *h);
  */
 int health_configure(struct health *h, const struct config_service *svc);
 
+/*
+ * Every destination back to its configured weight, unmeasured, as if health
+ * weighting had just started (its measurements can no longer be trusted).
+ */
+void health_reset(struct health *h);
+
 /* A destination's cumulative counters; NULL if the kernel has none (zero). */
 typedef const struct vigil_health *(*health_lookup_fn)(const struct vigil_real *real, void *data);
 

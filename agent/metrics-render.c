@@ -236,6 +236,38 @@ static void dest_evidence(FILE *f, const struct runtime *rt)
 	}
 }
 
+/* Per capability: its state (one of them 1), whether it was seen working, its silences. */
+static void capabilities(FILE *f, const struct metrics_snapshot *m)
+{
+	size_t i;
+	int state;
+
+	family(f, "vigil_capability_state", "gauge",
+	       "What a capability of the BPF programs is now: 1 for its state, 0 for the others "
+	       "(silent: attached but found delivering nothing).");
+	for (i = 0; i < DEGRADED_N_CAPS; i++)
+		for (state = DEGRADED_ATTACHED; state <= DEGRADED_SILENT; state++) {
+			fputs("vigil_capability_state", f);
+			label(f, "{", "capability", degraded_cap_name(i));
+			label(f, ",", "state", degraded_state_name(state));
+			fprintf(f, "} %d\n", (int)m->degraded.caps[i].state == state);
+		}
+	family(f, "vigil_capability_verified", "gauge",
+	       "1 once a capability attached has been seen delivering what it should.");
+	for (i = 0; i < DEGRADED_N_CAPS; i++) {
+		fputs("vigil_capability_verified", f);
+		label(f, "{", "capability", degraded_cap_name(i));
+		fprintf(f, "} %d\n", m->degraded.caps[i].verified);
+	}
+	family(f, "vigil_capability_silences_total", "counter",
+	       "Times a capability attached was found delivering nothing (then: degraded mode).");
+	for (i = 0; i < DEGRADED_N_CAPS; i++) {
+		fputs("vigil_capability_silences_total", f);
+		label(f, "{", "capability", degraded_cap_name(i));
+		fprintf(f, "} %" PRIu64 "\n", m->silences[i]);
+	}
+}
+
 int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *ret_len)
 {
 	const struct runtime *rt = m->rt;
@@ -259,6 +291,8 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 	      "1 when the BPF programs watch connections, 0 when they could not "
 	      "be loaded (no detection then).",
 	      true, m->watching);
+
+	capabilities(f, m);
 
 	counter(f, "vigil_events_total", "Connection events the BPF programs submitted.",
 		m->have_counters, m->events);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "degraded.h"
 #include "policy.h"
 #include "reconcile.h"
 #include "runtime.h"
@@ -27,6 +28,9 @@ struct metrics_snapshot {
 	bool watching;
 	bool have_counters;
 	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
+	/* what works now, per capability (degraded.h), and how often each was found silent */
+	struct degraded degraded;
+	uint64_t silences[DEGRADED_N_CAPS];
 	uint64_t evidence;
 	uint64_t decisions[METRICS_ACTIONS];
 	uint64_t netlink_ops[METRICS_OP_TYPES], netlink_errors[METRICS_OP_TYPES];

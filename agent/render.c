@@ -381,6 +381,11 @@ static struct json_object *capability_json(const struct render_status *st, enum 
 	r |= add_str(o, "state", degraded_state_name(c->state));
 	if (c->how[0])
 		r |= add_str(o, "attached", c->how);
+	/* attached is not working: seen delivering, or found silent (selfcheck.h) */
+	if (c->how[0])
+		r |= add_bool(o, "verified", c->verified);
+	if (c->state == DEGRADED_SILENT)
+		r |= add_str(o, "silent", c->silent);
 	if (c->state == DEGRADED_UNUSED)
 		r |= add_str(o, "unused_because",
 			     cap == DEGRADED_EVENTS
@@ -388,7 +393,11 @@ static struct json_object *capability_json(const struct render_status *st, enum 
 				 : "without the connection events it has nothing to attribute");
 	/* attached through a fallback: why not the preferred program */
 	if (c->why[0])
-		r |= add_str(o, c->state == DEGRADED_ATTACHED ? "fell_back" : "missing", c->why);
+		r |= add_str(o,
+			     c->state == DEGRADED_ATTACHED || c->state == DEGRADED_SILENT
+				 ? "fell_back"
+				 : "missing",
+			     c->why);
 	if (c->state == DEGRADED_OFF)
 		r |= add_str(o, "why", "health weighting is off in the config");
 	instead = degraded_instead(st->degraded, cap, st->fallback_ms, st->fallback_dests, text,

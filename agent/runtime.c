@@ -234,6 +234,17 @@ void runtime_count_evidence(struct runtime_service *s, size_t dest, enum evidenc
 		s->evidence[dest][kind]++;
 }
 
+bool runtime_schedulable(const struct runtime_service *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cs->n_dests; i++)
+		if (s->applied[i] && s->applied[i] != RUNTIME_UNKNOWN &&
+		    s->applied[i] != RUNTIME_REMOVED)
+			return true;
+	return false;
+}
+
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns)
 {
 	const struct health_dest_status *hd = health_dest(s->health, dest);

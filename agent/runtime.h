@@ -81,6 +81,12 @@ void runtime_count_evidence(struct runtime_service *s, size_t dest, enum evidenc
 /* The weight destination DEST of S should have now (RUNTIME_REMOVED: none). */
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns);
 
+/*
+ * Whether IPVS can send a new connection of S somewhere: vigild programmed
+ * one of its destinations with a weight above 0.
+ */
+bool runtime_schedulable(const struct runtime_service *s);
+
 /* The IPVS table everything asks for now: all services, or only S. */
 int runtime_desired(const struct runtime *rt, uint64_t now_ns, struct ipvs_table **ret);
 int runtime_desired_service(const struct runtime_service *s, uint64_t now_ns,

@@ -8,11 +8,14 @@
  * and told to the control socket's followers.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "agent-internal.h"
 #include "log.h"
@@ -143,7 +146,8 @@ void watch_decide(struct agent *a, struct runtime_service *s, const struct polic
 	commands_decision(a, s, d, cause);
 }
 
-static void handle_evidence(struct agent *a, const struct evidence *ev)
+/* Evidence that counts: logged, counted and judged by its service's policy. */
+static void judge_evidence(struct agent *a, const struct evidence *ev)
 {
 	char client[ADDR_PORT_STRLEN], vip[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
 	struct runtime_service *s;
@@ -176,12 +180,70 @@ static void handle_evidence(struct agent *a, const struct evidence *ev)
 		commands_evidence(a, s, ev);
 }
 
+/* Evidence, unless what would have answered it is not known to arrive (selfcheck_gate). */
+static void handle_evidence(struct agent *a, const struct evidence *ev)
+{
+	switch (selfcheck_gate(&a->selfcheck, ev->kind)) {
+	case SELFCHECK_HOLD:
+		/* the oldest goes first: a late syn-timeout still means as much */
+		if (a->n_held == WATCH_HELD)
+			memmove(a->held, a->held + 1, --a->n_held * sizeof(a->held[0]));
+		a->held[a->n_held++] = *ev;
+		return;
+	case SELFCHECK_DROP:
+		log_debug("evidence kind=%s dropped: the connection events are silent",
+			  evidence_kind_name(ev->kind));
+		return;
+	case SELFCHECK_PASS:
+		judge_evidence(a, ev);
+	}
+}
+
+static void selfcheck_apply(struct agent *a);
+
+/* What the event proves of the pipeline (selfcheck.h). */
+static void observe(struct agent *a, const struct vigil_event *e)
+{
+	struct runtime_service *s = runtime_find(a->rt, &e->flow, NULL, NULL);
+	struct selfcheck *sc = &a->selfcheck;
+
+	if (!s)
+		return;
+	switch (e->kind) {
+	case VIGIL_EV_CONNECT:
+		/* a service with no destination to pick gets no pick */
+		if (runtime_schedulable(s))
+			selfcheck_connect(sc, e->ts_ns);
+		break;
+	case VIGIL_EV_IPVS_PICK:
+		selfcheck_pick(sc, e->ts_ns, e->flow.protocol == IPPROTO_TCP,
+			       e->state == VIGIL_PICK_TASK);
+		break;
+	case VIGIL_EV_STATE:
+		if (e->old_state == TCP_SYN_SENT && e->state == TCP_ESTABLISHED) {
+			selfcheck_established(sc, e->ts_ns);
+			break;
+		}
+		/* fall through */
+	case VIGIL_EV_RETRANS:
+	case VIGIL_EV_RESET:
+	case VIGIL_EV_SOCK_ERROR:
+		/* the flow of a pick: the programs read its socket right */
+		if (e->real.family)
+			selfcheck_event(sc, e->ts_ns);
+		break;
+	}
+	if (sc->changed)
+		selfcheck_apply(a);
+}
+
 static int on_event(const struct vigil_event *e, void *data)
 {
 	struct agent *a = data;
 	struct evidence ev[DETECTOR_EVIDENCE_MAX];
 	int i, n;
 
+	observe(a, e);
 	n = detector_on_event(a->detector, e, ev, DETECTOR_EVIDENCE_MAX);
 	for (i = 0; i < n; i++)
 		handle_evidence(a, &ev[i]);
@@ -371,14 +433,24 @@ static int on_health(struct loop *loop, void *data)
 	struct agent *a = data;
 	struct health_snapshot snap = { 0 };
 	uint64_t now = agent_now_ns();
+	uint64_t conns = 0;
 	size_t i;
 	int r;
 
+	/* the establishments consumed by now have been counted by sockops */
+	consume(a);
 	r = probes_health_read(a->probes, snapshot_add, &snap);
 	if (r < 0) {
 		log_error("cannot read the TCP health of the destinations: %s", strerror(-r));
 		goto out;
 	}
+	for (i = 0; i < snap.n; i++)
+		conns += snap.health[i].conns;
+	selfcheck_health_conns(&a->selfcheck, now, conns);
+	selfcheck_apply(a);
+	/* silent: the configured weights (selfcheck_apply reset them) */
+	if (a->selfcheck.caps[DEGRADED_HEALTH].verdict == SELFCHECK_SILENT)
+		goto out;
 	for (i = 0; i < a->rt->n_services; i++) {
 		struct runtime_service *s = &a->rt->services[i];
 
@@ -486,7 +558,7 @@ static int start_fallback(struct agent *a)
 	int r;
 
 	stop_fallback(a);
-	if (a->probes || !a->rt->n_services)
+	if (watch_watching(a) || !a->rt->n_services)
 		return 0;
 	a->fallback = calloc(a->rt->n_services, sizeof(*a->fallback));
 	if (!a->fallback)
@@ -509,14 +581,164 @@ static int start_fallback(struct agent *a)
 	return 0;
 }
 
+void watch_degraded(const struct agent *a, struct degraded *ret)
+{
+	*ret = a->probes ? *probes_degraded(a->probes) : a->degraded;
+	if (a->probes)
+		selfcheck_overlay(&a->selfcheck, ret);
+}
+
+bool watch_watching(const struct agent *a)
+{
+	struct degraded d;
+
+	if (!a->probes)
+		return false;
+	watch_degraded(a, &d);
+	return degraded_watching(&d);
+}
+
 /* The one line that says what is missing and what vigild does instead. */
 static void log_degraded(const struct agent *a)
 {
+	struct degraded d;
 	char text[2048];
 
-	degraded_summary(&a->degraded, true, a->fallback_ms, a->fallback_dests, text, sizeof(text));
+	watch_degraded(a, &d);
+	degraded_summary(&d, true, a->fallback_ms, a->fallback_dests, text, sizeof(text));
 	if (text[0])
 		log_warning("degraded mode: %s", text);
+}
+
+static const char *const cap_words[DEGRADED_N_CAPS] = {
+	[DEGRADED_EVENTS] = "connection events",
+	[DEGRADED_CORRELATION] = "real destination",
+	[DEGRADED_HEALTH] = "health metrics",
+};
+
+/* Says once what changed of capability CAP, and what vigild does now. */
+static void report(const struct agent *a, enum degraded_cap cap, const struct degraded *d)
+{
+	const struct selfcheck_cap *c = &a->selfcheck.caps[cap];
+	const struct degraded_status *st = &d->caps[cap];
+	char instead[256];
+
+	switch (c->verdict) {
+	case SELFCHECK_SILENT:
+		if (!degraded_instead(d, cap, a->fallback_ms, a->fallback_dests, instead,
+				      sizeof(instead)))
+			snprintf(instead, sizeof(instead), "nothing");
+		log_warning("%s not working on kernel %s: %s attached, but %s; instead %s",
+			    cap_words[cap], a->kernel, st->how, c->why, instead);
+		break;
+	case SELFCHECK_WORKS:
+		if (c->silences)
+			log_notice("%s working again on kernel %s: %s delivers", cap_words[cap],
+				   a->kernel, st->how);
+		else
+			log_info("verified capability=%s hook=\"%s\"", degraded_cap_name(cap),
+				 st->how);
+		break;
+	case SELFCHECK_UNVERIFIED:
+		break;
+	}
+}
+
+/* The syn-timeouts held: judged once the events are verified, dropped when silent. */
+static void release_held(struct agent *a)
+{
+	struct evidence held[WATCH_HELD];
+	size_t i, n = a->n_held;
+
+	memcpy(held, a->held, n * sizeof(held[0]));
+	a->n_held = 0;
+	for (i = 0; i < n; i++)
+		handle_evidence(a, &held[i]);
+}
+
+/* Acts on the verdicts selfcheck changed: evidence, fallback, health weighting, the log. */
+static void selfcheck_apply(struct agent *a)
+{
+	unsigned int changed = selfcheck_changes(&a->selfcheck);
+	struct degraded d;
+	size_t i;
+	int r;
+
+	if (!changed)
+		return;
+	if (changed & (1u << DEGRADED_EVENTS))
+		release_held(a);
+	if ((changed & (1u << DEGRADED_HEALTH)) &&
+	    a->selfcheck.caps[DEGRADED_HEALTH].verdict == SELFCHECK_SILENT) {
+		/* what sockops measured can no longer be trusted: the configured weights */
+		for (i = 0; i < a->rt->n_services; i++) {
+			health_reset(a->rt->services[i].health);
+			agent_apply_service(a, &a->rt->services[i], 0);
+		}
+	}
+	/* active checks for what the probes no longer see, for as long as they do not */
+	if (watch_watching(a) != a->passive) {
+		a->passive = !a->passive;
+		r = start_fallback(a);
+		if (r < 0)
+			log_error("cannot start degraded mode's active checks: %s", strerror(-r));
+		watch_rearm(a);
+	}
+	watch_degraded(a, &d);
+	for (i = 0; i < DEGRADED_N_CAPS; i++)
+		if (changed & (1u << i))
+			report(a, i, &d);
+}
+
+/* The VIPs' new connections as IPVS counts them, TCP and UDP: conns of the watched services. */
+static int watched_conns(struct agent *a, uint64_t *ret)
+{
+	struct ipvs_table *t;
+	size_t i;
+	int r;
+
+	r = ipvs_dump_services(a->ipvs, &t);
+	if (r < 0)
+		return r;
+	*ret = 0;
+	for (i = 0; i < t->n_services; i++)
+		if (runtime_service_of(a->rt, &t->services[i].svc))
+			*ret += t->services[i].svc.stats.conns;
+	ipvs_table_free(t);
+	return 0;
+}
+
+/* Whether the kernel side lost events or correlation entries since the last check. */
+static bool lost_since(struct agent *a)
+{
+	uint64_t ctr[VIGIL_CTR_MAX], mark;
+	bool lost;
+
+	if (probes_counters(a->probes, ctr) < 0)
+		return true;
+	mark = ctr[VIGIL_CTR_RINGBUF_DROPS] + ctr[VIGIL_CTR_FLOW_ERRORS];
+	lost = mark != a->lost_mark;
+	a->lost_mark = mark;
+	return lost;
+}
+
+static int on_selfcheck(struct loop *loop, void *data)
+{
+	struct agent *a = data;
+	uint64_t conns = 0;
+	int r;
+
+	/* IPVS first: every connection it counted has submitted its events by then */
+	r = a->rt->n_services ? watched_conns(a, &conns) : -ENOENT;
+	consume(a);
+	if (r == 0)
+		selfcheck_ipvs_conns(&a->selfcheck, agent_now_ns(), conns);
+	else if (r != -ENOENT)
+		log_debug("selfcheck: cannot read the IPVS counters: %s", strerror(-r));
+	selfcheck_tick(&a->selfcheck, agent_now_ns(), lost_since(a));
+	selfcheck_apply(a);
+	watch_rearm(a);
+	return 0;
 }
 
 static uint32_t own_netns_ino(void)
@@ -536,6 +758,10 @@ int watch_start(struct agent *a)
 	};
 	int r;
 
+	struct utsname uts;
+
+	selfcheck_init(&a->selfcheck, agent_now_ns());
+	snprintf(a->kernel, sizeof(a->kernel), "%s", uname(&uts) == 0 ? uts.release : "?");
 	a->prober = prober_new(a->loop, on_probe_done, a);
 	a->detector = detector_new(MAX_ATTEMPTS, MAX_DESTS, timing_of, a);
 	if (!a->prober || !a->detector)
@@ -554,6 +780,7 @@ int watch_start(struct agent *a)
 		watch_rearm(a);
 		return 0;
 	}
+	a->passive = true;
 	log_info("watching attached=\"%s\"", probes_attached(a->probes));
 	log_degraded(a);
 	sync_vips(a, NULL);
@@ -561,6 +788,9 @@ int watch_start(struct agent *a)
 	if (!r)
 		r = loop_add_timer(a->loop, PROBES_DRAIN_INTERVAL_MS * 1000000ull, on_drain, a,
 				   &a->drain);
+	if (!r)
+		r = loop_add_timer(a->loop, SELFCHECK_INTERVAL_MS * 1000000ull, on_selfcheck, a,
+				   &a->selfcheck_timer);
 	if (r < 0)
 		return r;
 	start_health(a);
@@ -577,6 +807,8 @@ void watch_reload(struct agent *a, const struct runtime *old)
 	a->prober = prober_new(a->loop, on_probe_done, a);
 	if (a->probes)
 		sync_vips(a, old);
+	/* other services, other counters */
+	selfcheck_ipvs_forget(&a->selfcheck);
 	r = start_fallback(a);
 	if (r < 0)
 		log_error("cannot restart degraded mode's active checks: %s", strerror(-r));

@@ -94,6 +94,11 @@ static void fixture_init(struct fixture *f)
 		.owned = 2,
 		.rt = f->rt,
 	};
+	/* ip_vs_conn_new found silent once, which leaves the events unused */
+	f->m.degraded.caps[DEGRADED_EVENTS].state = DEGRADED_UNUSED;
+	f->m.degraded.caps[DEGRADED_CORRELATION].state = DEGRADED_SILENT;
+	f->m.degraded.caps[DEGRADED_HEALTH].verified = true;
+	f->m.silences[DEGRADED_CORRELATION] = 1;
 	f->m.decisions[POLICY_ACT_QUARANTINE] = 1;
 	f->m.decisions[POLICY_ACT_MANUAL_QUARANTINE] = 1;
 	f->m.netlink_ops[RECONCILE_SERVICE_ADD] = 2;
@@ -162,6 +167,14 @@ START_TEST(golden_exposition)
 	ck_assert_ptr_nonnull(strstr(text, "vigil_netlink_errors_total{op=\"dest-edit\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "vigil_reconcile_duration_seconds 0.0042\n"));
 	ck_assert_ptr_nonnull(strstr(text, "vigil_build_info{version=\"0.1.0\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "vigil_capability_state{capability=\"real_destination\","
+					   "state=\"silent\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "vigil_capability_state{capability=\"real_destination\","
+					   "state=\"attached\"} 0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "vigil_capability_verified{capability=\"health_metrics\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "vigil_capability_silences_total{capability=\"real_destination\"} 1\n"));
 	/* measured: 1 ms; the unmeasured third destination has no RTT */
 	ck_assert_ptr_nonnull(strstr(text, "destination=\"10.100.1.2:8080\"} 0.001\n"));
 	ck_assert_ptr_null(strstr(text, "vigil_destination_rtt_seconds{service=\"web\",vip=\"10.96."

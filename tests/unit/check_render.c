@@ -494,6 +494,60 @@ START_TEST(degraded_summary_is_one_line)
 }
 END_TEST
 
+/* Attached but found silent (selfcheck.h): said in status, with what replaces it. */
+START_TEST(status_says_what_is_silent)
+{
+	struct degraded d;
+	struct render_status st = {
+		.version = "0.1.0",
+		.kernel = "7.2.13+deb14-amd64",
+		.machine = "x86_64",
+		.config_path = "/etc/vigil/vigil.yaml",
+		.control_path = "/run/vigil/vigil.sock",
+		.degraded = &d,
+		.fallback_ms = 500,
+		.fallback_dests = 3,
+	};
+	struct json_object *o;
+	char text[2048];
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.caps[DEGRADED_EVENTS].how, sizeof(d.caps[0].how), "tp_btf/inet_sock_set_state");
+	d.caps[DEGRADED_EVENTS].verified = true;
+	d.caps[DEGRADED_EVENTS].state = DEGRADED_UNUSED;
+	snprintf(d.caps[DEGRADED_CORRELATION].how, sizeof(d.caps[0].how),
+		 "kretprobe/ip_vs_conn_new");
+	snprintf(d.caps[DEGRADED_CORRELATION].why, sizeof(d.caps[0].why),
+		 "fexit/ip_vs_conn_new: not supported by this kernel (ENOTSUPP)");
+	d.caps[DEGRADED_CORRELATION].state = DEGRADED_SILENT;
+	snprintf(d.caps[DEGRADED_CORRELATION].silent, sizeof(d.caps[0].silent),
+		 "3 connections to VIPs had no pick from ip_vs_conn_new within 500 ms");
+	d.caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
+	o = render_status(&st);
+	ck_assert_str_eq(str(o, "degraded.active"), "true");
+	ck_assert_str_eq(str(o, "degraded.real_destination.state"), "silent");
+	ck_assert_str_eq(str(o, "degraded.real_destination.works"), "false");
+	ck_assert_str_eq(str(o, "degraded.real_destination.verified"), "false");
+	ck_assert_str_eq(str(o, "degraded.real_destination.silent"),
+			 "3 connections to VIPs had no pick from ip_vs_conn_new within 500 ms");
+	/* the fallback it attached through is still said as such */
+	ck_assert_str_eq(str(o, "degraded.real_destination.fell_back"),
+			 "fexit/ip_vs_conn_new: not supported by this kernel (ENOTSUPP)");
+	ck_assert_str_eq(str(o, "degraded.real_destination.instead"),
+			 "active TCP checks of 3 destinations every 500ms");
+	ck_assert_str_eq(str(o, "degraded.connection_events.verified"), "true");
+	json_object_put(o);
+	ck_assert(!degraded_watching(&d));
+	degraded_summary(&d, true, 500, 3, text, sizeof(text));
+	ck_assert_str_eq(text,
+			 "connection events unused (tp_btf/inet_sock_set_state attached), "
+			 "instead active TCP checks of 3 destinations every 500ms; real "
+			 "destination silent (kretprobe/ip_vs_conn_new attached, but 3 "
+			 "connections to VIPs had no pick from ip_vs_conn_new within 500 ms), "
+			 "instead active TCP checks of 3 destinations every 500ms");
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -507,6 +561,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, status_says_what_is_missing_and_what_instead);
 	tcase_add_test(tc, status_reports_fallbacks_that_work_without_degrading);
 	tcase_add_test(tc, degraded_summary_is_one_line);
+	tcase_add_test(tc, status_says_what_is_silent);
 	suite_add_tcase(s, tc);
 	return s;
 }

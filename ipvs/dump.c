@@ -287,9 +287,17 @@ static bool retryable(int err)
 	}
 }
 
-int ipvs_dump(struct ipvs *h, struct ipvs_table **ret)
+/* What one try of a dump does: SVC, when it dumps one service. */
+typedef int (*dump_fn)(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret);
+
+/*
+ * Tries a dump again while it fails in a way a fresh one may not, at most
+ * IPVS_DUMP_TRIES times; then -EAGAIN. -EBUSY inside a batch.
+ */
+static int dump_retrying(struct ipvs *h, dump_fn once, const struct ipvs_service *svc,
+			 struct ipvs_table **ret)
 {
-	int r = -EAGAIN, tries;
+	int r, tries;
 
 	if (!h || !ret)
 		return -EINVAL;
@@ -297,56 +305,60 @@ int ipvs_dump(struct ipvs *h, struct ipvs_table **ret)
 	if (h->batch)
 		return -EBUSY;
 	for (tries = 0; tries < IPVS_DUMP_TRIES; tries++) {
-		r = dump_once(h, ret);
+		r = once(h, svc, ret);
 		if (r >= 0 || !retryable(r))
 			return r;
 	}
 	return -EAGAIN;
 }
 
+static int dump_all(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret)
+{
+	return dump_once(h, ret);
+}
+
+int ipvs_dump(struct ipvs *h, struct ipvs_table **ret)
+{
+	return dump_retrying(h, dump_all, NULL, ret);
+}
+
+static int dump_one_service(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret)
+{
+	struct ipvs_table_service ts = { .svc = *svc };
+	struct dump d = { .svcs = &ts, .n_svcs = 1 }, dests = { 0 };
+	int r;
+
+	r = dump_dests(h, &dests, &ts);
+	ts.dests = dests.dests;
+	if (r >= 0)
+		r = make_table(&d, ts.n_dests, ret);
+	dump_free(&dests);
+	return r;
+}
+
 int ipvs_dump_service(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret)
 {
-	struct ipvs_table_service ts = { 0 };
-	struct dump d = { .svcs = &ts, .n_svcs = 1 }, dests = { 0 };
-	int r = -EAGAIN, tries;
-
-	if (!h || !svc || !ret)
+	if (!svc)
 		return -EINVAL;
-	*ret = NULL;
-	if (h->batch)
-		return -EBUSY;
-	ts.svc = *svc;
-	for (tries = 0; tries < IPVS_DUMP_TRIES; tries++) {
-		r = dump_dests(h, &dests, &ts);
-		ts.dests = dests.dests;
-		if (r >= 0)
-			r = make_table(&d, ts.n_dests, ret);
-		dump_free(&dests);
-		if (r >= 0 || !retryable(r))
-			return r;
-	}
+	return dump_retrying(h, dump_one_service, svc, ret);
+}
+
+static int dump_services_only(struct ipvs *h, const struct ipvs_service *svc,
+			      struct ipvs_table **ret)
+{
+	struct dump d = { 0 };
+	int r;
+
+	r = dump_services(h, &d);
+	if (r >= 0)
+		r = make_table(&d, 0, ret);
+	dump_free(&d);
 	return r;
 }
 
 int ipvs_dump_services(struct ipvs *h, struct ipvs_table **ret)
 {
-	struct dump d = { 0 };
-	int r = -EAGAIN, tries;
-
-	if (!h || !ret)
-		return -EINVAL;
-	*ret = NULL;
-	if (h->batch)
-		return -EBUSY;
-	for (tries = 0; tries < IPVS_DUMP_TRIES; tries++) {
-		r = dump_services(h, &d);
-		if (r >= 0)
-			r = make_table(&d, 0, ret);
-		dump_free(&d);
-		if (r >= 0 || !retryable(r))
-			return r;
-	}
-	return r;
+	return dump_retrying(h, dump_services_only, NULL, ret);
 }
 
 void ipvs_table_free(struct ipvs_table *t)

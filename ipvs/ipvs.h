@@ -192,7 +192,8 @@ int ipvs_dump(struct ipvs *h, struct ipvs_table **ret);
 /*
  * The destinations of one service, as a table of that service alone (its
  * settings copied from svc, not read back). The kernel answers a service it
- * does not have with no destinations rather than an error.
+ * does not have with no destinations rather than an error. A dump cut short
+ * is taken again, as ipvs_dump's.
  */
 int ipvs_dump_service(struct ipvs *h, const struct ipvs_service *svc, struct ipvs_table **ret);
 /*

@@ -42,10 +42,10 @@ static void met(struct selfcheck *sc, enum degraded_cap cap, uint64_t now_ns)
 }
 
 /* N expectations unmet; WHY (printf-style) says what did not arrive. */
-static void unmet(struct selfcheck *sc, enum degraded_cap cap, uint64_t now_ns, unsigned int n,
+static void unmet(struct selfcheck *sc, enum degraded_cap cap, uint64_t now_ns, uint64_t n,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void unmet(struct selfcheck *sc, enum degraded_cap cap, uint64_t now_ns, unsigned int n,
+static void unmet(struct selfcheck *sc, enum degraded_cap cap, uint64_t now_ns, uint64_t n,
 		  const char *fmt, ...)
 {
 	struct selfcheck_cap *c = &sc->caps[cap];
@@ -54,7 +54,8 @@ static void unmet(struct selfcheck *sc, enum degraded_cap cap, uint64_t now_ns, 
 	if (!n)
 		return;
 	c->unmet += n;
-	c->misses += n;
+	/* a quorum is all that counts */
+	c->misses += n < SELFCHECK_QUORUM ? (unsigned int)n : SELFCHECK_QUORUM;
 	if (c->misses < SELFCHECK_QUORUM || c->verdict == SELFCHECK_SILENT)
 		return;
 	va_start(ap, fmt);
@@ -104,8 +105,7 @@ void selfcheck_ipvs_conns(struct selfcheck *sc, uint64_t now_ns, uint64_t conns)
 
 	/* counters that went back belong to services made anew: start over */
 	if (sc->have_ipvs && conns >= sc->ipvs_conns && gained && !picked)
-		unmet(sc, DEGRADED_CORRELATION, now_ns,
-		      gained > SELFCHECK_QUORUM ? SELFCHECK_QUORUM : (unsigned int)gained,
+		unmet(sc, DEGRADED_CORRELATION, now_ns, gained,
 		      "IPVS counted %llu new connection%s to the watched services and "
 		      "ip_vs_conn_new reported no pick",
 		      (unsigned long long)gained, gained == 1 ? "" : "s");
@@ -117,6 +117,11 @@ void selfcheck_ipvs_conns(struct selfcheck *sc, uint64_t now_ns, uint64_t conns)
 void selfcheck_ipvs_forget(struct selfcheck *sc)
 {
 	sc->have_ipvs = false;
+}
+
+bool selfcheck_ipvs_wanted(const struct selfcheck *sc, uint64_t now_ns)
+{
+	return !sc->last_pick_ns || sc->last_pick_ns + SELFCHECK_IPVS_LAG_MS * MS < now_ns;
 }
 
 void selfcheck_health_conns(struct selfcheck *sc, uint64_t now_ns, uint64_t conns)
@@ -133,8 +138,7 @@ void selfcheck_health_conns(struct selfcheck *sc, uint64_t now_ns, uint64_t conn
 	if (conns > sc->health_conns)
 		met(sc, DEGRADED_HEALTH, now_ns);
 	else if (established)
-		unmet(sc, DEGRADED_HEALTH, now_ns,
-		      established > SELFCHECK_QUORUM ? SELFCHECK_QUORUM : (unsigned int)established,
+		unmet(sc, DEGRADED_HEALTH, now_ns, established,
 		      "%llu connection%s established through VIPs and the sockops program counted "
 		      "none",
 		      (unsigned long long)established, established == 1 ? " was" : "s were");

@@ -113,6 +113,12 @@ void selfcheck_established(struct selfcheck *sc, uint64_t ts_ns);
  */
 void selfcheck_ipvs_conns(struct selfcheck *sc, uint64_t now_ns, uint64_t conns);
 void selfcheck_ipvs_forget(struct selfcheck *sc);
+/*
+ * Whether a read of IPVS's counters at now_ns could find anything: not
+ * while picks arrive (within SELFCHECK_IPVS_LAG_MS), which spares a dump of
+ * every service each second to all but idle or broken machines.
+ */
+bool selfcheck_ipvs_wanted(const struct selfcheck *sc, uint64_t now_ns);
 
 /*
  * The sockops program's count of connections established, summed over every

@@ -201,18 +201,21 @@ static void handle_evidence(struct agent *a, const struct evidence *ev)
 
 static void selfcheck_apply(struct agent *a);
 
-/* What the event proves of the pipeline (selfcheck.h). */
+/*
+ * What the event proves of the pipeline (selfcheck.h). The BPF side reports
+ * only flows to the VIPs vigild gave it (and picks of those), so only a
+ * connect needs its service, to know whether IPVS had anywhere to send it.
+ */
 static void observe(struct agent *a, const struct vigil_event *e)
 {
-	struct runtime_service *s = runtime_find(a->rt, &e->flow, NULL, NULL);
 	struct selfcheck *sc = &a->selfcheck;
+	struct runtime_service *s;
 
-	if (!s)
-		return;
 	switch (e->kind) {
 	case VIGIL_EV_CONNECT:
+		s = runtime_find(a->rt, &e->flow, NULL, NULL);
 		/* a service with no destination to pick gets no pick */
-		if (runtime_schedulable(s))
+		if (s && runtime_schedulable(s))
 			selfcheck_connect(sc, e->ts_ns);
 		break;
 	case VIGIL_EV_IPVS_PICK:
@@ -729,7 +732,9 @@ static int on_selfcheck(struct loop *loop, void *data)
 	int r;
 
 	/* IPVS first: every connection it counted has submitted its events by then */
-	r = a->rt->n_services ? watched_conns(a, &conns) : -ENOENT;
+	r = a->rt->n_services && selfcheck_ipvs_wanted(&a->selfcheck, agent_now_ns())
+		? watched_conns(a, &conns)
+		: -ENOENT;
 	consume(a);
 	if (r == 0)
 		selfcheck_ipvs_conns(&a->selfcheck, agent_now_ns(), conns);
@@ -756,9 +761,8 @@ int watch_start(struct agent *a)
 		.max_flows = a->config->agent.max_flows,
 		.sockops = health_interval_ns(a->config) != 0,
 	};
-	int r;
-
 	struct utsname uts;
+	int r;
 
 	selfcheck_init(&a->selfcheck, agent_now_ns());
 	snprintf(a->kernel, sizeof(a->kernel), "%s", uname(&uts) == 0 ? uts.release : "?");

@@ -170,6 +170,23 @@ START_TEST(ipvs_counters_lag_behind_the_picks)
 }
 END_TEST
 
+/* Reads skipped while picks arrive, then taken up again: still judged, a lag later. */
+START_TEST(ipvs_counters_are_read_only_when_they_could_tell)
+{
+	ck_assert(selfcheck_ipvs_wanted(&sc, MS(1000)));
+	selfcheck_ipvs_conns(&sc, MS(1000), 10);
+	selfcheck_pick(&sc, MS(1500), true, false);
+	ck_assert(!selfcheck_ipvs_wanted(&sc, MS(2000)));
+	ck_assert(!selfcheck_ipvs_wanted(&sc, MS(6500)));
+	ck_assert(selfcheck_ipvs_wanted(&sc, MS(6501)));
+	/* the picks stopped at 1.5 s; counted late, those are theirs */
+	selfcheck_ipvs_conns(&sc, MS(7000), 20);
+	ck_assert_uint_eq(sc.caps[DEGRADED_CORRELATION].unmet, 0);
+	selfcheck_ipvs_conns(&sc, MS(8000), 23);
+	ck_assert_int_eq(verdict(DEGRADED_CORRELATION), SELFCHECK_SILENT);
+}
+END_TEST
+
 START_TEST(ipvs_counters_going_back_or_forgotten)
 {
 	selfcheck_ipvs_conns(&sc, MS(1000), 500);
@@ -324,6 +341,7 @@ int main(void)
 	tcase_add_test(tc, ipvs_counters_moving_without_picks);
 	tcase_add_test(tc, ipvs_counters_lag_behind_the_picks);
 	tcase_add_test(tc, ipvs_counters_going_back_or_forgotten);
+	tcase_add_test(tc, ipvs_counters_are_read_only_when_they_could_tell);
 	tcase_add_test(tc, picks_without_tcp_events_find_the_events_silent);
 	tcase_add_test(tc, a_retransmit_answers_the_picks);
 	tcase_add_test(tc, losses_are_not_judged);

@@ -140,9 +140,10 @@ static __always_inline bool sk_flow(const struct sock *sk, __u8 protocol, struct
 	return true;
 }
 
+/* A socket the connection events report: its protocol, of our namespace, events not muted. */
 static __always_inline bool sk_wanted(const struct sock *sk, __u16 protocol)
 {
-	return BPF_CORE_READ(sk, sk_protocol) == protocol &&
+	return !(muted & VIGIL_MUTE_EVENTS) && BPF_CORE_READ(sk, sk_protocol) == protocol &&
 	       net_wanted(BPF_CORE_READ(sk, __sk_common.skc_net.net));
 }
 
@@ -204,8 +205,6 @@ static __always_inline int on_tcp_connect(const struct sock *sk)
 {
 	struct vigil_flow flow;
 
-	if (muted & VIGIL_MUTE_EVENTS)
-		return 0;
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	if (!trace_all && !is_vip(&flow))
@@ -243,8 +242,6 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	struct vigil_real real;
 	bool known;
 
-	if (muted & VIGIL_MUTE_EVENTS)
-		return 0;
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
 		return 0; /* reported by tcp_connect, with its source port */
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
@@ -264,8 +261,6 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	struct vigil_real real;
 	bool known;
 
-	if (muted & VIGIL_MUTE_EVENTS)
-		return 0;
 	/* Only unanswered SYNs: the health of established flows is sockops' job. */
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT)
 		return 0;
@@ -285,8 +280,6 @@ static __always_inline int on_receive_reset(const struct sock *sk)
 	__u8 state;
 	bool known;
 
-	if (muted & VIGIL_MUTE_EVENTS)
-		return 0;
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	known = flow_real(&flow, &real);
@@ -310,8 +303,6 @@ static __always_inline int on_error_report(const struct sock *sk)
 	__u8 state;
 	int err;
 
-	if (muted & VIGIL_MUTE_EVENTS)
-		return 0;
 	if (!sk_wanted(sk, IPPROTO_UDP) || !sk_flow(sk, IPPROTO_UDP, &flow))
 		return 0;
 	if (!flow_real(&flow, &real))

@@ -379,11 +379,11 @@ static struct json_object *capability_json(const struct render_status *st, enum 
 		return NULL;
 	r |= add_bool(o, "works", c->state == DEGRADED_ATTACHED);
 	r |= add_str(o, "state", degraded_state_name(c->state));
-	if (c->how[0])
-		r |= add_str(o, "attached", c->how);
 	/* attached is not working: seen delivering, or found silent (selfcheck.h) */
-	if (c->how[0])
+	if (c->how[0]) {
+		r |= add_str(o, "attached", c->how);
 		r |= add_bool(o, "verified", c->verified);
+	}
 	if (c->state == DEGRADED_SILENT)
 		r |= add_str(o, "silent", c->silent);
 	if (c->state == DEGRADED_UNUSED)

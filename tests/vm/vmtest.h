@@ -20,6 +20,7 @@ void vt_must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The lab script (network namespaces as destinations), by path. */
 const char *vt_lab(void);
+/* The vigild under test: this build's, or $VIGIL_VIGILD (another build's, for benchmarks). */
 const char *vt_vigild(void);
 
 /*

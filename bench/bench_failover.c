@@ -54,11 +54,11 @@ static void count_probes(const struct vt_tracer *t, struct result *r)
 static int run_variant(enum bench_controller v, unsigned int clients, struct result *r)
 {
 	double times[MAX_CLIENTS];
+	struct vt_clients n;
 	struct vt_agent agent;
 	struct vt_tracer t;
 	struct vt_conn c;
 	unsigned int i;
-	uint64_t t0;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -71,18 +71,11 @@ static int run_variant(enum bench_controller v, unsigned int clients, struct res
 	if (vt_tracer_start(&t))
 		return -1;
 	vt_sh("%s silent d2", vt_lab());
-	t0 = vt_now_ns();
-	for (i = 0; i < clients; i++) {
-		vt_connect(VIP, CAP_MS, &c);
-		times[i] = c.seconds;
-		if (c.err == 0)
-			r->ok++;
-		else
-			r->failed++;
-		if (c.seconds > r->max_s)
-			r->max_s = c.seconds;
-	}
-	r->total_s = (vt_now_ns() - t0) / 1e9;
+	n = vt_connect_n(VIP, clients, CAP_MS, times);
+	r->ok = n.ok;
+	r->failed = n.failed;
+	r->max_s = n.max_s;
+	r->total_s = n.total_s;
 	r->median_s = vt_median(times, clients);
 	vt_tracer_stop(&t);
 	count_probes(&t, r);

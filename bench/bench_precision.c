@@ -98,10 +98,10 @@ static int run(enum bench_controller c, unsigned int clients, const char *loss, 
 {
 	static double times[MAX_CLIENTS];
 	struct sampler s = { 0 };
+	struct vt_clients n;
 	struct vt_agent agent;
 	struct vt_conn conn;
 	unsigned int i;
-	uint64_t t0;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -114,20 +114,13 @@ static int run(enum bench_controller c, unsigned int clients, const char *loss, 
 	vt_sh("for d in d1 d2 d3; do %s lossy $d %s >/dev/null; done", vt_lab(), loss);
 	if (pthread_create(&s.thread, NULL, sample, &s))
 		return -1;
-	t0 = vt_now_ns();
-	for (i = 0; i < clients; i++) {
-		vt_connect(BENCH_VIP, CAP_MS, &conn);
-		times[i] = conn.seconds;
-		if (conn.err == 0)
-			r->ok++;
-		else
-			r->failed++;
-		if (conn.seconds > r->max_s)
-			r->max_s = conn.seconds;
-	}
-	r->total_s = (vt_now_ns() - t0) / 1e9;
+	n = vt_connect_n(BENCH_VIP, clients, CAP_MS, times);
 	atomic_store(&s.stop, true);
 	pthread_join(s.thread, NULL);
+	r->ok = n.ok;
+	r->failed = n.failed;
+	r->max_s = n.max_s;
+	r->total_s = n.total_s;
 	r->median_s = vt_median(times, clients);
 	r->samples = s.samples;
 	for (i = 0; i < 3; i++) {

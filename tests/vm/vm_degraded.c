@@ -277,7 +277,7 @@ START_TEST(a_silent_real_destination_is_found_and_clients_still_connect)
 	json_object_put(st);
 
 	/* clients were using the service: their picks never come */
-	c = vt_connect_n(VIP, 6, 5000);
+	c = vt_connect_n(VIP, 6, 5000, NULL);
 	ck_assert_uint_eq(c.ok, 6);
 	ck_assert_msg(capability_becomes("real_destination", "silent", 5000),
 		      "not found silent:\n%s", vt_agent_log(&a));
@@ -295,7 +295,7 @@ START_TEST(a_silent_real_destination_is_found_and_clients_still_connect)
 	    metric_is("vigil_capability_silences_total{capability=\"real_destination\"} 1\n"));
 
 	vt_must("%s silent d2", vt_lab());
-	c = vt_connect_n(VIP, 30, 10000);
+	c = vt_connect_n(VIP, 30, 10000, NULL);
 	fprintf(stderr, "ip_vs_conn_new muted, silent d2: %u of 30 connected, slowest %.3f s\n",
 		c.ok, c.max_s);
 	ck_assert_uint_eq(c.ok, 30);
@@ -323,7 +323,7 @@ START_TEST(silent_connection_events_are_found_and_no_healthy_destination_goes)
 	char warning[256];
 
 	start_muted(&a, "events", false);
-	c = vt_connect_n(VIP, 6, 5000);
+	c = vt_connect_n(VIP, 6, 5000, NULL);
 	ck_assert_uint_eq(c.ok, 6);
 	ck_assert_msg(capability_becomes("connection_events", "silent", 8000),
 		      "not found silent:\n%s", vt_agent_log(&a));
@@ -338,7 +338,7 @@ START_TEST(silent_connection_events_are_found_and_no_healthy_destination_goes)
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 100);
 
 	vt_must("%s silent d2", vt_lab());
-	c = vt_connect_n(VIP, 30, 10000);
+	c = vt_connect_n(VIP, 30, 10000, NULL);
 	fprintf(stderr, "events muted, silent d2: %u of 30 connected, slowest %.3f s\n", c.ok,
 		c.max_s);
 	ck_assert_uint_eq(c.ok, 30);
@@ -366,7 +366,7 @@ START_TEST(a_silent_sockops_program_is_found_and_weights_stay_configured)
 	json_object_put(st);
 	/* establishments across a few health reads */
 	for (i = 0; i < 4; i++) {
-		c = vt_connect_n(VIP, 3, 5000);
+		c = vt_connect_n(VIP, 3, 5000, NULL);
 		ck_assert_uint_eq(c.ok, 3);
 		usleep(600000);
 	}
@@ -386,7 +386,7 @@ START_TEST(a_silent_sockops_program_is_found_and_weights_stay_configured)
 
 	/* passive detection is whole: a refusing destination is out at once */
 	vt_must("%s refuse d3", vt_lab());
-	vt_connect_n(VIP, 3, 3000);
+	vt_connect_n(VIP, 3, 3000, NULL);
 	ck_assert_msg(weight_becomes(D3, 0, 3000), "d3 not quarantined:\n%s", vt_agent_log(&a));
 	ck_assert_int_eq(vt_agent_count(&a, "kind=probe-failed"), 0);
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);

@@ -83,7 +83,7 @@ static bool is_full(int w)
 /* n sequential connections through the VIP, each capped at cap_ms. */
 static struct vt_clients connect_n(unsigned int n, int cap_ms)
 {
-	return vt_connect_n(VIP, n, cap_ms);
+	return vt_connect_n(VIP, n, cap_ms, NULL);
 }
 
 START_TEST(silent_destination_every_client_connects)

@@ -240,7 +240,8 @@ int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 	return 0;
 }
 
-struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms)
+struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms,
+			       double *ret_seconds)
 {
 	struct vt_clients c = { 0 };
 	uint64_t t0 = vt_now_ns();
@@ -255,6 +256,8 @@ struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms
 			c.failed++;
 		if (conn.seconds > c.max_s)
 			c.max_s = conn.seconds;
+		if (ret_seconds)
+			ret_seconds[i] = conn.seconds;
 	}
 	c.total_s = (vt_now_ns() - t0) / 1e9;
 	return c;

@@ -46,12 +46,16 @@ struct vt_conn {
 /* TCP connect to "addr:port" / "[addr]:port" with a timeout, then close. */
 int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret);
 
-/* n sequential connections to addr_port, each capped at cap_ms: how they fared. */
+/*
+ * n sequential connections to addr_port, each capped at cap_ms: how they
+ * fared, and (when ret_seconds is not NULL) each one's time, n of them.
+ */
 struct vt_clients {
 	unsigned int ok, failed;
 	double max_s, total_s;
 };
-struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms);
+struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms,
+			       double *ret_seconds);
 
 /* GET PATH from http://ADDR_PORT (IPv4) over HTTP/1.0: the whole response, or NULL. Free it. */
 char *vt_http_get(const char *addr_port, const char *path);

@@ -257,6 +257,18 @@ START_TEST(a_working_fallback_is_not_degraded)
 }
 END_TEST
 
+/* d2 goes silent: 30 sequential clients all connect, and d2 is out of rotation. */
+static void every_client_gets_past_a_silent_d2(const char *what)
+{
+	struct vt_clients c;
+
+	vt_must("%s silent d2", vt_lab());
+	c = vt_connect_n(VIP, 30, 10000, NULL);
+	fprintf(stderr, "%s, silent d2: %u of 30 connected, slowest %.3f s\n", what, c.ok, c.max_s);
+	ck_assert_uint_eq(c.ok, 30);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
+}
+
 /*
  * The failure of 7.x that started this: ip_vs_conn_new attached, its program
  * running, and no pick ever reported. vigild sees clients' connections to the
@@ -294,12 +306,7 @@ START_TEST(a_silent_real_destination_is_found_and_clients_still_connect)
 	ck_assert(
 	    metric_is("vigil_capability_silences_total{capability=\"real_destination\"} 1\n"));
 
-	vt_must("%s silent d2", vt_lab());
-	c = vt_connect_n(VIP, 30, 10000, NULL);
-	fprintf(stderr, "ip_vs_conn_new muted, silent d2: %u of 30 connected, slowest %.3f s\n",
-		c.ok, c.max_s);
-	ck_assert_uint_eq(c.ok, 30);
-	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
+	every_client_gets_past_a_silent_d2("ip_vs_conn_new muted");
 	ck_assert_uint_ge(vt_agent_count(&a, "evidence kind=probe-failed service=web real=" D2), 1);
 	/* said once, naming the hook and the kernel */
 	not_working_on_this_kernel("real destination", warning, sizeof(warning));
@@ -337,12 +344,7 @@ START_TEST(silent_connection_events_are_found_and_no_healthy_destination_goes)
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 100);
 
-	vt_must("%s silent d2", vt_lab());
-	c = vt_connect_n(VIP, 30, 10000, NULL);
-	fprintf(stderr, "events muted, silent d2: %u of 30 connected, slowest %.3f s\n", c.ok,
-		c.max_s);
-	ck_assert_uint_eq(c.ok, 30);
-	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
+	every_client_gets_past_a_silent_d2("events muted");
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 100);
 	not_working_on_this_kernel("connection events", warning, sizeof(warning));

@@ -397,18 +397,22 @@ int BPF_KRETPROBE(ip_vs_conn_new_kretprobe, const struct ip_vs_conn *cp)
  * the context. A softirq that lands meanwhile finds at most one of the three
  * busy: if that is the task program, the irq program takes the hit; if it is
  * the irq program, the backup does; if the backup, the irq program. The irq
- * program raises a per-CPU flag when it acts; the backup, which runs after it
- * on the same hit, acts only if the flag is down, and lowers it. That needs
- * the irq program to run first: tracepoints call their programs in the order
- * they were attached, trampolines (fexit) in the reverse order, and vigild
- * attaches accordingly. Where the context cannot be told, the task program
- * acts alone and says so in context_unknown.
+ * program notes, per CPU, which hit it acted on (its arguments: the socket and
+ * the transition, the packet, the connection); the backup, which runs after
+ * it on the same hit, acts unless that hit is this one. A hit, not a flag: when
+ * the backup was the one busy, the irq program acted and nothing cleared
+ * what it noted, and a flag left up would make the backup skip the next hit
+ * that the irq program missed. That needs the irq program to run first:
+ * tracepoints call their programs in the order they were attached,
+ * trampolines (fexit) in the reverse order, and vigild attaches accordingly.
+ * Where the context cannot be told, the task program acts alone and says so
+ * in context_unknown.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } irq_acted SEC(".maps");
 
 static __always_inline bool task_turn(void)
@@ -420,35 +424,55 @@ static __always_inline bool task_turn(void)
 	return irq <= 0;
 }
 
+/* In interrupt context: the irq program acts, and notes HIT for the backup. */
 static __always_inline bool irq_turn(void)
 {
-	__u32 zero = 0, *acted;
-
-	if (vigil_in_interrupt() <= 0)
-		return false;
-	acted = bpf_map_lookup_elem(&irq_acted, &zero);
-	if (acted)
-		*acted = 1;
-	return true;
+	return vigil_in_interrupt() > 0;
 }
 
-static __always_inline bool backup_turn(void)
+static __always_inline void irq_note(__u64 hit)
 {
-	__u32 zero = 0, *acted;
+	__u32 zero = 0;
+	__u64 *acted = bpf_map_lookup_elem(&irq_acted, &zero);
+
+	if (acted)
+		*acted = hit;
+}
+
+/* In interrupt context, on a hit the irq program did not act on. */
+static __always_inline bool backup_turn(__u64 hit)
+{
+	__u32 zero = 0;
+	__u64 *acted;
 
 	if (vigil_in_interrupt() <= 0)
 		return false;
 	acted = bpf_map_lookup_elem(&irq_acted, &zero);
 	if (!acted)
 		return false;
-	if (*acted) {
+	if (*acted == hit) {
 		*acted = 0;
 		return false;
 	}
 	return true;
 }
 
-#define THREE_PROGRAMS(section, name, args, call)                                                  \
+/*
+ * A hit on socket SK as a number: its ports and peer, which name one
+ * connection of this machine, and WHAT of it happened. Numbers, not the
+ * socket's address: the verifier allows no arithmetic on a kernel pointer.
+ * inet_sport, not skc_num, as in sk_flow().
+ */
+static __always_inline __u64 sk_hit(const struct sock *sk, __u32 what)
+{
+	__u32 ports = (__u32)BPF_CORE_READ((const struct inet_sock *)sk, inet_sport) << 16 |
+		      BPF_CORE_READ(sk, __sk_common.skc_dport);
+
+	return (__u64)(BPF_CORE_READ(sk, __sk_common.skc_daddr) ^ what) << 32 | ports;
+}
+
+/* HIT: an expression of ARGS that tells one hit of the hook from another. */
+#define THREE_PROGRAMS(section, name, args, hit, call)                                             \
 	SEC(section)                                                                               \
 	int BPF_PROG(name, args)                                                                   \
 	{                                                                                          \
@@ -457,28 +481,34 @@ static __always_inline bool backup_turn(void)
 	SEC(section)                                                                               \
 	int BPF_PROG(name##_irq, args)                                                             \
 	{                                                                                          \
-		return irq_turn() ? call : 0;                                                      \
+		if (!irq_turn())                                                                   \
+			return 0;                                                                  \
+		irq_note(hit);                                                                     \
+		return call;                                                                       \
 	}                                                                                          \
 	SEC(section)                                                                               \
 	int BPF_PROG(name##_backup, args)                                                          \
 	{                                                                                          \
-		return backup_turn() ? call : 0;                                                   \
+		return backup_turn(hit) ? call : 0;                                                \
 	}
 
 #define ARGS(...) __VA_ARGS__
 
 struct sk_buff;
 
+/* a connection's transition happens once: the connection and the states tell it */
 THREE_PROGRAMS("tp_btf/inet_sock_set_state", inet_sock_set_state,
 	       ARGS(const struct sock *sk, int oldstate, int newstate),
-	       on_set_state(sk, oldstate, newstate))
+	       sk_hit(sk, (__u32)oldstate << 8 | newstate), on_set_state(sk, oldstate, newstate))
+/* a SYN is retransmitted once per timeout: its state tells nothing, but a repeat is far apart */
 THREE_PROGRAMS("tp_btf/tcp_retransmit_skb", tcp_retransmit_skb,
-	       ARGS(const struct sock *sk, const struct sk_buff *skb), on_retransmit(sk))
+	       ARGS(const struct sock *sk, const struct sk_buff *skb), sk_hit(sk, 1 << 16),
+	       on_retransmit(sk))
 THREE_PROGRAMS("tp_btf/tcp_receive_reset", tcp_receive_reset, ARGS(const struct sock *sk),
-	       on_receive_reset(sk))
+	       sk_hit(sk, 2 << 16), on_receive_reset(sk))
 /* ICMP errors arrive in softirq; errors can also be reported in task context */
 THREE_PROGRAMS("tp_btf/inet_sk_error_report", inet_sk_error_report, ARGS(const struct sock *sk),
-	       on_error_report(sk))
+	       sk_hit(sk, 3 << 16), on_error_report(sk))
 
 /* seven arguments, so the return value is the eighth slot of the context */
 #define IPVS_CONN(ctx) ((const struct ip_vs_conn *)(ctx)[7])
@@ -490,16 +520,25 @@ int ip_vs_conn_new_fexit(__u64 *ctx)
 	return task_turn() ? on_ipvs_conn(IPVS_CONN(ctx), !context_unknown) : 0;
 }
 
+/* The hit: the client's address and port of the connection made (0 if none was). */
+static __always_inline __u64 conn_hit(const struct ip_vs_conn *cp)
+{
+	return (__u64)BPF_CORE_READ(cp, caddr.ip) << 32 | BPF_CORE_READ(cp, cport);
+}
+
 SEC("fexit/ip_vs_conn_new")
 int ip_vs_conn_new_fexit_irq(__u64 *ctx)
 {
-	return irq_turn() ? on_ipvs_conn(IPVS_CONN(ctx), false) : 0;
+	if (!irq_turn())
+		return 0;
+	irq_note(conn_hit(IPVS_CONN(ctx)));
+	return on_ipvs_conn(IPVS_CONN(ctx), false);
 }
 
 SEC("fexit/ip_vs_conn_new")
 int ip_vs_conn_new_fexit_backup(__u64 *ctx)
 {
-	return backup_turn() ? on_ipvs_conn(IPVS_CONN(ctx), false) : 0;
+	return backup_turn(conn_hit(IPVS_CONN(ctx))) ? on_ipvs_conn(IPVS_CONN(ctx), false) : 0;
 }
 
 /*

@@ -34,8 +34,8 @@ struct ipvs {
 	struct nl_sock *sk;
 	struct ipvs *twin; /* a second socket, to dump on two CPUs (dump.c) */
 	int family;
-	uint8_t *recvbuf; /* IPVS_RECV_BATCH datagrams */
-	size_t recv_len;  /* of each */
+	uint8_t *recvbuf;   /* IPVS_RECV_BATCH datagrams */
+	size_t recv_len;    /* of each */
 	struct nl_msg *msg; /* every request is built here, then copied to sendbuf */
 
 	/* requests built but not sent yet */
@@ -53,6 +53,7 @@ struct ipvs {
 	size_t n_ops;  /* operations queued */
 	size_t n_sent; /* of which sent */
 	int *results;  /* per operation: 0, -errno or IPVS_PENDING */
+	bool *unsure;  /* per operation: its answer was lost, not given */
 	size_t results_cap;
 
 	/* the answer being waited for */

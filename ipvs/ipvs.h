@@ -132,15 +132,23 @@ struct ipvs_timeouts {
 struct ipvs_batch_result {
 	size_t n_ops;    /* operations queued between ipvs_batch_begin and _end */
 	size_t n_failed; /* of which failed */
-	int errors[];    /* per operation, in the order queued: 0 or -errno */
+	/*
+	 * Per operation: its error came from the transport (a lost answer, a
+	 * timeout, a failed send), not from the kernel's verdict, so it may
+	 * have been applied all the same. A dump tells.
+	 */
+	bool *unsure;
+	int errors[]; /* per operation, in the order queued: 0 or -errno */
 };
 
 struct ipvs;
 
 /*
  * Opens a handle: one netlink socket, with the IPVS generic netlink family
- * resolved once. Returns -EPROTONOSUPPORT when the kernel has no IPVS family,
- * i.e. the ip_vs module is not loaded. The first full dump of 64 services or
+ * resolved. Returns -EPROTONOSUPPORT when the kernel has no IPVS family,
+ * i.e. the ip_vs module is not loaded. Should ip_vs be unloaded later, a
+ * query resolves the family anew: -EPROTONOSUPPORT while it is gone, the
+ * answer once it is loaded again (under a new family id). The first full dump of 64 services or
  * more, on a machine with two CPUs or more, adds a second socket to the
  * handle and a thread for the length of each such dump (see ipvs_dump).
  * A handle is for one thread at a time.
@@ -148,6 +156,8 @@ struct ipvs;
 int ipvs_open(struct ipvs **ret);
 /* Closes the handle; requests of an unfinished batch that were not sent yet never are. */
 void ipvs_close(struct ipvs *h);
+/* The IPVS generic netlink family id in use: a new one means ip_vs was loaded anew. */
+int ipvs_family_id(const struct ipvs *h);
 
 /* Commands. Only the key fields of a service are used to name it. */
 int ipvs_service_add(struct ipvs *h, const struct ipvs_service *svc);
@@ -174,7 +184,8 @@ int ipvs_timeout_get(struct ipvs *h, struct ipvs_timeouts *ret);
  * every answer and returns 0 if every operation succeeded, else the error of
  * the first that failed; *ret (if ret is not NULL) gets each operation's
  * result, in order, to be freed with ipvs_batch_result_free(). An operation
- * whose answer was lost (-ENOBUFS) may or may not have been applied.
+ * whose answer was lost (-ENOBUFS, -ETIMEDOUT) may or may not have been
+ * applied: its unsure flag says so.
  */
 int ipvs_batch_begin(struct ipvs *h);
 int ipvs_batch_end(struct ipvs *h, struct ipvs_batch_result **ret);

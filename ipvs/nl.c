@@ -234,6 +234,9 @@ int ipvs_reconnect(struct ipvs *h)
 
 	nl_socket_free(h->sk);
 	h->sk = NULL;
+	/* the twin's family id is as old as ours was: it is opened again on use */
+	ipvs_close(h->twin);
+	h->twin = NULL;
 	r = open_socket(h->recv_len, &sk, &family);
 	if (r < 0)
 		return r;
@@ -275,7 +278,8 @@ int ipvs_open(struct ipvs **ret)
 	h->recvbuf = malloc(IPVS_RECV_BATCH * h->recv_len);
 	h->results_cap = IPVS_WINDOW;
 	h->results = calloc(h->results_cap, sizeof(*h->results));
-	if (!h->msg || !h->sendbuf || !h->recvbuf || !h->results) {
+	h->unsure = calloc(h->results_cap, sizeof(*h->unsure));
+	if (!h->msg || !h->sendbuf || !h->recvbuf || !h->results || !h->unsure) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -300,7 +304,13 @@ void ipvs_close(struct ipvs *h)
 	free(h->sendbuf);
 	free(h->recvbuf);
 	free(h->results);
+	free(h->unsure);
 	free(h);
+}
+
+int ipvs_family_id(const struct ipvs *h)
+{
+	return h->family;
 }
 
 struct nl_msg *ipvs_req_start(struct ipvs *h, uint8_t cmd)
@@ -331,26 +341,38 @@ static int new_op(struct ipvs *h, size_t *ret_index)
 	if (h->n_ops == h->results_cap) {
 		size_t cap = h->results_cap * 2;
 		int *results = realloc(h->results, cap * sizeof(*results));
+		bool *unsure;
 
 		if (!results)
 			return -ENOMEM;
 		h->results = results;
+		unsure = realloc(h->unsure, cap * sizeof(*unsure));
+		if (!unsure)
+			return -ENOMEM;
+		h->unsure = unsure;
 		h->results_cap = cap;
 	}
 	*ret_index = h->n_ops++;
 	h->results[*ret_index] = IPVS_PENDING;
+	h->unsure[*ret_index] = false;
 	h->next_seq = h->seq0 + h->n_ops;
 	return 0;
 }
 
-/* Settles the operations sent since first: those still pending get err. */
+/*
+ * Settles the operations sent since first: those still pending get err. With
+ * a transport error, the kernel may have applied them and its answers were
+ * lost: they are unsure.
+ */
 static void settle(struct ipvs *h, size_t first, int err)
 {
 	size_t i;
 
 	for (i = first; i < h->n_sent; i++)
-		if (h->results[i] == IPVS_PENDING)
+		if (h->results[i] == IPVS_PENDING) {
 			h->results[i] = err;
+			h->unsure[i] = err != 0;
+		}
 }
 
 /*
@@ -461,6 +483,8 @@ static int queue(struct ipvs *h, size_t index, uint16_t flags)
 			return r;
 	}
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	/* the family as now resolved: a query asked again after ip_vs came back */
+	nlh->nlmsg_type = h->family;
 	nlh->nlmsg_seq = h->seq0 + (uint32_t)index;
 	nlh->nlmsg_pid = nl_socket_get_local_port(h->sk);
 	memcpy(h->sendbuf + h->send_len, nlh, nlh->nlmsg_len);
@@ -498,6 +522,8 @@ int ipvs_req_query(struct ipvs *h, int build_err, bool dump, int reply_cmd, ipvs
 	size_t i;
 	int r;
 
+	int family = h->family;
+
 	if (h->batch)
 		return -EBUSY;
 	if (build_err < 0)
@@ -516,6 +542,20 @@ int ipvs_req_query(struct ipvs *h, int build_err, bool dump, int reply_cmd, ipvs
 	h->on_reply = NULL;
 	if (r < 0)
 		return r;
+	/*
+	 * Generic netlink's answer to a family id it does not know: ip_vs was
+	 * unloaded, and maybe loaded again under a new id. IPVS's own dumps never
+	 * answer ENOENT, so this is the one sign of it: resolve the family anew
+	 * and, if it is back, ask again.
+	 */
+	if (h->wait_err == -ENOENT && dump && family == h->family) {
+		r = ipvs_reconnect(h);
+		if (r < 0)
+			return r;
+		if (h->family != family)
+			return ipvs_req_query(h, 0, dump, reply_cmd, on_reply, arg);
+		return -ENOENT;
+	}
 	if (h->wait_err)
 		return h->wait_err;
 	return h->dump_intr ? -EINTR : 0;
@@ -536,6 +576,7 @@ int ipvs_batch_begin(struct ipvs *h)
 static void shrink_results(struct ipvs *h)
 {
 	int *results;
+	bool *unsure;
 
 	if (h->results_cap <= IPVS_WINDOW)
 		return;
@@ -543,6 +584,9 @@ static void shrink_results(struct ipvs *h)
 	if (!results)
 		return;
 	h->results = results;
+	unsure = realloc(h->unsure, IPVS_WINDOW * sizeof(*unsure));
+	if (unsure)
+		h->unsure = unsure;
 	h->results_cap = IPVS_WINDOW;
 }
 
@@ -565,7 +609,7 @@ int ipvs_batch_end(struct ipvs *h, struct ipvs_batch_result **ret)
 			first_err = h->results[i];
 	}
 	if (ret) {
-		res = malloc(sizeof(*res) + h->n_ops * sizeof(res->errors[0]));
+		res = malloc(sizeof(*res) + h->n_ops * (sizeof(res->errors[0]) + sizeof(bool)));
 		if (!res) {
 			shrink_results(h);
 			return -ENOMEM;
@@ -573,6 +617,8 @@ int ipvs_batch_end(struct ipvs *h, struct ipvs_batch_result **ret)
 		res->n_ops = h->n_ops;
 		res->n_failed = failed;
 		memcpy(res->errors, h->results, h->n_ops * sizeof(res->errors[0]));
+		res->unsure = (bool *)(res->errors + h->n_ops);
+		memcpy(res->unsure, h->unsure, h->n_ops * sizeof(bool));
 		*ret = res;
 	}
 	shrink_results(h);

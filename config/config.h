@@ -21,7 +21,7 @@
 
 /* Bounds on what a config file can make us allocate or program. */
 #define CONFIG_MAX_FILE_SIZE    (16u << 20)
-#define CONFIG_MAX_SERVICES     10000u
+#define CONFIG_MAX_SERVICES     4096u /* as many as the vips BPF map holds */
 #define CONFIG_MAX_DESTINATIONS 1000u      /* per service */
 #define CONFIG_MAX_DEPTH        16u        /* YAML nesting; a valid config needs 5 */
 #define CONFIG_MAX_NODES        (1u << 21) /* YAML nodes in one file */

@@ -65,7 +65,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, VIGIL_MAX_VIPS);
 	__type(key, struct vigil_vip);
 	__type(value, __u8);
 } vips SEC(".maps");
@@ -130,7 +130,12 @@ static __always_inline bool sk_flow(const struct sock *sk, __u8 protocol, struct
 			flow->family = VIGIL_AF_INET6;
 			return true;
 		}
-		flow->vaddr.v6_32[2] = 0;
+		/*
+		 * All of it, not the ::ffff word alone: the address is read into
+		 * v4 below, and the copy left in the last word would make a key
+		 * that no IPVS pick or vips entry has.
+		 */
+		__builtin_memset(&flow->vaddr, 0, sizeof(flow->vaddr));
 	} else if (family != VIGIL_AF_INET) {
 		return false;
 	}
@@ -247,8 +252,16 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
 	known = flow_real(&flow, &real);
-	if (!known && !trace_all)
-		return 0;
+	if (!known && !trace_all) {
+		if (!is_vip(&flow))
+			return 0;
+		/*
+		 * A flow to a VIP whose entry is gone: evicted from the LRU map
+		 * (agent.max_flows), or made before vigild ran. Its end still
+		 * ends vigild's attempt, which would otherwise look unanswered.
+		 */
+		count(VIGIL_CTR_FLOWS_MISSING);
+	}
 	emit(VIGIL_EV_STATE, &flow, known ? &real : NULL, newstate, oldstate);
 	if (known && newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&flows, &flow);

@@ -75,6 +75,12 @@ struct vigil_event {
 	__u8 error;     /* VIGIL_EV_SOCK_ERROR: the socket's errno (sk_err); else 0 */
 };
 
+/*
+ * Entries of the vips map: one per service, so the config holds no more
+ * (CONFIG_MAX_SERVICES, asserted in agent/watch.c).
+ */
+#define VIGIL_MAX_VIPS 4096
+
 /* A service address the agent cares about (key of the vips map). */
 struct vigil_vip {
 	union vigil_addr addr;
@@ -119,6 +125,7 @@ enum vigil_counter {
 	VIGIL_CTR_RINGBUF_DROPS, /* events lost because the ring buffer was full */
 	VIGIL_CTR_FLOW_ERRORS,   /* correlation entries that could not be stored */
 	VIGIL_CTR_HEALTH_ERRORS, /* VIP sockets sockops could not count (health map full) */
+	VIGIL_CTR_FLOWS_MISSING, /* state changes of VIP flows whose entry was gone (evicted) */
 	VIGIL_CTR_MAX,
 };
 

@@ -1192,15 +1192,15 @@ START_TEST(service_limit)
 	const struct config_service *last;
 
 	ck_assert_uint_eq(c->n_services, CONFIG_MAX_SERVICES);
-	last = config_find_service(c, "s9999");
-	ck_assert_ptr_eq(last, &c->services[9999]);
-	addr_is(&last->vip, AF_INET, "10.0.39.15", 80);
-	ck_assert_uint_eq(last->mark.line, 10001);
+	last = config_find_service(c, "s4095");
+	ck_assert_ptr_eq(last, &c->services[CONFIG_MAX_SERVICES - 1]);
+	addr_is(&last->vip, AF_INET, "10.0.15.255", 80);
+	ck_assert_uint_eq(last->mark.line, CONFIG_MAX_SERVICES + 1);
 	config_free(c);
 	free(text);
 
 	text = services(CONFIG_MAX_SERVICES + 1);
-	expect_error(text, 10002, 5, "too many services (at most 10000)");
+	expect_error(text, CONFIG_MAX_SERVICES + 2, 5, "too many services (at most 4096)");
 	free(text);
 }
 END_TEST

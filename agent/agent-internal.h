@@ -51,6 +51,13 @@ struct agent {
 	struct loop *loop;
 	struct loop_source *timer;
 	size_t conflicts_reported;
+	/* services not created: their claims could not be written */
+	size_t unclaimed;
+	/* the IPVS family: gone (ip_vs unloaded), and the id it had */
+	bool ipvs_gone;
+	int ipvs_family;
+	/* no state file at start: its services may be adopted back (adopt_lost_services) */
+	bool state_missing;
 	/* the fingerprint of IPVS when a full pass last found nothing to do */
 	bool quiet_valid;
 	uint64_t quiet_fingerprint;
@@ -78,6 +85,8 @@ struct agent {
 	bool passive; /* connections are watched: no active checks (watch_watching) */
 	struct loop_source *selfcheck_timer;
 	uint64_t lost_mark; /* ring-buffer drops and flow errors at the last check */
+	/* ring-buffer drops the detector has been resynchronised after (resync_after_drops) */
+	uint64_t drops_seen, resyncs, resync_warned_ns;
 	struct evidence held[WATCH_HELD];
 	size_t n_held;
 	char kernel[65]; /* uname -r, for the warnings */
@@ -127,6 +136,8 @@ void watch_reload(struct agent *a, const struct runtime *old);
 /* The BPF side's counters, for status and the metrics. */
 struct watch_counters {
 	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
+	uint64_t flows_missing; /* state changes of VIP flows whose entry was evicted */
+	uint64_t resyncs; /* attempts in flight forgotten after the ring buffer overflowed */
 };
 /* -ENOTCONN when connections are not watched. */
 int watch_get_counters(struct agent *a, struct watch_counters *ret);

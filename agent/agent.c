@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent-internal.h"
 #include "desired.h"
@@ -98,8 +100,11 @@ static int apply_op(struct ipvs *h, const struct reconcile_op *op)
 	return -EINVAL;
 }
 
-/* Applies the plan as one batch; each failure is logged. The number failed. */
-static size_t apply(struct agent *a, const struct reconcile_plan *plan, int *errors)
+/*
+ * Applies the plan as one batch; each failure is logged. The number failed.
+ * unsure[i]: operation i failed in transport, and may have been applied.
+ */
+static size_t apply(struct agent *a, const struct reconcile_plan *plan, int *errors, bool *unsure)
 {
 	struct ipvs_batch_result *res = NULL;
 	char what[256];
@@ -115,6 +120,8 @@ static size_t apply(struct agent *a, const struct reconcile_plan *plan, int *err
 		enum reconcile_op_type type = plan->ops[i].type;
 
 		errors[i] = res && i < res->n_ops ? res->errors[i] : r;
+		/* never sent (the batch did not start): surely not applied */
+		unsure[i] = res && i < res->n_ops && res->unsure[i];
 		if ((unsigned int)type < AGENT_OP_TYPES)
 			a->netlink_ops[type]++;
 		if (!errors[i])
@@ -123,7 +130,10 @@ static size_t apply(struct agent *a, const struct reconcile_plan *plan, int *err
 			a->netlink_errors[type]++;
 		failed++;
 		describe_op(a, &plan->ops[i], what, sizeof(what));
-		log_error("failed to %s: %s", what, strerror(-errors[i]));
+		log_error("failed to %s: %s%s", what, strerror(-errors[i]),
+			  unsure[i] ? " (the kernel's answer was lost: the next pass reads "
+				      "whether it was applied)"
+				    : "");
 	}
 	ipvs_batch_result_free(res);
 	return failed;
@@ -270,24 +280,60 @@ static int save_owned(struct agent *a, const struct ipvs_service *owned, size_t 
 static int claim_new_services(struct agent *a, const struct reconcile_plan *plan)
 {
 	struct ipvs_service *owned;
-	size_t i, n = a->state.n_owned;
+	size_t i, before = a->state.n_owned, n = before;
 	int r;
 
 	owned = malloc((n + plan->n_ops + 1) * sizeof(*owned));
 	if (!owned)
 		return -ENOMEM;
-	memcpy(owned, a->state.owned, n * sizeof(*owned));
+	if (n)
+		memcpy(owned, a->state.owned, n * sizeof(*owned));
 	for (i = 0; i < plan->n_ops; i++)
 		if (plan->ops[i].type == RECONCILE_SERVICE_ADD &&
 		    !owned_has(owned, n, &plan->ops[i].svc))
 			owned[n++] = plan->ops[i].svc;
-	r = n == a->state.n_owned ? 0 : save_owned(a, owned, n);
+	r = n == before ? 0 : save_owned(a, owned, n);
+	/* not on disk, so not ours yet: the claims in memory go too */
+	if (r && state_set_owned(&a->state, owned, before) < 0)
+		log_error("cannot take back the unrecorded claims: %s", strerror(ENOMEM));
+	if (r)
+		a->unclaimed = n - before;
 	free(owned);
 	return r;
 }
 
-/* What is owned after the plan ran: its forecast, corrected by the failures. */
-static int settle_ownership(struct agent *a, const struct reconcile_plan *plan, const int *errors)
+/*
+ * The claims could not be written (a full or read-only disk): the services
+ * they name are not created, since a crash would orphan them, but the plan's
+ * repairs of the services already owned go on. Drops every operation on a
+ * service not owned yet, and that service from the forecast.
+ */
+static void keep_repairs_only(struct agent *a, struct reconcile_plan *plan)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n_ops; i++)
+		if (owned_has(a->state.owned, a->state.n_owned, &plan->ops[i].svc))
+			plan->ops[n++] = plan->ops[i];
+	plan->n_ops = n;
+	for (i = 0, n = 0; i < plan->n_owned; i++)
+		if (owned_has(a->state.owned, a->state.n_owned, &plan->owned[i]))
+			plan->owned[n++] = plan->owned[i];
+	plan->n_owned = n;
+	log_error("%zu service%s not created: vigild cannot record that it owns them in %s; "
+		  "the services it owns are still repaired",
+		  a->unclaimed, a->unclaimed == 1 ? "" : "s", a->state_path);
+}
+
+/*
+ * What is owned after the plan ran: its forecast, corrected by the failures
+ * the kernel answered. An add whose answer was lost keeps its claim: had it
+ * been applied, dropping the claim would orphan the service, while a claim
+ * on a service that is missing is only re-added by the next pass, which
+ * reads IPVS.
+ */
+static int settle_ownership(struct agent *a, const struct reconcile_plan *plan, const int *errors,
+			    const bool *unsure)
 {
 	struct ipvs_service *owned;
 	size_t i, j, n = 0;
@@ -301,7 +347,7 @@ static int settle_ownership(struct agent *a, const struct reconcile_plan *plan, 
 		bool add_failed = false;
 
 		for (j = 0; j < plan->n_ops; j++)
-			if (errors[j] && plan->ops[j].type == RECONCILE_SERVICE_ADD &&
+			if (errors[j] && !unsure[j] && plan->ops[j].type == RECONCILE_SERVICE_ADD &&
 			    !reconcile_service_cmp(&plan->ops[j].svc, &plan->owned[i]))
 				add_failed = true;
 		if (!add_failed)
@@ -408,6 +454,102 @@ static bool unchanged_since_last_pass(struct agent *a)
 	return true;
 }
 
+static void set_sysctls(void);
+
+static bool table_has(const struct ipvs_table *t, const struct ipvs_service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_services; i++)
+		if (!reconcile_service_cmp(&t->services[i].svc, svc))
+			return true;
+	return false;
+}
+
+static bool vip_routed(const struct hostnet_vip *vips, size_t n, const struct ipvs_service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (vips[i].af == svc->af &&
+		    !memcmp(vips[i].addr, &svc->addr, svc->af == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+/*
+ * No state file at start: a first start, or the file was lost (deleted; a
+ * purge, then a reinstall). The host routes on vigil's own interface outlive
+ * it, and only vigild makes them, for the VIPs of the services it owns. So a
+ * configured service that IPVS has, at an address routed through that
+ * interface, is one vigild created: it is adopted back. Otherwise vigild
+ * would take its own services for someone else's, leave them unrepaired, and
+ * remove their routes.
+ */
+static void adopt_lost_services(struct agent *a, const struct ipvs_table *desired,
+				const struct ipvs_table *actual)
+{
+	struct ipvs_service *owned = NULL;
+	struct hostnet_vip *vips = NULL;
+	char svc[DESIRED_DESCRIBE_MAX];
+	size_t i, n_vips = 0, n = a->state.n_owned;
+	int r;
+
+	r = hostnet_routes_list(a->hostnet, a->ifindex, &vips, &n_vips);
+	if (!r && n_vips) {
+		owned = malloc((n + desired->n_services + 1) * sizeof(*owned));
+		r = owned ? 0 : -ENOMEM;
+	}
+	if (r) {
+		log_error("cannot read the VIP routes on %s to adopt back the services of a lost "
+			  "state file: %s",
+			  a->config->agent.interface, strerror(-r));
+		goto out;
+	}
+	a->state_missing = false;
+	if (!n_vips)
+		goto out;
+	if (n)
+		memcpy(owned, a->state.owned, n * sizeof(*owned));
+	for (i = 0; i < desired->n_services; i++) {
+		const struct ipvs_service *d = &desired->services[i].svc;
+
+		if (d->fwmark || owned_has(owned, n, d) || !table_has(actual, d) ||
+		    !vip_routed(vips, n_vips, d))
+			continue;
+		owned[n++] = *d;
+		log_notice("adopted service %s: no state file, and its VIP is routed through %s, "
+			   "which only vigild does for the services it creates",
+			   desired_describe_service(d, svc, sizeof(svc)),
+			   a->config->agent.interface);
+	}
+	if (n != a->state.n_owned)
+		save_owned(a, owned, n);
+out:
+	free(owned);
+	free(vips);
+}
+
+/*
+ * A dump that worked after IPVS was gone, or under a new family id: ip_vs was
+ * loaded anew, with an empty table (which this pass fills again) and its
+ * sysctls back at their defaults.
+ */
+static void ipvs_came_back(struct agent *a)
+{
+	int family = ipvs_family_id(a->ipvs);
+
+	if (a->ipvs_gone || (a->ipvs_family && family != a->ipvs_family)) {
+		log_notice("IPVS is back (the ip_vs module was loaded again): programming the "
+			   "%zu services vigild owns",
+			   a->state.n_owned);
+		if (a->config->agent.sysctls)
+			set_sysctls();
+	}
+	a->ipvs_gone = false;
+	a->ipvs_family = family;
+}
+
 static int agent_reconcile(struct agent *a, const char *why)
 {
 	struct ipvs_table *actual = NULL, *desired = NULL;
@@ -417,6 +559,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 	bool periodic = !strcmp(why, "periodic");
 	double t0 = now_ms(), read_ms = 0, ipvs_ms;
 	int *errors = NULL, r;
+	bool *unsure = NULL;
 	bool fingerprinted;
 	uint64_t fp;
 
@@ -428,12 +571,25 @@ static int agent_reconcile(struct agent *a, const char *why)
 	/* taken before the dump: a change after it shows as a new fingerprint */
 	fingerprinted = ipvs_fingerprint(&fp) == 0;
 	r = ipvs_dump(a->ipvs, &actual);
+	if (r == -EPROTONOSUPPORT) {
+		/* said once: every pass until it is back would say it again */
+		if (!a->ipvs_gone)
+			log_error("IPVS is gone: the kernel has no IPVS netlink family (was the "
+				  "ip_vs module unloaded?); the %zu services vigild owns are "
+				  "programmed again once it is back",
+				  a->state.n_owned);
+		a->ipvs_gone = true;
+		goto out;
+	}
 	if (r) {
 		log_error("cannot read the IPVS table: %s", strerror(-r));
 		goto out;
 	}
+	ipvs_came_back(a);
 	read_ms = now_ms() - t0;
 	r = runtime_desired(a->rt, agent_now_ns(), &desired);
+	if (!r && a->state_missing)
+		adopt_lost_services(a, desired, actual);
 	if (!r) {
 		struct reconcile_input in = { desired, actual, a->state.owned, a->state.n_owned };
 
@@ -441,7 +597,8 @@ static int agent_reconcile(struct agent *a, const char *why)
 	}
 	if (!r) {
 		errors = calloc(plan->n_ops + 1, sizeof(*errors));
-		if (!errors)
+		unsure = calloc(plan->n_ops + 1, sizeof(*unsure));
+		if (!errors || !unsure)
 			r = -ENOMEM;
 	}
 	if (r) {
@@ -449,16 +606,16 @@ static int agent_reconcile(struct agent *a, const char *why)
 		goto out;
 	}
 	report_conflicts(a, plan, !periodic);
-	if (plan->n_ops) {
-		r = claim_new_services(a, plan);
-		if (r)
-			goto out; /* creating services it could not record would orphan them */
-		failed = apply(a, plan, errors);
-	}
-	settle_ownership(a, plan, errors);
+	a->unclaimed = 0;
+	if (plan->n_ops && claim_new_services(a, plan))
+		keep_repairs_only(a, plan);
+	if (plan->n_ops)
+		failed = apply(a, plan, errors, unsure);
+	settle_ownership(a, plan, errors, unsure);
 	remember_applied(a, desired);
 	ipvs_ms = now_ms() - t0;
-	if (!plan->n_ops && fingerprinted) {
+	/* a pass that left services uncreated is not quiet: the next one tries again */
+	if (!plan->n_ops && !a->unclaimed && fingerprinted) {
 		a->quiet_valid = true;
 		a->quiet_fingerprint = fp;
 	}
@@ -485,6 +642,7 @@ static int agent_reconcile(struct agent *a, const char *why)
 	a->reconcile_failed = failed;
 out:
 	free(errors);
+	free(unsure);
 	reconcile_plan_free(plan);
 	ipvs_table_free(desired);
 	ipvs_table_free(actual);
@@ -498,6 +656,7 @@ int agent_apply_service(struct agent *a, struct runtime_service *s, uint64_t ori
 	uint64_t now = agent_now_ns();
 	size_t i, failed = 0;
 	int *errors = NULL, r;
+	bool *unsure = NULL;
 	bool same = true;
 
 	for (i = 0; i < s->cs->n_dests; i++)
@@ -523,7 +682,8 @@ int agent_apply_service(struct agent *a, struct runtime_service *s, uint64_t ori
 	}
 	if (!r) {
 		errors = calloc(plan->n_ops + 1, sizeof(*errors));
-		if (!errors)
+		unsure = calloc(plan->n_ops + 1, sizeof(*unsure));
+		if (!errors || !unsure)
 			r = -ENOMEM;
 	}
 	if (r) {
@@ -532,7 +692,7 @@ int agent_apply_service(struct agent *a, struct runtime_service *s, uint64_t ori
 		goto out;
 	}
 	if (plan->n_ops)
-		failed = apply(a, plan, errors);
+		failed = apply(a, plan, errors, unsure);
 	for (i = 0; i < s->cs->n_dests; i++)
 		s->applied[i] = failed ? RUNTIME_UNKNOWN : runtime_weight(s, i, now);
 	/* latency: from the event that made the change necessary to IPVS having it */
@@ -545,6 +705,7 @@ int agent_apply_service(struct agent *a, struct runtime_service *s, uint64_t ori
 	a->quiet_valid = false;
 out:
 	free(errors);
+	free(unsure);
 	reconcile_plan_free(plan);
 	ipvs_table_free(want);
 	ipvs_table_free(have);
@@ -703,6 +864,7 @@ static int open_state(struct agent *a)
 		return r;
 	}
 	snprintf(a->state_path, sizeof(a->state_path), "%s/state.json", dir);
+	a->state_missing = access(a->state_path, F_OK) < 0 && errno == ENOENT;
 	r = state_load(a->state_path, &a->state, why, sizeof(why));
 	if (r)
 		log_error("cannot read the state file %s: %s (move it away to start afresh; "

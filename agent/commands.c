@@ -80,6 +80,7 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		.reconcile_failed = a->reconcile_failed,
 		.reconcile_skipped = a->skipped_passes,
 		.owned = a->state.n_owned,
+		.unclaimed = a->unclaimed,
 		.clients = control_n_clients(a->control),
 		.subscribers = control_n_subscribers(a->control),
 		.rt = a->rt,
@@ -112,9 +113,11 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 			st.events = ctr.events;
 			st.ringbuf_drops = ctr.ringbuf_drops;
 			st.flow_errors = ctr.flow_errors;
+			st.flows_missing = ctr.flows_missing;
 			st.health_errors = ctr.health_errors;
 			st.missed = ctr.missed;
 			st.bad_records = ctr.bad_records;
+			st.resyncs = ctr.resyncs;
 		}
 	}
 	if (a->detector) {

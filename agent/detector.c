@@ -391,6 +391,15 @@ static void attempt_end(struct detector *d, uint32_t i)
 	table_remove(&d->attempts, i);
 }
 
+size_t detector_forget_attempts(struct detector *d)
+{
+	size_t n = d->attempts.count;
+
+	while (d->attempts.count)
+		attempt_end(d, d->attempts.oldest);
+	return n;
+}
+
 /* Starts waiting on a->real from ts: a first pick, or IPVS picked again. */
 static void attempt_wait(struct detector *d, uint32_t i, const struct detector_timing *t,
 			 uint64_t ts)

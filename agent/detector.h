@@ -108,6 +108,13 @@ int detector_on_event(struct detector *d, const struct vigil_event *e, struct ev
  */
 size_t detector_expire(struct detector *d, uint64_t now_ns, struct evidence *out, size_t max);
 
+/*
+ * Forgets every attempt in flight, without evidence: their answers may have
+ * been lost before they reached the detector (a ring buffer that overflowed).
+ * Returns how many.
+ */
+size_t detector_forget_attempts(struct detector *d);
+
 /* When detector_expire() next has something to say; UINT64_MAX: never. */
 uint64_t detector_next_deadline(const struct detector *d);
 

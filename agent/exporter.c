@@ -47,9 +47,11 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 		m.events = ctr.events;
 		m.ringbuf_drops = ctr.ringbuf_drops;
 		m.flow_errors = ctr.flow_errors;
+		m.flows_missing = ctr.flows_missing;
 		m.health_errors = ctr.health_errors;
 		m.missed = ctr.missed;
 		m.bad_records = ctr.bad_records;
+		m.resyncs = ctr.resyncs;
 	}
 	return metrics_render(&m, ret_text, ret_len);
 }

@@ -239,3 +239,37 @@ out:
 	free(present);
 	return r;
 }
+
+int hostnet_routes_list(struct hostnet *h, int ifindex, struct hostnet_vip **ret, size_t *ret_n)
+{
+	struct hostnet_vip *vips = NULL;
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	size_t n = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = nl_to_errno(rtnl_route_alloc_cache(h->sk, AF_UNSPEC, 0, &cache));
+	if (r < 0)
+		return r;
+	vips = calloc(nl_cache_nitems(cache) + 1, sizeof(*vips));
+	if (!vips) {
+		nl_cache_free(cache);
+		return -ENOMEM;
+	}
+	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_route *route = (struct rtnl_route *)obj;
+		struct nl_addr *dst = rtnl_route_get_dst(route);
+
+		if (!is_vip_route(route, ifindex))
+			continue;
+		vips[n].af = rtnl_route_get_family(route);
+		memcpy(vips[n].addr, nl_addr_get_binary_addr(dst), vips[n].af == AF_INET ? 4 : 16);
+		n++;
+	}
+	nl_cache_free(cache);
+	*ret = vips;
+	*ret_n = n;
+	return 0;
+}

@@ -39,4 +39,7 @@ int hostnet_link_ensure(struct hostnet *h, const char *name, int *ret_ifindex);
 int hostnet_routes_sync(struct hostnet *h, int ifindex, const struct hostnet_vip *vips, size_t n,
 			struct hostnet_sync *ret);
 
+/* The VIPs that have a host route on IFINDEX now, as an array to free(). */
+int hostnet_routes_list(struct hostnet *h, int ifindex, struct hostnet_vip **ret, size_t *ret_n);
+
 #endif

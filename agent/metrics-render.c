@@ -299,6 +299,10 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 	counter(f, "vigil_ringbuf_drops_total",
 		"Connection events lost because the ring buffer was full (agent.ringbuf_size).",
 		m->have_counters, m->ringbuf_drops);
+	counter(f, "vigil_event_resyncs_total",
+		"Times the attempts in flight were forgotten, unjudged, after the ring buffer "
+		"overflowed.",
+		m->have_counters, m->resyncs);
 	counter(f, "vigil_bpf_missed_total",
 		"Runs of the BPF programs the kernel skipped (nested on a CPU): lost events.",
 		m->have_counters, m->missed);
@@ -309,6 +313,10 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 		"Connections the BPF side could not correlate with their real destination "
 		"(agent.max_flows).",
 		m->have_counters, m->flow_errors);
+	counter(f, "vigil_flows_missing_total",
+		"State changes of connections to a VIP whose correlation entry was gone: evicted "
+		"(agent.max_flows), or made before vigild ran.",
+		m->have_counters, m->flows_missing);
 	counter(f, "vigil_health_errors_total",
 		"Sockets whose TCP health sockops could not count (health map full).",
 		m->have_counters, m->health_errors);

@@ -27,7 +27,8 @@ struct metrics_snapshot {
 	/* the BPF side; have_counters false: not watching, no samples */
 	bool watching;
 	bool have_counters;
-	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
+	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records, resyncs;
+	uint64_t flows_missing;
 	/* what works now, per capability (degraded.h), and how often each was found silent */
 	struct degraded degraded;
 	uint64_t silences[DEGRADED_N_CAPS];

@@ -459,7 +459,9 @@ struct json_object *render_status(const struct render_status *st)
 		if (st->have_counters) {
 			r |= add_u64(sub, "events", st->events);
 			r |= add_u64(sub, "ringbuf_drops", st->ringbuf_drops);
+			r |= add_u64(sub, "resyncs", st->resyncs);
 			r |= add_u64(sub, "flow_errors", st->flow_errors);
+			r |= add_u64(sub, "flows_missing", st->flows_missing);
 			r |= add_u64(sub, "health_errors", st->health_errors);
 			r |= add_u64(sub, "missed", st->missed);
 			r |= add_u64(sub, "bad_records", st->bad_records);
@@ -507,6 +509,7 @@ struct json_object *render_status(const struct render_status *st)
 	if (sub) {
 		r |= add_u64(sub, "services", st->rt ? st->rt->n_services : 0);
 		r |= add_u64(sub, "owned", st->owned);
+		r |= add_u64(sub, "unclaimed", st->unclaimed);
 		r |= add_u64(sub, "destinations", dests);
 		for (i = 0; i <= POLICY_RAMPING; i++)
 			r |= add_u64(sub, policy_state_name(i), states[i]);

@@ -49,7 +49,8 @@ struct render_status {
 	uint64_t fallback_ms;  /* degraded mode: the shortest check interval */
 	size_t fallback_dests; /* degraded mode: destinations checked */
 	bool have_counters;
-	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
+	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records, resyncs;
+	uint64_t flows_missing;
 	bool have_detector;
 	struct detector_stats detector;
 	uint64_t evidence, decisions;
@@ -59,6 +60,7 @@ struct render_status {
 	double reconcile_ms;
 	size_t reconcile_ops, reconcile_failed, reconcile_skipped;
 	size_t owned;
+	size_t unclaimed; /* configured, not created: their claims could not be written */
 	size_t clients, subscribers;
 	const struct runtime *rt; /* for the counts of destinations per state */
 };

@@ -8,6 +8,7 @@
  * and told to the control socket's followers.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -325,6 +326,39 @@ static void tick_fallback(struct agent *a, uint64_t now)
 	}
 }
 
+/* How often at most the ring buffer's overflows are told (they come in bursts). */
+#define RESYNC_WARN_NS (10 * 1000000000ull)
+
+/*
+ * Events the ring buffer dropped may be the answers of the attempts in
+ * flight, which would then look unanswered: syn-timeouts against healthy
+ * destinations. So when a drop is seen, before any attempt is judged, every
+ * attempt in flight is forgotten and the evidence held with them; the
+ * attempts after it are judged afresh.
+ */
+static void resync_after_drops(struct agent *a, uint64_t now)
+{
+	uint64_t ctr[VIGIL_CTR_MAX], lost;
+	size_t n;
+
+	if (probes_counters(a->probes, ctr) < 0 || ctr[VIGIL_CTR_RINGBUF_DROPS] == a->drops_seen)
+		return;
+	lost = ctr[VIGIL_CTR_RINGBUF_DROPS] - a->drops_seen;
+	a->drops_seen = ctr[VIGIL_CTR_RINGBUF_DROPS];
+	n = detector_forget_attempts(a->detector);
+	n += a->n_held;
+	a->n_held = 0;
+	a->resyncs++;
+	log_msg(now - a->resync_warned_ns >= RESYNC_WARN_NS || !a->resync_warned_ns ? LOG_WARNING
+										    : LOG_DEBUG,
+		"the ring buffer overflowed: %" PRIu64 " connection events lost; the %zu "
+		"connection attempts in flight are not judged, since their answers may be "
+		"among them (agent.ringbuf_size %" PRIu64 " bytes)",
+		lost, n, (uint64_t)a->config->agent.ringbuf_size);
+	if (now - a->resync_warned_ns >= RESYNC_WARN_NS || !a->resync_warned_ns)
+		a->resync_warned_ns = now;
+}
+
 static int on_alarm(struct loop *loop, void *data)
 {
 	struct agent *a = data;
@@ -336,6 +370,9 @@ static int on_alarm(struct loop *loop, void *data)
 	if (a->probes)
 		consume(a);
 	now = agent_now_ns();
+	/* a map read per due deadline, not per alarm of every kind */
+	if (a->probes && a->detector && detector_next_deadline(a->detector) <= now)
+		resync_after_drops(a, now);
 	if (a->detector) {
 		do {
 			n = detector_expire(a->detector, now, ev, 64);
@@ -363,8 +400,10 @@ int watch_get_counters(struct agent *a, struct watch_counters *ret)
 	ret->events = ctr[VIGIL_CTR_EVENTS];
 	ret->ringbuf_drops = ctr[VIGIL_CTR_RINGBUF_DROPS];
 	ret->flow_errors = ctr[VIGIL_CTR_FLOW_ERRORS];
+	ret->flows_missing = ctr[VIGIL_CTR_FLOWS_MISSING];
 	ret->health_errors = ctr[VIGIL_CTR_HEALTH_ERRORS];
 	ret->missed = probes_missed(a->probes);
+	ret->resyncs = a->resyncs;
 	ret->bad_records = probes_bad_records(a->probes);
 	return 0;
 }
@@ -484,6 +523,9 @@ static void vip_of(const struct runtime_service *s, struct vigil_vip *ret)
 	ret->port = s->key.port;
 	memcpy(&ret->addr, &s->key.addr, s->key.af == AF_INET6 ? 16 : 4);
 }
+
+/* every service the config can hold has its entry: none is left unwatched */
+_Static_assert(CONFIG_MAX_SERVICES <= VIGIL_MAX_VIPS, "the vips map holds fewer than the config");
 
 static void sync_vips(struct agent *a, const struct runtime *old)
 {
@@ -740,6 +782,9 @@ static int on_selfcheck(struct loop *loop, void *data)
 		selfcheck_ipvs_conns(&a->selfcheck, agent_now_ns(), conns);
 	else if (r != -ENOENT)
 		log_debug("selfcheck: cannot read the IPVS counters: %s", strerror(-r));
+	/* drops are looked for here too: attempts in flight may wait for no deadline soon */
+	if (a->detector)
+		resync_after_drops(a, agent_now_ns());
 	selfcheck_tick(&a->selfcheck, agent_now_ns(), lost_since(a));
 	selfcheck_apply(a);
 	watch_rearm(a);

@@ -298,6 +298,32 @@ START_TEST(silent_destination_times_out_once_then_retransmits_then_gives_up)
 }
 END_TEST
 
+/* After a ring-buffer overflow: the attempts in flight are forgotten, unjudged, the rest go on. */
+START_TEST(forgotten_attempts_make_no_evidence)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_real r = real("192.168.1.10");
+	struct detector_stats st;
+	uint64_t t0 = MS(5000);
+
+	syn_sent(d, t0, flow(VIP_A, 40000), r);
+	syn_sent(d, t0 + MS(10), flow(VIP_A, 40001), r);
+	ck_assert_uint_eq(detector_forget_attempts(d), 2);
+	ck_assert_uint_eq(detector_next_deadline(d), UINT64_MAX);
+	ck_assert_uint_eq(expire_count(d, t0 + MS(100000)), 0);
+	/* a late answer of a forgotten attempt is no evidence either */
+	feed_none(d, state_ev(t0 + MS(3500), flow(VIP_A, 40000), r, TCP_SYN_SENT, TCP_CLOSE));
+	detector_get_stats(d, &st);
+	ck_assert_uint_eq(st.attempts, 0);
+	ck_assert_uint_eq(detector_forget_attempts(d), 0);
+
+	/* the next attempt is judged as ever */
+	syn_sent(d, t0 + MS(4000), flow(VIP_A, 40002), r);
+	expire_syn_timeout(d, t0 + MS(4900), flow(VIP_A, 40002), r);
+	detector_free(d);
+}
+END_TEST
+
 START_TEST(giving_up_before_the_syn_timeout_is_no_evidence)
 {
 	struct detector *d = new_detector(16, 16);
@@ -895,6 +921,7 @@ int main(void)
 	tcase_add_test(tc, retransmitted_handshake_teaches_no_rtt);
 	tcase_add_test(tc, refused_is_not_also_gave_up);
 	tcase_add_test(tc, giving_up_before_the_syn_timeout_is_no_evidence);
+	tcase_add_test(tc, forgotten_attempts_make_no_evidence);
 	tcase_add_test(tc, refused_after_timeout_is_both);
 	tcase_add_test(tc, reset_of_a_connection_is_not_refusal);
 	tcase_add_test(tc, rescheduled_syn_moves_the_attempt);

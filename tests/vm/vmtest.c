@@ -263,6 +263,42 @@ struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms
 	return c;
 }
 
+static void *loop_main(void *arg)
+{
+	struct vt_loop *l = arg;
+	struct vt_conn conn;
+
+	while (!l->stop) {
+		vt_connect(l->addr_port, 3000, &conn);
+		if (conn.err == 0)
+			l->c.ok++;
+		else
+			l->c.failed++;
+		if (conn.seconds > l->c.max_s)
+			l->c.max_s = conn.seconds;
+		l->c.total_s += conn.seconds;
+		usleep(l->interval_ms * 1000);
+	}
+	return NULL;
+}
+
+int vt_loop_start(struct vt_loop *l, const char *addr_port, int interval_ms)
+{
+	memset(l, 0, sizeof(*l));
+	snprintf(l->addr_port, sizeof(l->addr_port), "%s", addr_port);
+	l->interval_ms = interval_ms;
+	return -pthread_create(&l->thread, NULL, loop_main, l);
+}
+
+struct vt_clients vt_loop_stop(struct vt_loop *l)
+{
+	l->stop = true;
+	pthread_join(l->thread, NULL);
+	fprintf(stderr, "client loop to %s: %u connected, %u failed, slowest %.3f s\n",
+		l->addr_port, l->c.ok, l->c.failed, l->c.max_s);
+	return l->c;
+}
+
 char *vt_http_get(const char *addr_port, const char *path)
 {
 	struct sockaddr_storage ss;
@@ -714,9 +750,9 @@ int vt_agent_start(struct vt_agent *a, const char *config)
 	return vt_agent_start_in(a, config, NULL, false);
 }
 
-int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns, bool verbose)
+static int agent_launch_in(struct vt_agent *a, const char *config, const char *netns, bool verbose)
 {
-	int fd, r;
+	int fd;
 
 	memset(a, 0, sizeof(*a));
 	a->verbose = verbose;
@@ -727,7 +763,18 @@ int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns,
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	r = agent_spawn(a, config, false);
+	return agent_spawn(a, config, false);
+}
+
+int vt_agent_launch(struct vt_agent *a, const char *config)
+{
+	return agent_launch_in(a, config, NULL, false);
+}
+
+int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns, bool verbose)
+{
+	int r = agent_launch_in(a, config, netns, verbose);
+
 	return r ? r : agent_wait_start(a, 1);
 }
 

@@ -7,6 +7,7 @@
 #ifndef VIGIL_TESTS_VMTEST_H
 #define VIGIL_TESTS_VMTEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,20 @@ struct vt_clients {
 };
 struct vt_clients vt_connect_n(const char *addr_port, unsigned int n, int cap_ms,
 			       double *ret_seconds);
+
+/*
+ * A client loop in a thread: a connection to addr_port every interval_ms
+ * (each capped at 3 s) until vt_loop_stop(), which says how they fared.
+ */
+struct vt_loop {
+	pthread_t thread;
+	char addr_port[64];
+	int interval_ms;
+	volatile bool stop;
+	struct vt_clients c;
+};
+int vt_loop_start(struct vt_loop *l, const char *addr_port, int interval_ms);
+struct vt_clients vt_loop_stop(struct vt_loop *l);
 
 /* GET PATH from http://ADDR_PORT (IPv4) over HTTP/1.0: the whole response, or NULL. Free it. */
 char *vt_http_get(const char *addr_port, const char *path);
@@ -139,6 +154,8 @@ char *vt_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vt_agent_start(struct vt_agent *a, const char *config);
 /* The same, inside the network namespace NETNS (ip netns); verbose: -v. */
 int vt_agent_start_in(struct vt_agent *a, const char *config, const char *netns, bool verbose);
+/* Starts vigild -c CONFIG and returns at once, before it has done anything. */
+int vt_agent_launch(struct vt_agent *a, const char *config);
 /* Appends to the log file of an earlier run (restarts keep one log). */
 int vt_agent_restart(struct vt_agent *a, const char *config);
 /* Waits until NEEDLE appears COUNT times in the log. */

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Faults against the real kernel, each under a client loop through a VIP:
+ * how many connections failed (none may) and how many services were lost
+ * (none may). Dual-stack clients, answers lost mid-batch, a kill in the
+ * middle of a large apply, a lost state file, a full or read-only state
+ * directory, a ring buffer that overflows, ip_vs unloaded and loaded again.
+ */
+#include <check.h>
+
+#include "check_main.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmtest.h"
+
+#define CONFIG    "/tmp/vigil-faults.yaml"
+#define STATE_DIR "/tmp/vigil-faults-state"
+#define STATE     STATE_DIR "/state.json"
+#define VIP       "10.96.0.20:80"
+#define VIP_API   "10.96.0.21:80"
+#define VIP_MORE  "10.96.0.22:80"
+#define D1        "10.100.1.2:8080"
+#define D2        "10.100.2.2:8080"
+#define D3        "10.100.3.2:8080"
+#define VIGILCTL  VIGIL_BUILD_DIR "/cli/vigilctl"
+
+#define AGENT(extra)                                                                               \
+	"agent:\n"                                                                                 \
+	"  state_dir: " STATE_DIR "\n"                                                             \
+	"  reconcile_interval: 1s\n" extra "defaults:\n"                                           \
+	"  scheduler: rr\n"                                                                        \
+	"  quarantine: { base: 30s, jitter: 0%%, failures: 1 }\n"
+
+#define WEB                                                                                        \
+	"  - name: web\n"                                                                          \
+	"    vip: " VIP "\n"                                                                       \
+	"    destinations: [" D1 ", " D2 ", " D3 "]\n"
+
+static void fresh(void)
+{
+	vt_sh("umount %s 2>/dev/null", STATE_DIR);
+	vt_lab_three_fresh(STATE_DIR);
+}
+
+/* `vigilctl status --json`; free it with json_object_put(). */
+static json_object *status(void)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = popen(VIGILCTL " status --json", "r");
+	json_object *o;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_gt(getdelim(&out, &size, '\0', f), 0);
+	ck_assert_int_eq(pclose(f), 0);
+	o = json_tokener_parse(out);
+	ck_assert_ptr_nonnull(o);
+	free(out);
+	return o;
+}
+
+/* status.SECTION.KEY as a number; -1 when absent. */
+static long long status_num(const char *section, const char *key)
+{
+	json_object *st = status(), *s, *v;
+	long long n = -1;
+
+	if (json_object_object_get_ex(st, section, &s) && json_object_object_get_ex(s, key, &v))
+		n = json_object_get_int64(v);
+	json_object_put(st);
+	return n;
+}
+
+/* Services (TCP and UDP) IPVS has now, or (dests) their destinations. */
+static int ipvs_count(bool dests)
+{
+	FILE *f = fopen("/proc/net/ip_vs", "re");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (dests ? !strncmp(line, "  -> ", 5) && strncmp(line, "  -> RemoteAddress", 18)
+			  : !strncmp(line, "TCP ", 4) || !strncmp(line, "UDP ", 4))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static int ipvs_services(void)
+{
+	return ipvs_count(false);
+}
+
+static bool ipvs_has(const char *flag, const char *vip)
+{
+	return vt_sh("ipvsadm -Ln %s %s >/dev/null 2>&1", flag, vip) == 0;
+}
+
+static bool weight_becomes(const char *vip, const char *real, int weight, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	while (vt_ipvs_weight(vip, real) != weight) {
+		if (vt_now_ns() > deadline)
+			return false;
+		usleep(50000);
+	}
+	return true;
+}
+
+static bool service_appears(const char *vip, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	while (!ipvs_has("-t", vip)) {
+		if (vt_now_ns() > deadline)
+			return false;
+		usleep(50000);
+	}
+	return true;
+}
+
+/* The client loop's verdict, and the services that must all still be there. */
+static void no_client_failed_no_service_lost(struct vt_loop *loop, int services)
+{
+	struct vt_clients c = vt_loop_stop(loop);
+	int have = ipvs_services();
+
+	fprintf(stderr, "connections failed: %u of %u; services lost: %d of %d\n", c.failed,
+		c.ok + c.failed, services - have < 0 ? 0 : services - have, services);
+	ck_assert_uint_gt(c.ok, 0);
+	ck_assert_uint_eq(c.failed, 0);
+	ck_assert_int_ge(have, services);
+}
+
+/*
+ * A client on an AF_INET6 socket connecting to the IPv4 VIP as
+ * ::ffff:10.96.0.20 (Java's default). Its flow is IPv4 to IPVS and must be
+ * to vigil's programs too, or no state change matches the pick and every
+ * handshake looks unanswered.
+ */
+START_TEST(dual_stack_clients_make_no_evidence_and_still_fail_over)
+{
+	struct vt_agent a;
+	struct vt_clients c;
+	struct vt_loop loop;
+
+	ck_assert_int_eq(vt_write(CONFIG, AGENT("") "services:\n" WEB), 0);
+	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
+	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
+	ck_assert_int_eq(vt_loop_start(&loop, VIP, 100), 0);
+
+	c = vt_connect_n("[::ffff:10.96.0.20]:80", 30, 3000, NULL);
+	ck_assert_uint_eq(c.ok, 30);
+	usleep(1500000); /* past the longest syn_timeout */
+	ck_assert_msg(vt_agent_count(&a, "evidence kind=") == 0, "evidence against healthy:\n%s",
+		      vt_agent_log(&a));
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 100);
+	no_client_failed_no_service_lost(&loop, 1);
+
+	/* and they are followed: a silent destination is found from their handshakes */
+	vt_must("%s silent d2", vt_lab());
+	c = vt_connect_n("[::ffff:10.96.0.20]:80", 30, 10000, NULL);
+	fprintf(stderr, "dual-stack clients past a silent d2: %u ok, %u failed, slowest %.3f s\n",
+		c.ok, c.failed, c.max_s);
+	ck_assert_uint_eq(c.ok, 30);
+	ck_assert_double_lt(c.max_s, 1.5);
+	ck_assert_uint_ge(vt_agent_count(&a, "evidence kind=syn-timeout service=web real=" D2), 1);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+/* web, then n - 1 more services of one destination each, at 10.97.X.Y:80. */
+static char *many_services(unsigned int n, unsigned int dests)
+{
+	size_t size = 1024 + (size_t)n * (96 + dests * 24);
+	char *text = malloc(size);
+	size_t len;
+
+	ck_assert_ptr_nonnull(text);
+	len = snprintf(text, size, AGENT("") "services:\n" WEB);
+	for (unsigned int i = 1; i < n; i++) {
+		len += snprintf(text + len, size - len,
+				"  - name: s%u\n    vip: 10.97.%u.%u:80\n    destinations: [", i,
+				i >> 8, i & 0xff);
+		for (unsigned int j = 0; j < dests; j++)
+			len += snprintf(text + len, size - len, "%s10.200.%u.%u:80", j ? ", " : "",
+					j, i & 0xff);
+		len += snprintf(text + len, size - len, "]\n");
+	}
+	return text;
+}
+
+/*
+ * The kernel's answers to a batch lost (ENOBUFS), though it applied the
+ * requests: the services stay vigild's, and the next pass finds them there.
+ */
+START_TEST(answers_lost_mid_batch_keep_ownership)
+{
+	char *text = many_services(200, 1);
+	struct vt_reconcile rec;
+	struct vt_agent a;
+	struct vt_loop loop;
+
+	ck_assert_int_eq(vt_write(CONFIG, "%s", text), 0);
+	free(text);
+	setenv("LD_PRELOAD", FAULT_SHIM, 1);
+	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
+	unsetenv("LD_PRELOAD");
+	ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+	ck_assert_msg(vt_agent_count(&a, "fault_shim: the answers") == 1, "no fault:\n%s",
+		      vt_agent_log(&a));
+	ck_assert_uint_ge(vt_agent_count(&a, "the kernel's answer was lost"), 1);
+	ck_assert(vt_agent_reconcile(&a, "start", &rec));
+	ck_assert_uint_gt(rec.failed, 0);
+	ck_assert_uint_eq(rec.owned, 200);
+
+	/* the next pass reads what was applied: nothing to do, nothing foreign */
+	vt_must("kill -HUP %d", (int)a.pid);
+	ck_assert(vt_agent_wait(&a, "reconcile why=reload", 1, 10000));
+	ck_assert(vt_agent_reconcile(&a, "reload", &rec));
+	ck_assert_uint_eq(rec.ops, 0);
+	ck_assert_uint_eq(rec.conflicts, 0);
+	ck_assert_uint_eq(rec.owned, 200);
+	ck_assert_int_eq(status_num("services", "owned"), 200);
+	ck_assert_int_eq(vt_agent_count(&a, "not programmed"), 0);
+	no_client_failed_no_service_lost(&loop, 200);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+/*
+ * SIGKILL while 1,000 services of 10 destinations are being created: the
+ * claims were written ahead, so the next vigild adopts every one, finishes
+ * the half-made ones and leaves nothing orphaned.
+ */
+START_TEST(killed_mid_apply_then_restarted_adopts_all)
+{
+	char *text = many_services(1000, 10);
+	struct vt_reconcile rec;
+	uint64_t deadline;
+	struct vt_agent a;
+	struct vt_loop loop;
+	bool looping;
+	int at_kill;
+
+	ck_assert_int_eq(vt_write(CONFIG, "%s", text), 0);
+	free(text);
+	ck_assert_int_eq(vt_agent_launch(&a, CONFIG), 0);
+	/* services are added before destinations: a kill among these is mid-apply */
+	deadline = vt_now_ns() + 60000000000ull;
+	while ((at_kill = ipvs_count(true)) < 500 && vt_now_ns() < deadline)
+		usleep(1000);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGKILL), 128 + SIGKILL);
+	fprintf(stderr, "killed with %d services and %d of 9993 destinations in IPVS\n",
+		ipvs_services(), ipvs_count(true));
+	ck_assert_int_ge(at_kill, 500);
+
+	/*
+	 * The data path goes on while no vigild runs: for web, if it got as far
+	 * as its VIP's route, which the first pass adds after applying.
+	 */
+	looping = vt_sh("ip route show dev vigil0 | grep -q '^10.96.0.20 '") == 0;
+	if (looping)
+		ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+	ck_assert_int_eq(vt_agent_restart(&a, CONFIG), 0);
+	if (!looping)
+		ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+	ck_assert(vt_agent_reconcile(&a, "start", &rec));
+	ck_assert_uint_eq(rec.conflicts, 0);
+	ck_assert_uint_eq(rec.owned, 1000);
+	ck_assert_uint_eq(rec.failed, 0);
+	ck_assert_int_eq(vt_agent_count(&a, "not programmed"), 0);
+	ck_assert_int_eq(ipvs_services(), 1000);
+	/* every half-made service has all its destinations */
+	ck_assert_int_eq(ipvs_count(true), 999 * 10 + 3);
+	usleep(500000);
+	no_client_failed_no_service_lost(&loop, 1000);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+#define THREE_SERVICES                                                                             \
+	AGENT("")                                                                                  \
+	"services:\n" WEB "  - name: api\n"                                                        \
+	"    vip: " VIP_API "\n"                                                                   \
+	"    destinations: [" D1 ", " D2 "]\n"                                                     \
+	"  - name: dns\n"                                                                          \
+	"    vip: 10.96.0.20:53\n"                                                                 \
+	"    protocol: udp\n"                                                                      \
+	"    destinations: [" D1 "]\n"
+
+/*
+ * The state file lost, then vigild restarted: the VIP routes on vigil0,
+ * which only vigild makes, show which services it created, and it takes
+ * them back rather than leave them as someone else's.
+ */
+START_TEST(a_lost_state_file_is_adopted_back_from_the_vip_routes)
+{
+	struct vt_reconcile rec;
+	struct vt_agent a;
+	struct vt_loop loop;
+
+	ck_assert_int_eq(vt_write(CONFIG, THREE_SERVICES), 0);
+	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
+	ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+	vt_must("rm %s", STATE);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGKILL), 128 + SIGKILL);
+	ck_assert_int_eq(vt_agent_restart(&a, CONFIG), 0);
+
+	ck_assert_msg(vt_agent_count(&a, "adopted service ") == 3, "not adopted:\n%s",
+		      vt_agent_log(&a));
+	ck_assert(vt_agent_reconcile(&a, "start", &rec));
+	ck_assert_uint_eq(rec.conflicts, 0);
+	ck_assert_uint_eq(rec.owned, 3);
+	ck_assert_uint_eq(rec.routes_removed, 0);
+	ck_assert_int_eq(vt_sh("test $(ip route show dev vigil0 | wc -l) -eq 2"), 0);
+	ck_assert_int_eq(vt_sh("grep -q 10.96.0.21 %s", STATE), 0);
+	/* vigild's again: a destination someone removed is put back */
+	vt_must("ipvsadm -d -t %s -r %s", VIP_API, D2);
+	ck_assert_msg(weight_becomes(VIP_API, D2, 100, 5000), "not repaired:\n%s",
+		      vt_agent_log(&a));
+	no_client_failed_no_service_lost(&loop, 3);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+
+	/* a first start (no state file, no routes) adopts nothing */
+	vt_must("ipvsadm -C && ip link del vigil0 && rm -rf %s", STATE_DIR);
+	vt_must("ipvsadm -A -t %s -s rr", VIP_API);
+	ck_assert_int_eq(vt_agent_restart(&a, CONFIG), 0);
+	ck_assert_uint_eq(vt_agent_count(&a, "adopted service "), 3);
+	ck_assert(vt_agent_reconcile(&a, "start", &rec));
+	ck_assert_uint_eq(rec.conflicts, 1);
+	ck_assert_uint_eq(rec.owned, 2);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+#define WEB_B                                                                                      \
+	"  - name: web\n"                                                                          \
+	"    vip: " VIP "\n"                                                                       \
+	"    destinations: [" D1 ", " D2 ", { address: " D3 ", weight: 50 }]\n"
+
+/*
+ * A state directory that cannot take a write (full, then read-only): new
+ * services wait, loudly, since creating what vigild cannot record would
+ * orphan it; the services it owns are still changed and repaired.
+ */
+START_TEST(a_full_or_read_only_state_dir_still_repairs)
+{
+	struct vt_agent a;
+	struct vt_loop loop;
+
+	vt_must("mkdir -p %s && mount -t tmpfs -o size=64k tmpfs %s", STATE_DIR, STATE_DIR);
+	ck_assert_int_eq(vt_write(CONFIG, AGENT("") "services:\n" WEB), 0);
+	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
+	ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+
+	vt_sh("dd if=/dev/zero of=%s/filler bs=4k 2>/dev/null", STATE_DIR);
+	ck_assert_int_eq(vt_write(CONFIG, AGENT("") "services:\n" WEB_B "  - name: api\n"
+						    "    vip: " VIP_API "\n"
+						    "    destinations: [" D1 "]\n"),
+			 0);
+	vt_must("kill -HUP %d", (int)a.pid);
+	ck_assert(vt_agent_wait(&a, "reconcile why=reload", 1, 10000));
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	ck_assert(!ipvs_has("-t", VIP_API));
+	ck_assert_uint_ge(vt_agent_count(&a, "1 service not created: vigild cannot record"), 1);
+	ck_assert_int_eq(status_num("services", "unclaimed"), 1);
+	/* a repair of an owned service needs no new claim */
+	vt_must("ipvsadm -d -t %s -r %s", VIP, D1);
+	ck_assert_msg(weight_becomes(VIP, D1, 100, 5000), "not repaired:\n%s", vt_agent_log(&a));
+
+	/* space again: the next pass creates it */
+	vt_must("rm %s/filler", STATE_DIR);
+	ck_assert_msg(service_appears(VIP_API, 5000), "api not created:\n%s", vt_agent_log(&a));
+	ck_assert_int_eq(status_num("services", "unclaimed"), 0);
+
+	/* read-only: the same */
+	vt_must("mount -o remount,ro %s", STATE_DIR);
+	ck_assert_int_eq(vt_write(CONFIG, AGENT("") "services:\n" WEB_B "  - name: api\n"
+						    "    vip: " VIP_API "\n"
+						    "    destinations: [" D1 "]\n"
+						    "  - name: more\n"
+						    "    vip: " VIP_MORE "\n"
+						    "    destinations: [" D2 "]\n"),
+			 0);
+	vt_must("kill -HUP %d", (int)a.pid);
+	ck_assert(vt_agent_wait(&a, "reconcile why=reload", 2, 10000));
+	ck_assert(!ipvs_has("-t", VIP_MORE));
+	ck_assert_uint_ge(vt_agent_count(&a, "Read-only file system"), 1);
+	vt_must("mount -o remount,rw %s", STATE_DIR);
+	ck_assert_msg(service_appears(VIP_MORE, 5000), "more not created:\n%s", vt_agent_log(&a));
+	no_client_failed_no_service_lost(&loop, 3);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+	vt_must("umount %s", STATE_DIR);
+}
+END_TEST
+
+/*
+ * The ring buffer overflows (the smallest one, vigild stopped while 600
+ * connections go through): the drops are counted and reported, the attempts
+ * in flight are forgotten rather than judged, so no healthy destination is
+ * quarantined, and detection works again right after.
+ */
+START_TEST(an_overflowing_ring_buffer_resyncs_without_false_quarantine)
+{
+	struct vt_storm storm;
+	struct vt_clients c;
+	struct vt_agent a;
+
+	ck_assert_int_eq(vt_write(CONFIG, AGENT("  ringbuf_size: 64KiB\n") "services:\n" WEB), 0);
+	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
+	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
+	c = vt_connect_n(VIP, 3, 3000, NULL); /* the pipeline verified first */
+	ck_assert_uint_eq(c.ok, 3);
+
+	vt_must("kill -STOP %d", (int)a.pid);
+	ck_assert_int_eq(vt_storm(VIP, 600, 20, &storm), 0);
+	vt_must("kill -CONT %d", (int)a.pid);
+	fprintf(stderr, "storm: %u connected, %u failed\n", storm.ok, storm.failed);
+	ck_assert_uint_eq(storm.failed, 0);
+	vt_storm_free(&storm);
+	usleep(2500000);
+
+	ck_assert_int_gt(status_num("probes", "ringbuf_drops"), 0);
+	ck_assert_int_ge(status_num("probes", "resyncs"), 1);
+	ck_assert_uint_ge(vt_agent_count(&a, "the ring buffer overflowed"), 1);
+	ck_assert_msg(vt_agent_count(&a, "evidence kind=syn-timeout") == 0,
+		      "syn-timeouts of lost answers:\n%s", vt_agent_log(&a));
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 100);
+
+	vt_must("%s silent d2", vt_lab());
+	c = vt_connect_n(VIP, 30, 10000, NULL);
+	fprintf(stderr, "after the resync, past a silent d2: %u ok, slowest %.3f s\n", c.ok,
+		c.max_s);
+	ck_assert_uint_eq(c.ok, 30);
+	ck_assert_double_lt(c.max_s, 1.5);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+/*
+ * Removes every ip_vs module, scheduler modules first; 0 or rmmod's status.
+ * vigild puts its services back within a second, and they hold their
+ * scheduler's module: clear and remove at once, a few times if need be.
+ */
+static int unload_ip_vs(void)
+{
+	return vt_sh("for i in $(seq 20); do ipvsadm -C && "
+		     "rmmod $(lsmod | awk '$1 ~ /^ip_vs_/ { print $1 }') ip_vs 2>/dev/null && "
+		     "exit 0; sleep 0.1; done; lsmod | grep ip_vs; exit 1");
+}
+
+/*
+ * ip_vs unloaded while vigild runs. Through fexit, vigild holds the module
+ * (a trampoline pins the module of its function), so the kernel refuses
+ * and nothing is lost. With kprobes (no trampolines), it can go: once it is
+ * back, vigild programs every service and the sysctls again within a
+ * reconcile interval.
+ */
+START_TEST(ip_vs_unloaded_and_loaded_again_is_programmed_again)
+{
+	struct vt_agent a;
+	struct vt_loop loop;
+	json_object *st;
+	uint64_t t0;
+
+	ck_assert_int_eq(vt_write(CONFIG, THREE_SERVICES), 0);
+	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
+	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
+	if (!strstr(vt_agent_log(&a), "cannot attach fexit/ip_vs_conn_new")) {
+		ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+		ck_assert_int_ne(vt_sh("rmmod ip_vs"), 0);
+		/* what the attempt cleared is put back */
+		vt_sh("ipvsadm -C");
+		ck_assert(service_appears(VIP, 5000));
+		usleep(1500000);
+		no_client_failed_no_service_lost(&loop, 3);
+	}
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+
+	setenv("VIGIL_DISABLE_PROBES", "trampolines", 1);
+	ck_assert_int_eq(vt_agent_restart(&a, CONFIG), 0);
+	unsetenv("VIGIL_DISABLE_PROBES");
+	ck_assert(vt_agent_wait(&a, "watching attached=", 2, 30000));
+	ck_assert_msg(unload_ip_vs() == 0, "ip_vs not unloaded:\n%s", vt_agent_log(&a));
+	t0 = vt_now_ns();
+	/*
+	 * Resolving the IPVS family asks the kernel for it, which loads the
+	 * module again (request_module of its generic netlink alias): vigild's
+	 * next pass finds IPVS back and empty.
+	 */
+	ck_assert_msg(service_appears(VIP, 3000), "not programmed again:\n%s", vt_agent_log(&a));
+	fprintf(stderr, "programmed again %.2f s after ip_vs was unloaded\n",
+		(vt_now_ns() - t0) / 1e9);
+	ck_assert(vt_agent_alive(&a));
+	ck_assert_uint_eq(vt_agent_count(&a, "IPVS is back"), 1);
+	ck_assert_int_eq(ipvs_services(), 3);
+	ck_assert_int_eq(vt_sh("test $(sysctl -n net.ipv4.vs.expire_nodest_conn) = 1"), 0);
+	ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+	usleep(4000000);
+	no_client_failed_no_service_lost(&loop, 3);
+	st = status();
+	fprintf(stderr, "degraded after ip_vs came back: %s\n",
+		json_object_to_json_string(json_object_object_get(st, "degraded")));
+	json_object_put(st);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vm_faults");
+	TCase *tc = tcase_create("faults");
+
+	tcase_add_unchecked_fixture(tc, vt_lab_three, vt_lab_three_down);
+	tcase_add_checked_fixture(tc, fresh, NULL);
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, dual_stack_clients_make_no_evidence_and_still_fail_over);
+	tcase_add_test(tc, answers_lost_mid_batch_keep_ownership);
+	tcase_add_test(tc, killed_mid_apply_then_restarted_adopts_all);
+	tcase_add_test(tc, a_lost_state_file_is_adopted_back_from_the_vip_routes);
+	tcase_add_test(tc, a_full_or_read_only_state_dir_still_repairs);
+	tcase_add_test(tc, an_overflowing_ring_buffer_resyncs_without_false_quarantine);
+	tcase_add_test(tc, ip_vs_unloaded_and_loaded_again_is_programmed_again);
+	suite_add_tcase(s, tc);
+	return check_main(s, CK_VERBOSE);
+}

@@ -144,19 +144,45 @@ static int errno_fail(struct config_ctx *ctx, int r, const char *what)
 	return config_fail(ctx, r, 0, 0, "%s: %s", what, strerror_r(-r, buf, sizeof(buf)));
 }
 
-/* The whole file, refusing more than CONFIG_MAX_FILE_SIZE whatever fstat() says. */
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "of an unknown type";
+}
+
+/*
+ * The whole file, refusing more than CONFIG_MAX_FILE_SIZE whatever fstat()
+ * says. Only a regular file: a FIFO would block vigild's loop until someone
+ * writes to it, and a device has no end.
+ */
 static int read_file(struct config_ctx *ctx, int fd, char **ret, size_t *ret_len)
 {
 	size_t len = 0, cap = 64u << 10;
 	char *buf = NULL, *p;
 	struct stat st;
 	ssize_t n;
+	int flags;
 
 	if (fstat(fd, &st) < 0)
 		return errno_fail(ctx, -errno, "cannot read config");
-	if (S_ISDIR(st.st_mode))
-		return errno_fail(ctx, -EISDIR, "cannot read config");
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > CONFIG_MAX_FILE_SIZE)
+	if (!S_ISREG(st.st_mode))
+		return config_fail(ctx, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, 0, 0,
+				   "cannot read config: not a regular file (%s)",
+				   file_type_name(st.st_mode));
+	/* opened non-blocking only to get past a FIFO's open(); reads need no such thing */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return errno_fail(ctx, -errno, "cannot read config");
+	if ((uint64_t)st.st_size > CONFIG_MAX_FILE_SIZE)
 		return config_fail(ctx, -EFBIG, 0, 0,
 				   "config is too large (%llu bytes, at most %u)",
 				   (unsigned long long)st.st_size, CONFIG_MAX_FILE_SIZE);
@@ -208,7 +234,8 @@ int config_load(const char *path, struct config **ret, struct config_error *ret_
 
 	*ret = NULL;
 	memset(ctx.err, 0, sizeof(*ctx.err));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: open() of a FIFO would otherwise wait for a writer, forever */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno_fail(&ctx, -errno, "cannot open config");
 	r = read_file(&ctx, fd, &text, &len);

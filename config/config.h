@@ -170,8 +170,9 @@ struct config_error {
 /*
  * Reads and parses PATH, then validates the result. On success *ret is a new
  * config for config_free(). On failure *ret is NULL and ret_err (if not NULL)
- * says why: -ENOENT and friends for I/O, -EFBIG for a file over
- * CONFIG_MAX_FILE_SIZE, -EINVAL for a bad config, -ENOMEM.
+ * says why: -ENOENT and friends for I/O, -EISDIR for a directory and -EINVAL
+ * for anything else that is not a regular file (a FIFO, a device), -EFBIG for
+ * a file over CONFIG_MAX_FILE_SIZE, -EINVAL for a bad config, -ENOMEM.
  */
 int config_load(const char *path, struct config **ret, struct config_error *ret_err);
 

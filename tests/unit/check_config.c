@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -1076,7 +1077,32 @@ START_TEST(missing_file)
 			      "directory");
 
 	ck_assert_int_eq(config_load("/", &c, &err), -EISDIR);
-	ck_assert_str_eq(err.message, "cannot read config: Is a directory");
+	ck_assert_str_eq(err.message, "cannot read config: not a regular file (a directory)");
+}
+END_TEST
+
+/* A FIFO blocked open() until a writer came: vigild's loop, --check and vigilctl with it. */
+START_TEST(only_regular_files)
+{
+	char dir[] = "/tmp/check_config.XXXXXX", path[64], msg[1024], want[1100];
+	struct config_error err;
+	struct config *c = (struct config *)1;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/vigil.yaml", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(config_error_format(&err, msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want), "%s: cannot read config: not a regular file (a FIFO)", path);
+	ck_assert_str_eq(msg, want);
+	unlink(path);
+	rmdir(dir);
+
+	/* a device has no end: refused too */
+	ck_assert_int_eq(config_load("/dev/zero", &c, &err), -EINVAL);
+	ck_assert_str_eq(err.message,
+			 "cannot read config: not a regular file (a character device)");
 }
 END_TEST
 
@@ -1316,6 +1342,12 @@ int main(void)
 	tcase_add_test(tc, destination_limit);
 	tcase_add_test(tc, validate_is_separate);
 	tcase_add_test(tc, names_of_values);
+	suite_add_tcase(s, tc);
+
+	/* what used to hang should fail in seconds, not after the limit tests' timeout */
+	tc = tcase_create("files");
+	tcase_set_timeout(tc, 5);
+	tcase_add_test(tc, only_regular_files);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

@@ -930,8 +930,14 @@ int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, 
 	r = apply_mapping(ctx, root, &root_table, c, &found);
 	if (r < 0)
 		return r;
-	/* No services key: a valid config that manages nothing. */
+	/*
+	 * Required, although an empty list is a valid config: a file cut short
+	 * before its services must not read as "no services", which a reload
+	 * would obey by deleting every service vigild owns.
+	 */
 	if (!found.key[R_SERVICES])
-		return 0;
+		return fail_at(ctx, root,
+			       "no \"services\" key: a config must list its services; write "
+			       "\"services: []\" to remove them all");
 	return services_apply(ctx, found.key[R_SERVICES], found.val[R_SERVICES], c);
 }

@@ -364,7 +364,8 @@ START_TEST(agent_section)
 				    "  sysctls: off\n"
 				    "  max_flows: 1024\n"
 				    "  ringbuf_size: 65536\n"
-				    "  metrics: \"[::1]:9712\"\n");
+				    "  metrics: \"[::1]:9712\"\n"
+				    "services: []\n");
 
 	ck_assert_str_eq(c->agent.interface, "lb-0.x");
 	ck_assert_str_eq(c->agent.state_dir, "/srv/vigil");
@@ -375,7 +376,7 @@ START_TEST(agent_section)
 	ck_assert_uint_eq(c->agent.max_flows, 1024);
 	ck_assert_uint_eq(c->agent.ringbuf_size, 65536);
 	addr_is(&c->agent.metrics, AF_INET6, "::1", 9712);
-	/* no services key: valid, the agent manages nothing */
+	/* services: [], the agent manages nothing */
 	ck_assert_uint_eq(c->n_services, 0);
 	ck_assert_ptr_null(c->services);
 	config_free(c);
@@ -612,7 +613,7 @@ START_TEST(scalar_spellings)
 		const char *w = want ? truthy[i] : falsy[i - ARRAY_SIZE(truthy)];
 		struct config *c;
 
-		snprintf(text, sizeof(text), "agent: {sysctls: %s}\n", w);
+		snprintf(text, sizeof(text), "agent: {sysctls: %s}\nservices: []\n", w);
 		c = parse_ok(text);
 		ck_assert_msg(c->agent.sysctls == want, "%s", w);
 		config_free(c);
@@ -709,7 +710,14 @@ static const struct rejection rejections[] = {
 	{ "defaults: {quarantine: {base: null}}\n", 1, 25, "missing value for quarantine.base" },
 	{ HEAD "    destinations:\n      -\n", 5, 8, "empty destination in service api" },
 
-	/* required keys */
+	/* required keys; services above all, which a file cut short may have lost */
+	{ "agent: {sysctls: true}\n", 1, 1,
+	  "no \"services\" key: a config must list its services; write \"services: []\" to "
+	  "remove them all" },
+	{ "# vigil\n\ndefaults: {weight: 5}\n", 3, 1, "no \"services\" key" },
+	{ "{agent: {sysctls: true}}\n", 1, 1, "no \"services\" key" },
+	{ "agent:\n  state_dir: /var/lib/vigil\n  reconcile_interval: 1", 1, 1,
+	  "no \"services\" key" },
 	{ HEAD, 2, 5, "missing key \"destinations\" in service" },
 	{ "services:\n  - name: api\n" DESTS, 2, 5, "missing key \"vip\" in service" },
 	{ "services:\n  - vip: 10.0.0.1:80\n    destinations: [1.1.1.1:1]\n", 2, 5,

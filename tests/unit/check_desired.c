@@ -92,7 +92,7 @@ END_TEST
 
 START_TEST(no_services)
 {
-	struct config *c = parse("agent:\n  interface: vigil1\n");
+	struct config *c = parse("agent:\n  interface: vigil1\nservices: []\n");
 	struct ipvs_table *t = NULL;
 
 	ck_assert_int_eq(desired_build(c, &t), 0);

@@ -3,10 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -14,6 +18,8 @@
 #include "event.h"
 
 #define STATE_VERSION 1
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* {"protocol", "vip"} appended to LIST, or added to the object INTO. */
 static int service_to_json(const struct ipvs_service *svc, struct json_object *list,
@@ -35,33 +41,6 @@ static int service_to_json(const struct ipvs_service *svc, struct json_object *l
 			json_object_put(o);
 		return -ENOMEM;
 	}
-	return 0;
-}
-
-static int service_from_json(struct json_object *o, struct ipvs_service *ret)
-{
-	struct json_object *proto, *vip;
-	struct config_addr addr;
-	const char *p;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "protocol", &proto) ||
-	    !json_object_object_get_ex(o, "vip", &vip) ||
-	    !json_object_is_type(vip, json_type_string))
-		return -EBADMSG;
-	p = json_object_get_string(proto);
-	memset(ret, 0, sizeof(*ret));
-	if (p && !strcmp(p, "tcp"))
-		ret->protocol = IPPROTO_TCP;
-	else if (p && !strcmp(p, "udp"))
-		ret->protocol = IPPROTO_UDP;
-	else
-		return -EBADMSG;
-	if (config_addr_parse(json_object_get_string(vip), &addr, NULL, 0))
-		return -EBADMSG;
-	ret->af = addr.family;
-	memcpy(&ret->addr, addr.addr, sizeof(ret->addr));
-	ret->port = addr.port;
 	return 0;
 }
 
@@ -128,103 +107,380 @@ static int dest_to_json(const struct state_dest *d, struct json_object *list)
 	return r;
 }
 
-static bool get_u64(struct json_object *o, const char *key, uint64_t *ret)
+/*
+ * The reader is strict: the file is vigild's own, so anything it would not
+ * have written (data after the JSON, a field of another type, a time that
+ * would wrap) means damage, and guessing would risk the ownership records.
+ * Errors name the record and the field; the caller names the file.
+ */
+struct reader {
+	char *err;
+	size_t err_size;
+	char where[32]; /* "service 2", "destination 5", or "" at the top level */
+};
+
+static int read_fail(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int read_fail(struct reader *rd, const char *fmt, ...)
 {
+	char message[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (rd->err_size)
+		snprintf(rd->err, rd->err_size, "%s%s%s", rd->where, rd->where[0] ? ": " : "",
+			 message);
+	return -EBADMSG;
+}
+
+/* V as JSON, shortened, for "must be X, got V". */
+static const char *json_show(struct json_object *v, char *buf, size_t size)
+{
+	const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (strlen(text) < size)
+		snprintf(buf, size, "%s", text);
+	else
+		snprintf(buf, size, "%.*s...", (int)size - 4, text);
+	return buf;
+}
+
+#define SHOW_SIZE 48
+
+/* The member KEY of O, which must be of TYPE (NOUN in the message if not). */
+static int member(struct reader *rd, struct json_object *o, const char *key, json_type type,
+		  const char *noun, struct json_object **ret)
+{
+	char shown[SHOW_SIZE];
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return false;
+	if (!json_object_object_get_ex(o, key, &v))
+		return read_fail(rd, "no \"%s\"", key);
+	/* a JSON null is a NULL object, of type json_type_null */
+	if (!json_object_is_type(v, type))
+		return read_fail(rd, "%s must be %s, got %s", key, noun,
+				 json_show(v, shown, sizeof(shown)));
+	*ret = v;
+	return 0;
+}
+
+/* An integer 0..MAX. */
+static int get_uint(struct reader *rd, struct json_object *o, const char *key, uint64_t max,
+		    uint64_t *ret)
+{
+	char shown[SHOW_SIZE];
+	struct json_object *v;
+	int r = member(rd, o, key, json_type_int, "an integer", &v);
+
+	if (r < 0)
+		return r;
+	/* json-c keeps an int64 or a uint64; get_uint64() reads a negative one as 0 */
+	if (json_object_get_int64(v) < 0 || json_object_get_uint64(v) > max)
+		return read_fail(rd, "%s %s is out of range 0..%" PRIu64, key,
+				 json_show(v, shown, sizeof(shown)), max);
 	*ret = json_object_get_uint64(v);
-	return true;
+	return 0;
 }
 
-static bool get_time(struct json_object *o, const char *key, uint64_t *ret)
+/*
+ * Wall-clock milliseconds, and durations, are at most INT64_MAX ns (April
+ * 2262): the agent shifts times by a signed offset between clocks, and a
+ * larger one would wrap there, if not already in the multiplication by 10^6.
+ */
+#define TIME_MAX_MS ((uint64_t)INT64_MAX / (uint64_t)NS_PER_MS)
+
+/* A time written by add_time(): ms of wall time, or -1 for POLICY_NEVER. */
+static int get_time(struct reader *rd, struct json_object *o, const char *key, uint64_t *ret_ns)
 {
+	char shown[SHOW_SIZE];
 	struct json_object *v;
-	int64_t ms;
+	int r = member(rd, o, key, json_type_int, "an integer", &v);
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-		return false;
-	ms = json_object_get_int64(v);
-	*ret = ms < 0 ? POLICY_NEVER : (uint64_t)ms * NS_PER_MS;
-	return true;
+	if (r < 0)
+		return r;
+	if (json_object_get_int64(v) == -1) {
+		*ret_ns = POLICY_NEVER;
+		return 0;
+	}
+	if (json_object_get_int64(v) < 0 || json_object_get_uint64(v) > TIME_MAX_MS)
+		return read_fail(rd, "%s %s is out of range -1..%" PRIu64 " (ms, -1 for never)",
+				 key, json_show(v, shown, sizeof(shown)), TIME_MAX_MS);
+	*ret_ns = json_object_get_uint64(v) * NS_PER_MS;
+	return 0;
 }
 
-static int dest_from_json(struct json_object *o, struct state_dest *ret)
+static int get_addr(struct reader *rd, struct json_object *o, const char *key,
+		    struct config_addr *ret)
+{
+	char shown[SHOW_SIZE], why[160];
+	struct json_object *v;
+	int r = member(rd, o, key, json_type_string, "a string", &v);
+
+	if (r < 0)
+		return r;
+	if (config_addr_parse(json_object_get_string(v), ret, why, sizeof(why)) < 0)
+		return read_fail(rd, "bad %s %s: %s", key, json_show(v, shown, sizeof(shown)), why);
+	return 0;
+}
+
+/* {"protocol", "vip"}: an owned service, or the service of a destination. */
+static int service_read(struct reader *rd, struct json_object *o, struct ipvs_service *ret)
+{
+	char shown[SHOW_SIZE];
+	struct json_object *proto;
+	struct config_addr addr;
+	const char *p;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!json_object_is_type(o, json_type_object))
+		return read_fail(rd, "expected an object, got %s",
+				 json_show(o, shown, sizeof(shown)));
+	r = member(rd, o, "protocol", json_type_string, "a string", &proto);
+	if (r < 0)
+		return r;
+	p = json_object_get_string(proto);
+	if (!strcmp(p, "tcp"))
+		ret->protocol = IPPROTO_TCP;
+	else if (!strcmp(p, "udp"))
+		ret->protocol = IPPROTO_UDP;
+	else
+		return read_fail(rd, "protocol must be \"tcp\" or \"udp\", got %s",
+				 json_show(proto, shown, sizeof(shown)));
+	r = get_addr(rd, o, "vip", &addr);
+	if (r < 0)
+		return r;
+	ret->af = addr.family;
+	memcpy(&ret->addr, addr.addr, sizeof(ret->addr));
+	ret->port = addr.port;
+	return 0;
+}
+
+static int dest_read(struct reader *rd, struct json_object *o, struct state_dest *ret)
 {
 	static const enum policy_state states[] = { POLICY_HEALTHY, POLICY_QUARANTINED,
 						    POLICY_PROBATION, POLICY_RAMPING };
-	struct json_object *real, *st, *manual;
-	uint64_t relapses, quarantines, last;
+	struct policy_dest *p = &ret->policy;
+	uint64_t relapses, quarantines, last_ms;
+	char shown[SHOW_SIZE];
+	struct json_object *st, *manual;
 	size_t i;
+	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (service_from_json(o, &ret->key) || !json_object_object_get_ex(o, "real", &real) ||
-	    !json_object_is_type(real, json_type_string) ||
-	    config_addr_parse(json_object_get_string(real), &ret->real, NULL, 0) ||
-	    !json_object_object_get_ex(o, "state", &st) ||
-	    !json_object_object_get_ex(o, "manual", &manual) ||
-	    !get_u64(o, "relapses", &relapses) || !get_u64(o, "quarantines", &quarantines) ||
-	    !get_time(o, "since_ms", &ret->policy.since_ns) ||
-	    !get_time(o, "until_ms", &ret->policy.until_ns) ||
-	    !get_time(o, "next_probe_ms", &ret->policy.next_probe_ns) ||
-	    !get_u64(o, "last_duration_ms", &last) ||
-	    !get_time(o, "stable_since_ms", &ret->policy.stable_since_ns))
-		return -EBADMSG;
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+	r = service_read(rd, o, &ret->key);
+	if (!r)
+		r = get_addr(rd, o, "real", &ret->real);
+	if (!r)
+		r = member(rd, o, "state", json_type_string, "a string", &st);
+	if (r < 0)
+		return r;
+	for (i = 0; i < ARRAY_SIZE(states); i++)
 		if (!strcmp(json_object_get_string(st), policy_state_name(states[i])))
 			break;
-	if (i == sizeof(states) / sizeof(states[0]) || relapses > UINT32_MAX ||
-	    quarantines > UINT32_MAX)
-		return -EBADMSG;
-	ret->policy.state = states[i];
-	ret->policy.manual = json_object_get_boolean(manual);
-	ret->policy.relapses = relapses;
-	ret->policy.quarantines = quarantines;
-	ret->policy.last_duration_ns = last * NS_PER_MS;
+	if (i == ARRAY_SIZE(states))
+		return read_fail(rd,
+				 "state %s is unknown (expected healthy, quarantined, "
+				 "probation or ramping)",
+				 json_show(st, shown, sizeof(shown)));
+	p->state = states[i];
+	r = member(rd, o, "manual", json_type_boolean, "true or false", &manual);
+	if (!r)
+		r = get_uint(rd, o, "relapses", UINT32_MAX, &relapses);
+	if (!r)
+		r = get_uint(rd, o, "quarantines", UINT32_MAX, &quarantines);
+	if (!r)
+		r = get_time(rd, o, "since_ms", &p->since_ns);
+	if (!r)
+		r = get_time(rd, o, "until_ms", &p->until_ns);
+	if (!r)
+		r = get_time(rd, o, "next_probe_ms", &p->next_probe_ns);
+	if (!r)
+		r = get_uint(rd, o, "last_duration_ms", TIME_MAX_MS, &last_ms);
+	if (!r)
+		r = get_time(rd, o, "stable_since_ms", &p->stable_since_ns);
+	if (r < 0)
+		return r;
+	p->manual = json_object_get_boolean(manual);
+	p->relapses = relapses;
+	p->quarantines = quarantines;
+	p->last_duration_ns = last_ms * NS_PER_MS;
+	return 0;
+}
+
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "of an unknown type";
+}
+
+/*
+ * The whole of a regular file, NUL-terminated. Opened non-blocking: open()
+ * of a FIFO would otherwise wait for a writer, and vigild with it.
+ */
+static int read_text(struct reader *rd, const char *path, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap;
+	char *text = NULL, *p;
+	struct stat st;
+	int fd, flags, r = 0;
+
+	*ret = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		read_fail(rd, "not a regular file (%s)", file_type_name(st.st_mode));
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	/* only open() needed it; a regular file's reads never wait anyway */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto out;
+	}
+	cap = (size_t)st.st_size + 1;
+	for (;;) {
+		ssize_t n;
+
+		if (!text || len + 1 >= cap) {
+			cap = text ? 2 * cap : cap;
+			/* json-c takes an int length */
+			if (cap > INT32_MAX) {
+				r = -EFBIG;
+				break;
+			}
+			p = realloc(text, cap);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			text = p;
+		}
+		n = read(fd, text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (r < 0) {
+		free(text);
+		goto out;
+	}
+	text[len] = '\0';
+	*ret = text;
+	*ret_len = len;
+out:
+	close(fd);
+	return r;
+}
+
+/* TEXT, LEN bytes and NUL-terminated, as one JSON object and nothing after it. */
+static int parse_json(struct reader *rd, const char *text, size_t len, struct json_object **ret)
+{
+	struct json_tokener *tok;
+	struct json_object *root;
+	const char *nul;
+	size_t end;
+
+	*ret = NULL;
+	if (len == 0)
+		return read_fail(rd, "the file is empty");
+	/* what a crash can leave of a file: its size, with zeros */
+	nul = memchr(text, '\0', len);
+	if (nul)
+		return read_fail(rd, "not valid JSON: a NUL byte at offset %zu",
+				 (size_t)(nul - text));
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	/* strict JSON; what follows the object is checked below, to say what it is */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	/* the terminating NUL included: it tells json-c that the input ends there */
+	root = json_tokener_parse_ex(tok, text, (int)len + 1);
+	end = json_tokener_get_parse_end(tok);
+	if (!root) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		json_tokener_free(tok);
+		return read_fail(rd, "not valid JSON: %s at offset %zu",
+				 e == json_tokener_continue ? "unexpected end of data"
+							    : json_tokener_error_desc(e),
+				 end < len ? end : len);
+	}
+	json_tokener_free(tok);
+	while (end < len &&
+	       (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
+		end++;
+	if (end < len) {
+		json_object_put(root);
+		return read_fail(rd, "data after the JSON object, at offset %zu", end);
+	}
+	*ret = root;
 	return 0;
 }
 
 int state_load(const char *path, struct state *ret, char *err, size_t err_size)
 {
-	struct json_object *root, *version, *list;
+	struct reader rd = { .err = err, .err_size = err_size };
+	struct json_object *root = NULL, *version, *list;
+	char shown[SHOW_SIZE], *text = NULL;
 	struct state s = { 0 };
-	char *text = NULL;
 	size_t len = 0, i, n;
-
-	FILE *f;
-	int r = -EBADMSG;
+	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, err_size, "%s", strerror(errno));
-		return -errno;
+	if (err_size)
+		err[0] = '\0';
+	r = read_text(&rd, path, &text, &len);
+	if (r == -ENOENT)
+		return 0; /* vigild has not owned anything yet */
+	if (r < 0) {
+		if (err_size && !err[0])
+			snprintf(err, err_size, "%s", strerror(-r));
+		return r;
 	}
-	if (getdelim(&text, &len, '\0', f) < 0) {
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	root = text ? json_tokener_parse(text) : NULL;
+	r = parse_json(&rd, text, len, &root);
 	free(text);
-	if (!root) {
-		snprintf(err, err_size, "not valid JSON");
+	if (r < 0)
+		return r;
+	r = -EBADMSG;
+	if (!json_object_is_type(root, json_type_object)) {
+		read_fail(&rd, "the top level must be an object, got %s",
+			  json_show(root, shown, sizeof(shown)));
 		goto out;
 	}
-	if (!json_object_object_get_ex(root, "version", &version) ||
-	    json_object_get_int(version) != STATE_VERSION) {
-		snprintf(err, err_size, "unknown version (this vigild reads version %d)",
-			 STATE_VERSION);
+	if (member(&rd, root, "version", json_type_int, "an integer", &version) < 0)
+		goto out;
+	if (json_object_get_int64(version) != STATE_VERSION) {
+		read_fail(&rd, "version %s is unknown (this vigild reads version %d)",
+			  json_show(version, shown, sizeof(shown)), STATE_VERSION);
 		goto out;
 	}
-	if (!json_object_object_get_ex(root, "services", &list) ||
-	    !json_object_is_type(list, json_type_array)) {
-		snprintf(err, err_size, "no \"services\" list");
+	if (member(&rd, root, "services", json_type_array, "a list", &list) < 0)
 		goto out;
-	}
 	n = json_object_array_length(list);
 	s.owned = calloc(n ? n : 1, sizeof(*s.owned));
 	if (!s.owned) {
@@ -232,19 +488,16 @@ int state_load(const char *path, struct state *ret, char *err, size_t err_size)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (service_from_json(json_object_array_get_idx(list, i), &s.owned[i])) {
-			snprintf(err, err_size, "service %zu is not {\"protocol\", \"vip\"}",
-				 i + 1);
+		snprintf(rd.where, sizeof(rd.where), "service %zu", i + 1);
+		if (service_read(&rd, json_object_array_get_idx(list, i), &s.owned[i]) < 0)
 			goto out;
-		}
 	}
+	rd.where[0] = '\0';
 	s.n_owned = n;
 	/* written by vigild before it kept destinations: none */
-	if (json_object_object_get_ex(root, "destinations", &list)) {
-		if (!json_object_is_type(list, json_type_array)) {
-			snprintf(err, err_size, "\"destinations\" is not a list");
+	if (json_object_object_get_ex(root, "destinations", NULL)) {
+		if (member(&rd, root, "destinations", json_type_array, "a list", &list) < 0)
 			goto out;
-		}
 		n = json_object_array_length(list);
 		s.dests = calloc(n ? n : 1, sizeof(*s.dests));
 		if (!s.dests) {
@@ -252,11 +505,9 @@ int state_load(const char *path, struct state *ret, char *err, size_t err_size)
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
-			if (dest_from_json(json_object_array_get_idx(list, i), &s.dests[i])) {
-				snprintf(err, err_size, "destination %zu is incomplete or invalid",
-					 i + 1);
+			snprintf(rd.where, sizeof(rd.where), "destination %zu", i + 1);
+			if (dest_read(&rd, json_object_array_get_idx(list, i), &s.dests[i]) < 0)
 				goto out;
-			}
 		}
 		s.n_dests = n;
 	}

@@ -30,9 +30,12 @@ struct state {
 };
 
 /*
- * Reads PATH into *ret. A missing file is an empty state. A file that does
- * not parse is -EBADMSG with the reason in err (a state vigild cannot read
- * must not be mistaken for "owns nothing").
+ * Reads PATH into *ret. A missing file is an empty state. Anything but a
+ * regular file is -EISDIR or -EINVAL (a FIFO would block); a file that is not
+ * exactly what state_save() writes (not JSON, data after it, a field missing,
+ * of another type or out of range) is -EBADMSG. The reason, naming the record
+ * and field, is in err; the caller names PATH. A state vigild cannot read must
+ * not be mistaken for "owns nothing", nor read in part.
  */
 int state_load(const char *path, struct state *ret, char *err, size_t err_size);
 int state_save(const char *path, const struct state *s);

@@ -4,9 +4,12 @@
 
 #include "check_main.h"
 #include <errno.h>
+#include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reconcile.h"
@@ -21,10 +24,14 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 }
 
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
 static void teardown(void)
 {
-	unlink(path);
-	rmdir(dir);
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	strcpy(dir, "/tmp/check-state-XXXXXX");
 }
 
@@ -146,6 +153,168 @@ START_TEST(unreadable_state_is_an_error_not_an_empty_one)
 }
 END_TEST
 
+/* The fields of one destination as state_save() writes them. */
+static const char *const dest_fields[][2] = {
+	{ "protocol", "\"tcp\"" },       { "vip", "\"10.96.0.10:443\"" },
+	{ "real", "\"10.0.0.2:8443\"" }, { "state", "\"quarantined\"" },
+	{ "manual", "false" },           { "relapses", "3" },
+	{ "quarantines", "7" },          { "since_ms", "1700000000123" },
+	{ "until_ms", "1700000060123" }, { "next_probe_ms", "-1" },
+	{ "last_duration_ms", "60000" }, { "stable_since_ms", "-1" },
+};
+
+/* A state file of one service and one destination whose field KEY is VALUE, then TAIL. */
+static void write_state_with(const char *key, const char *value, const char *tail)
+{
+	char text[2048];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text),
+			     "{\"version\": 1, \"services\": [{\"protocol\": \"tcp\", \"vip\": "
+			     "\"10.96.0.10:443\"}], \"destinations\": [{");
+	for (size_t i = 0; i < sizeof(dest_fields) / sizeof(dest_fields[0]); i++)
+		n += (size_t)snprintf(
+		    text + n, sizeof(text) - n, "%s\"%s\": %s", i ? ", " : "", dest_fields[i][0],
+		    key && !strcmp(key, dest_fields[i][0]) ? value : dest_fields[i][1]);
+	snprintf(text + n, sizeof(text) - n, "}]}\n%s", tail);
+	write_text(text);
+}
+
+static void load_fails_with(const char *want)
+{
+	struct state s;
+	char err[256] = "";
+
+	int r = state_load(path, &s, err, sizeof(err));
+
+	ck_assert_msg(r == -EBADMSG, "%d, expected -EBADMSG with \"%s\"", r, want);
+	ck_assert_msg(strstr(err, want), "\"%s\" not in \"%s\"", want, err);
+	ck_assert_uint_eq(s.n_owned, 0);
+	ck_assert_uint_eq(s.n_dests, 0);
+}
+
+START_TEST(the_reader_takes_what_the_writer_writes)
+{
+	struct state s;
+	char err[256] = "";
+
+	write_state_with(NULL, NULL, "");
+	ck_assert_int_eq(state_load(path, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.n_owned, 1);
+	ck_assert_uint_eq(s.n_dests, 1);
+	ck_assert_uint_eq(s.dests[0].policy.until_ns, 1700000060123000000ull);
+	ck_assert_uint_eq(s.dests[0].policy.next_probe_ns, UINT64_MAX);
+	ck_assert(!s.dests[0].policy.manual);
+	state_clear(&s);
+
+	/* the last time that fits, in nanoseconds, in an int64: April 2262 */
+	write_state_with("until_ms", "9223372036854", "\n \t\r\n");
+	ck_assert_int_eq(state_load(path, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.dests[0].policy.until_ns, 9223372036854000000ull);
+	state_clear(&s);
+}
+END_TEST
+
+/* What vigild would not have written is damage, named down to the field. */
+START_TEST(the_reader_is_strict)
+{
+	static const struct {
+		const char *key, *value, *tail, *want;
+	} bad[] = {
+		/* trailing garbage */
+		{ NULL, NULL, "garbage", "data after the JSON object" },
+		{ NULL, NULL, "{}", "data after the JSON object" },
+		{ NULL, NULL, "\n\n]", "data after the JSON object" },
+		/* times that would wrap when made nanoseconds, or shifted between clocks */
+		{ "until_ms", "9223372036854775807", NULL,
+		  "destination 1: until_ms 9223372036854775807 is out of range "
+		  "-1..9223372036854 (ms, -1 for never)" },
+		{ "until_ms", "9223372036855", NULL, "until_ms 9223372036855 is out of range" },
+		{ "since_ms", "18446744073709551615", NULL,
+		  "since_ms 18446744073709551615 is out" },
+		{ "next_probe_ms", "-2", NULL, "next_probe_ms -2 is out of range" },
+		{ "stable_since_ms", "-9223372036854775808", NULL, "stable_since_ms" },
+		{ "last_duration_ms", "18446744073709551", NULL,
+		  "last_duration_ms 18446744073709551 is out of range 0..9223372036854" },
+		{ "last_duration_ms", "-1", NULL, "last_duration_ms -1 is out of range" },
+		/* booleans are JSON's */
+		{ "manual", "\"no\"", NULL,
+		  "destination 1: manual must be true or false, got \"no\"" },
+		{ "manual", "0", NULL, "manual must be true or false, got 0" },
+		{ "manual", "null", NULL, "manual must be true or false, got null" },
+		/* other types */
+		{ "relapses", "\"3\"", NULL, "relapses must be an integer, got \"3\"" },
+		{ "relapses", "1.5", NULL, "relapses must be an integer, got 1.5" },
+		{ "relapses", "-1", NULL, "relapses -1 is out of range 0..4294967295" },
+		{ "quarantines", "4294967296", NULL, "quarantines 4294967296 is out of range" },
+		{ "until_ms", "\"1700000060123\"", NULL, "until_ms must be an integer" },
+		{ "state", "null", NULL, "destination 1: state must be a string, got null" },
+		{ "state", "\"dead\"", NULL, "state \"dead\" is unknown" },
+		{ "real", "[]", NULL, "real must be a string, got []" },
+		{ "real", "\"10.0.0.2\"", NULL, "bad real \"10.0.0.2\": missing port" },
+		{ "protocol", "6", NULL, "destination 1: protocol must be a string, got 6" },
+		{ "vip", "true", NULL, "vip must be a string, got true" },
+		{ "since_ms", "1e3", NULL, "since_ms must be an integer" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_state_with(bad[i].key, bad[i].value, bad[i].tail ? bad[i].tail : "");
+		load_fails_with(bad[i].want);
+	}
+	/* a missing field */
+	write_text("{\"version\": 1, \"services\": [], \"destinations\": [{\"protocol\": \"tcp\", "
+		   "\"vip\": \"10.96.0.10:443\", \"real\": \"10.0.0.2:8443\"}]}\n");
+	load_fails_with("destination 1: no \"state\"");
+	write_text("{\"version\": 1, \"services\": []}\n x");
+	load_fails_with("data after the JSON object, at offset 32");
+	write_text("{\"version\": \"1\", \"services\": []}\n");
+	load_fails_with("version must be an integer, got \"1\"");
+	write_text("{\"version\": 2, \"services\": []}\n");
+	load_fails_with("version 2 is unknown (this vigild reads version 1)");
+	write_text("{\"version\": 1, \"services\": [5]}\n");
+	load_fails_with("service 1: expected an object, got 5");
+	write_text(
+	    "{\"version\": 1, \"services\": [{\"protocol\": \"tcp\", \"vip\": \"1.2.3.4:5\"}, "
+	    "{\"protocol\": \"TCP\", \"vip\": \"1.2.3.4:5\"}]}\n");
+	load_fails_with("service 2: protocol must be \"tcp\" or \"udp\", got \"TCP\"");
+	write_text("{\"version\": 1, \"services\": {}}\n");
+	load_fails_with("services must be a list, got {}");
+	write_text("[]\n");
+	load_fails_with("the top level must be an object, got []");
+	/* cut short, or what a crash leaves: the size, filled with zeros */
+	write_text("{\"version\": 1, \"services\": [");
+	load_fails_with("not valid JSON");
+	write_text("{\"version\": 1, \"services\": [],}\n");
+	load_fails_with("not valid JSON: unexpected character at offset 30");
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fwrite("{\"version\": 1, \"services\": []}\n\0\0\0", 1, 34, f);
+		fclose(f);
+		load_fails_with("not valid JSON: a NUL byte at offset 31");
+	}
+}
+END_TEST
+
+/* A FIFO blocked open() until a writer came, and vigild's start with it. */
+START_TEST(only_a_regular_file_is_read)
+{
+	struct state s;
+	char err[256] = "";
+
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(state_load(path, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "not a regular file (a FIFO)");
+	ck_assert_uint_eq(s.n_owned, 0);
+	unlink(path);
+
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(state_load(path, &s, err, sizeof(err)), -EISDIR);
+	ck_assert_str_eq(err, "not a regular file (a directory)");
+}
+END_TEST
+
 START_TEST(save_fails_cleanly_without_a_directory)
 {
 	struct state s = { 0 };
@@ -164,6 +333,9 @@ int main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, destinations_round_trip);
 	tcase_add_test(tc, unreadable_state_is_an_error_not_an_empty_one);
+	tcase_add_test(tc, the_reader_takes_what_the_writer_writes);
+	tcase_add_test(tc, the_reader_is_strict);
+	tcase_add_test(tc, only_a_regular_file_is_read);
 	tcase_add_test(tc, save_fails_cleanly_without_a_directory);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);

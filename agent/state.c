@@ -539,12 +539,74 @@ static int write_all(int fd, const char *text)
 	return 0;
 }
 
+/* PATH's directory, synced: until then a crash may undo a rename into it. */
+static int sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int fd, r = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * TEXT and a newline as the content of PATH, all or nothing: a new file next
+ * to it, synced, renamed over it, and the directory synced.
+ */
+static int replace_file(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	int fd, r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/*
+	 * A new name, created with O_CREAT | O_EXCL: whatever someone planted
+	 * in the directory, a symlink above all, is neither followed nor
+	 * truncated, and a temporary file a crash left behind is no obstacle.
+	 */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* mkostemp() makes it 0600: keep the mode the state file always had */
+	r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (!r)
+		r = write_all(fd, text);
+	if (!r)
+		r = write_all(fd, "\n");
+	/* the data must be on disk before the rename makes it the state */
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return r;
+	}
+	return sync_dir_of(path);
+}
+
 int state_save(const char *path, const struct state *s)
 {
 	struct json_object *root = json_object_new_object(), *list = json_object_new_array();
-	char tmp[4096];
 	size_t i;
-	int fd = -1, r = -ENOMEM;
+	int r = -ENOMEM;
 
 	if (!root || !list ||
 	    json_object_object_add(root, "version", json_object_new_int(STATE_VERSION)))
@@ -568,27 +630,7 @@ int state_save(const char *path, const struct state *s)
 		goto out;
 	}
 	list = NULL;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		r = -ENAMETOOLONG;
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = write_all(fd, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
-	if (!r)
-		r = write_all(fd, "\n");
-	/* the data must be on disk before the rename makes it the state */
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
+	r = replace_file(path, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 out:
 	json_object_put(list);
 	json_object_put(root);

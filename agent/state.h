@@ -4,8 +4,9 @@
  * restarts: the services it created and therefore owns (services anyone
  * else made are never touched), and the policy state of every destination
  * that is not simply healthy, so that a restart neither releases a
- * quarantined destination nor forgets its backoff. Written atomically (temporary file,
- * fsync, rename), so a crash leaves the old file or the new one.
+ * quarantined destination nor forgets its backoff. Written atomically (a new
+ * temporary file, fsync, rename, fsync of the directory), so a crash leaves
+ * the old file or the new one.
  */
 #ifndef VIGIL_AGENT_STATE_H
 #define VIGIL_AGENT_STATE_H
@@ -38,6 +39,10 @@ struct state {
  * not be mistaken for "owns nothing", nor read in part.
  */
 int state_load(const char *path, struct state *ret, char *err, size_t err_size);
+/*
+ * Writes S to PATH through a new temporary file in the same directory, which
+ * is removed again on failure: PATH is then as it was. 0 or -errno.
+ */
 int state_save(const char *path, const struct state *s);
 /* Replaces the owned set with a copy of owned[0..n). */
 int state_set_owned(struct state *s, const struct ipvs_service *owned, size_t n);

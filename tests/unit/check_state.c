@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "check_main.h"
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -35,6 +36,21 @@ static void teardown(void)
 	strcpy(dir, "/tmp/check-state-XXXXXX");
 }
 
+/* Entries of the directory whose name starts with "state.json.": temporary files. */
+static unsigned int temporaries(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "state.json.", strlen("state.json.")))
+			n++;
+	closedir(d);
+	return n;
+}
+
 static void write_text(const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -59,7 +75,8 @@ START_TEST(round_trip)
 {
 	struct ipvs_service owned[2];
 	struct state s = { 0 }, back;
-	char err[128], tmp[300];
+	struct stat st;
+	char err[128];
 
 	memset(owned, 0, sizeof(owned));
 	owned[0].af = AF_INET;
@@ -74,8 +91,9 @@ START_TEST(round_trip)
 
 	ck_assert_int_eq(state_set_owned(&s, owned, 2), 0);
 	ck_assert_int_eq(state_save(path, &s), 0);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	ck_assert_int_ne(access(tmp, F_OK), 0);
+	ck_assert_uint_eq(temporaries(), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
 	ck_assert_int_eq(state_load(path, &back, err, sizeof(err)), 0);
 	ck_assert_uint_eq(back.n_owned, 2);
 	ck_assert_int_eq(reconcile_service_cmp(&back.owned[0], &owned[0]), 0);
@@ -315,6 +333,56 @@ START_TEST(only_a_regular_file_is_read)
 }
 END_TEST
 
+/*
+ * The temporary file had a fixed name, opened without O_EXCL: a symlink
+ * planted there had vigild write its state through it, into any file.
+ */
+START_TEST(save_follows_no_planted_link)
+{
+	struct state s = { 0 }, back;
+	char victim[300], link[300], text[64] = "";
+	struct stat st;
+	char err[128];
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(link, sizeof(link), "%s.tmp", path);
+	f = fopen(victim, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	fclose(f);
+	ck_assert_int_eq(symlink(victim, link), 0);
+
+	ck_assert_int_eq(state_save(path, &s), 0);
+	f = fopen(victim, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(text, sizeof(text), f));
+	fclose(f);
+	ck_assert_str_eq(text, "precious\n");
+	/* the state is a file of its own, not the link */
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(state_load(path, &back, err, sizeof(err)), 0);
+	state_clear(&back);
+}
+END_TEST
+
+START_TEST(a_failed_save_leaves_no_temporary_file)
+{
+	struct state s = { 0 };
+	char inside[300];
+
+	/* a directory in the state file's place: only the rename fails */
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(inside, sizeof(inside), "%s/x", path);
+	ck_assert_int_eq(mkdir(inside, 0700), 0);
+	ck_assert_int_eq(state_save(path, &s), -EISDIR);
+	ck_assert_uint_eq(temporaries(), 0);
+}
+END_TEST
+
 START_TEST(save_fails_cleanly_without_a_directory)
 {
 	struct state s = { 0 };
@@ -336,6 +404,8 @@ int main(void)
 	tcase_add_test(tc, the_reader_takes_what_the_writer_writes);
 	tcase_add_test(tc, the_reader_is_strict);
 	tcase_add_test(tc, only_a_regular_file_is_read);
+	tcase_add_test(tc, save_follows_no_planted_link);
+	tcase_add_test(tc, a_failed_save_leaves_no_temporary_file);
 	tcase_add_test(tc, save_fails_cleanly_without_a_directory);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);

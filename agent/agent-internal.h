@@ -133,6 +133,8 @@ int watch_start(struct agent *a);
 void watch_stop(struct agent *a);
 /* After a reload (OLD: the runtime before it): the VIP filter, probes in flight, deadlines. */
 void watch_reload(struct agent *a, const struct runtime *old);
+/* After ip_vs was loaded anew: its hooks on the old module follow to the new one. */
+void watch_ipvs_back(struct agent *a);
 /* The BPF side's counters, for status and the metrics. */
 struct watch_counters {
 	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;

@@ -545,6 +545,7 @@ static void ipvs_came_back(struct agent *a)
 			   a->state.n_owned);
 		if (a->config->agent.sysctls)
 			set_sysctls();
+		watch_ipvs_back(a);
 	}
 	a->ipvs_gone = false;
 	a->ipvs_family = family;
@@ -868,7 +869,8 @@ static int open_state(struct agent *a)
 	r = state_load(a->state_path, &a->state, why, sizeof(why));
 	if (r)
 		log_error("cannot read the state file %s: %s (move it away to start afresh; "
-			  "vigild then owns none of the services in IPVS)",
+			  "vigild then adopts back the services at the VIPs routed through its "
+			  "interface)",
 			  a->state_path, why[0] ? why : strerror(-r));
 	else
 		log_info("state file=%s owned=%zu", a->state_path, a->state.n_owned);

@@ -807,6 +807,18 @@ int probes_vip_del(struct probes *p, const struct vigil_vip *vip)
 	return 0;
 }
 
+int probes_ipvs_reattach(struct probes *p)
+{
+	struct bpf_link **link = &p->skel->links.ip_vs_conn_new_kretprobe;
+	int r;
+
+	if (!*link)
+		return 0;
+	detach(link);
+	r = attach_prog(p, p->skel->progs.ip_vs_conn_new_kretprobe, link);
+	return r < 0 ? r : 1;
+}
+
 bool probes_sockops_attached(const struct probes *p)
 {
 	return p->skel->links.tcp_health != NULL;

@@ -102,6 +102,13 @@ bool probes_sockops_attached(const struct probes *p);
  * switched off on reload); the health map keeps its counters. -EINVAL if the
  * probes were opened without opts.sockops (the program is not loaded).
  */
+/*
+ * After ip_vs was loaded anew: a kretprobe on ip_vs_conn_new was on the old
+ * module's function, and is gone with it; attaches it to the new one. (fexit
+ * pins the module: it cannot have been unloaded.) 1 if it was attached again,
+ * 0 if there was nothing to do, or -errno.
+ */
+int probes_ipvs_reattach(struct probes *p);
 int probes_sockops_set(struct probes *p, bool attached);
 
 /* What works and what does not, as probes_open() found it (health kept current). */

@@ -798,6 +798,17 @@ static uint32_t own_netns_ino(void)
 	return stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
 }
 
+void watch_ipvs_back(struct agent *a)
+{
+	int r = a->probes ? probes_ipvs_reattach(a->probes) : 0;
+
+	if (r < 0)
+		log_error("cannot attach kretprobe/ip_vs_conn_new to the new ip_vs module: %s",
+			  strerror(-r));
+	else if (r)
+		log_info("attached kretprobe/ip_vs_conn_new to the new ip_vs module");
+}
+
 int watch_start(struct agent *a)
 {
 	struct probes_opts opts = {

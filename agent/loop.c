@@ -14,7 +14,8 @@
 enum source_kind {
 	SOURCE_IO,
 	SOURCE_TIMER,
-	SOURCE_SIGNAL
+	SOURCE_SIGNAL,
+	SOURCE_DEFER
 };
 
 struct loop_source {
@@ -25,9 +26,11 @@ struct loop_source {
 		loop_io_fn io;
 		loop_timer_fn timer;
 		loop_signal_fn signal;
+		loop_defer_fn defer;
 	} fn;
 	void *data;
 	sigset_t mask; /* SOURCE_SIGNAL: restored on removal */
+	bool enabled;  /* SOURCE_DEFER */
 	bool removed;  /* freed after the current batch of events */
 	struct loop_source *next;
 };
@@ -36,6 +39,7 @@ struct loop {
 	int epoll_fd;
 	bool exiting;
 	int status;
+	unsigned int n_deferred; /* enabled SOURCE_DEFER: poll, do not sleep */
 	struct loop_source *sources;
 };
 
@@ -222,6 +226,34 @@ int loop_add_signals(struct loop *loop, const int *signals, int count, loop_sign
 	return loop_attach(loop, s, EPOLLIN, ret);
 }
 
+/* No file descriptor: the loop itself calls it while it is enabled. */
+int loop_add_defer(struct loop *loop, loop_defer_fn fn, void *data, struct loop_source **ret)
+{
+	struct loop_source *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->kind = SOURCE_DEFER;
+	s->fd = -1;
+	s->fn.defer = fn;
+	s->data = data;
+	s->next = loop->sources;
+	loop->sources = s;
+	if (ret)
+		*ret = s;
+	return 0;
+}
+
+int loop_defer_enable(struct loop *loop, struct loop_source *source, bool enabled)
+{
+	if (!source || source->kind != SOURCE_DEFER || source->removed)
+		return -EINVAL;
+	if (source->enabled != enabled)
+		loop->n_deferred += enabled ? 1 : -1;
+	source->enabled = enabled;
+	return 0;
+}
+
 /*
  * A handler may remove a source whose event is still pending in the batch
  * being dispatched, so removal only marks it; loop_sweep() frees it after.
@@ -230,8 +262,11 @@ void loop_remove(struct loop *loop, struct loop_source *source)
 {
 	if (!source || source->removed)
 		return;
+	if (source->kind == SOURCE_DEFER)
+		loop_defer_enable(loop, source, false);
 	source->removed = true;
-	epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, source->fd, NULL);
+	if (source->fd >= 0)
+		epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, source->fd, NULL);
 }
 
 static void loop_sweep(struct loop *loop)
@@ -270,6 +305,28 @@ static int source_dispatch(struct loop *loop, struct loop_source *s, uint32_t ev
 				return r;
 		}
 		return 0;
+	case SOURCE_DEFER:
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Once per iteration, after its events: a timer that came due meanwhile was
+ * in those events, so it never waits for more than one slice.
+ */
+static int run_deferred(struct loop *loop)
+{
+	struct loop_source *s;
+	int r;
+
+	/* a source added by one of these is at the head: its turn is the next iteration */
+	for (s = loop->sources; s && !loop->exiting; s = s->next) {
+		if (s->kind != SOURCE_DEFER || !s->enabled || s->removed)
+			continue;
+		r = s->fn.defer(loop, s->data);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -281,7 +338,7 @@ int loop_run(struct loop *loop)
 
 	loop->exiting = false;
 	while (!loop->exiting) {
-		n = epoll_wait(loop->epoll_fd, events, 16, -1);
+		n = epoll_wait(loop->epoll_fd, events, 16, loop->n_deferred ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -292,6 +349,9 @@ int loop_run(struct loop *loop)
 			if (r < 0)
 				return r;
 		}
+		r = run_deferred(loop);
+		if (r < 0)
+			return r;
 		loop_sweep(loop);
 	}
 	return loop->status;

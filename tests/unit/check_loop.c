@@ -223,6 +223,79 @@ START_TEST(alarm_fires_once_at_its_time_and_can_move)
 }
 END_TEST
 
+struct slices {
+	struct loop_source *defer, *alarm;
+	uint64_t due_ns;
+	int slices, left;
+	int slices_while_due; /* slices begun after the alarm was due, before it ran */
+	int worst_while_due;
+	int fired;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000000000ull + now.tv_nsec;
+}
+
+/* A slice of 1 ms of work. */
+static int on_slice(struct loop *loop, void *data)
+{
+	struct slices *s = data;
+	uint64_t t0 = mono_ns();
+
+	if (s->due_ns && t0 >= s->due_ns)
+		s->slices_while_due++;
+	while (mono_ns() - t0 < 1000000)
+		;
+	s->slices++;
+	if (--s->left == 0)
+		ck_assert_int_eq(loop_defer_enable(loop, s->defer, false), 0);
+	return 0;
+}
+
+static int on_slice_alarm(struct loop *loop, void *data)
+{
+	struct slices *s = data;
+
+	s->fired++;
+	if (s->slices_while_due > s->worst_while_due)
+		s->worst_while_due = s->slices_while_due;
+	s->slices_while_due = 0;
+	if (!s->left) {
+		loop_exit(loop, 0);
+		return 0;
+	}
+	s->due_ns = mono_ns() + 5000000;
+	return loop_alarm_set(s->alarm, s->due_ns);
+}
+
+/* Work in slices leaves the loop between them: an alarm due waits for at most one. */
+START_TEST(deferred_work_runs_in_slices_with_timers_between)
+{
+	struct loop *loop = loop_new();
+	struct slices s = { .left = 100 };
+
+	ck_assert_int_eq(loop_add_defer(loop, on_slice, &s, &s.defer), 0);
+	ck_assert_int_eq(loop_add_alarm(loop, on_slice_alarm, &s, &s.alarm), 0);
+	ck_assert_int_eq(loop_defer_enable(loop, s.defer, true), 0);
+	s.due_ns = mono_ns() + 5000000;
+	ck_assert_int_eq(loop_alarm_set(s.alarm, s.due_ns), 0);
+	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_int_eq(s.slices, 100);
+	/* 100 ms of slices, an alarm every 5 ms: it ran in between, not after */
+	ck_assert_int_ge(s.fired, 5);
+	ck_assert_int_le(s.worst_while_due, 1);
+	/* disabled, it no longer runs; removed, it cannot be enabled */
+	ck_assert_int_eq(loop_defer_enable(loop, s.alarm, true), -EINVAL);
+	loop_remove(loop, s.defer);
+	ck_assert_int_eq(loop_defer_enable(loop, s.defer, true), -EINVAL);
+	loop_free(loop);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -235,6 +308,7 @@ int main(void)
 	tcase_add_test(tc, a_failing_handler_stops_the_loop);
 	tcase_add_test(tc, bad_fd_is_reported);
 	tcase_add_test(tc, alarm_fires_once_at_its_time_and_can_move);
+	tcase_add_test(tc, deferred_work_runs_in_slices_with_timers_between);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

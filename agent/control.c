@@ -17,8 +17,6 @@
 
 /* Connections accepted per wake-up, so a flood of them cannot hold the loop. */
 #define ACCEPT_BATCH 16
-/* Bytes read per wake-up from one client, for the same reason. */
-#define READ_BATCH   (4 * CONTROL_MAX_LINE)
 
 struct control_client {
 	struct control *ctl;
@@ -26,26 +24,32 @@ struct control_client {
 	struct loop_source *src;
 	uid_t uid;
 	pid_t pid;
-	char *in; /* CONTROL_MAX_LINE bytes */
+	char *in;      /* CONTROL_MAX_LINE bytes */
+	size_t in_off; /* in[in_off, in_len): read, not run yet */
 	size_t in_len;
 	char *out;
 	size_t out_off, out_len, out_cap;
 	bool subscribed;
-	bool closing; /* no more requests: close once the output is written */
+	bool closing; /* read no more: close once what was read is answered and written */
 	bool dead;    /* close at the end of its own handler, output or not */
+	bool queued;  /* in ctl's turns */
 	uint32_t events;
 	struct control_client *next;
+	struct control_client *next_turn;
 };
 
 struct control {
 	struct loop *loop;
 	int fd;
 	struct loop_source *src;
+	struct loop_source *turn; /* runs one queued request per loop iteration */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	control_request_fn fn;
 	void *data;
 	struct control_client *clients;
 	size_t n_clients;
+	/* clients with a request read and room for its answer, first come first served */
+	struct control_client *turns, *last_turn;
 };
 
 static size_t pending(const struct control_client *c)
@@ -53,10 +57,49 @@ static size_t pending(const struct control_client *c)
 	return c->out_len - c->out_off;
 }
 
+static bool has_request(const struct control_client *c)
+{
+	return memchr(c->in + c->in_off, '\n', c->in_len - c->in_off) != NULL;
+}
+
+static void dequeue(struct control_client *c)
+{
+	struct control_client **p, *prev = NULL;
+
+	if (!c->queued)
+		return;
+	for (p = &c->ctl->turns; *p; prev = *p, p = &(*p)->next_turn) {
+		if (*p == c) {
+			*p = c->next_turn;
+			break;
+		}
+	}
+	if (c->ctl->last_turn == c)
+		c->ctl->last_turn = prev;
+	c->next_turn = NULL;
+	c->queued = false;
+}
+
+static void enqueue(struct control_client *c)
+{
+	struct control *ctl = c->ctl;
+
+	if (c->queued)
+		return;
+	if (ctl->last_turn)
+		ctl->last_turn->next_turn = c;
+	else
+		ctl->turns = c;
+	ctl->last_turn = c;
+	c->queued = true;
+}
+
 static void client_free(struct control_client *c)
 {
 	struct control_client **p;
 
+	dequeue(c);
+	loop_defer_enable(c->ctl->loop, c->ctl->turn, c->ctl->turns != NULL);
 	for (p = &c->ctl->clients; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
@@ -123,20 +166,35 @@ static void flush(struct control_client *c)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/*
+		 * The peer is gone: nothing more to say, but the requests it sent
+		 * before it went still run, as a client may send and close at once.
+		 */
 		if (n < 0) {
-			if (errno != EAGAIN)
-				c->dead = true; /* the peer is gone: nothing more to say */
+			if (errno != EAGAIN) {
+				c->closing = true;
+				c->out_off = c->out_len = 0;
+			}
 			return;
 		}
 		c->out_off += n;
 	}
 }
 
+/*
+ * Read only while no request waits: the socket holds the rest, which bounds
+ * what one client can make vigild buffer and run.
+ */
+static bool wants_input(const struct control_client *c)
+{
+	return !c->closing && !c->dead && pending(c) <= CONTROL_MAX_OUTPUT && !has_request(c);
+}
+
 static void update_events(struct control_client *c)
 {
 	uint32_t ev = 0;
 
-	if (!c->closing && !c->dead && pending(c) <= CONTROL_MAX_OUTPUT)
+	if (wants_input(c))
 		ev |= EPOLLIN;
 	if (pending(c))
 		ev |= EPOLLOUT;
@@ -148,16 +206,28 @@ static void update_events(struct control_client *c)
 		c->events = ev;
 }
 
+/* Queues C for a turn when it has a request to run and room for the answer, and not else. */
+static void schedule(struct control_client *c)
+{
+	if (!c->dead && pending(c) <= CONTROL_MAX_OUTPUT && has_request(c))
+		enqueue(c);
+	else
+		dequeue(c);
+	loop_defer_enable(c->ctl->loop, c->ctl->turn, c->ctl->turns != NULL);
+	update_events(c);
+}
+
 /*
- * Only a client's own handler frees it (a handler up the stack may be using
- * it): this one is shut down, which wakes that handler with EPOLLHUP.
+ * Only a client's own handler or turn frees it (a request up the stack may
+ * be using it): this one is shut down, which wakes that handler with
+ * EPOLLHUP.
  */
 static void kill_client(struct control_client *c)
 {
 	c->dead = true;
 	c->out_off = c->out_len = 0;
 	shutdown(c->fd, SHUT_RDWR);
-	update_events(c);
+	schedule(c);
 }
 
 int control_send(struct control_client *c, struct json_object *obj)
@@ -232,24 +302,37 @@ void control_publish(struct control *ctl, struct json_object *obj)
 		if (c->dead)
 			kill_client(c);
 		else
-			update_events(c);
+			schedule(c);
 	}
 }
 
-/* Runs the complete lines in the input buffer while the output has room. */
-static void process_lines(struct control_client *c)
+/* Dead, or closing with every request answered and every answer written. */
+static bool done_with(const struct control_client *c)
 {
-	size_t start = 0;
+	return c->dead || (c->closing && !pending(c) && !has_request(c));
+}
+
+/* After a client's handler or turn: frees it when done with, else waits for what it needs next. */
+static void settle(struct control_client *c)
+{
+	if (!done_with(c))
+		schedule(c);
+	if (done_with(c))
+		client_free(c);
+}
+
+/* Runs the first request in C's input (empty lines are skipped, not run). */
+static void run_request(struct control_client *c)
+{
 	char *nl;
 
-	while (!c->dead && pending(c) <= CONTROL_MAX_OUTPUT &&
-	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
-		size_t len = nl - (c->in + start);
+	while ((nl = memchr(c->in + c->in_off, '\n', c->in_len - c->in_off))) {
+		char *line = c->in + c->in_off;
+		size_t len = nl - line;
 		struct json_tokener *tok;
 		struct json_object *req;
-		char *line = c->in + start;
 
-		start += len + 1;
+		c->in_off += len + 1;
 		if (len && line[len - 1] == '\r')
 			len--;
 		if (!len)
@@ -257,7 +340,7 @@ static void process_lines(struct control_client *c)
 		tok = json_tokener_new();
 		if (!tok) {
 			c->dead = true;
-			break;
+			return;
 		}
 		req = json_tokener_parse_ex(tok, line, len);
 		if (!req || json_tokener_get_parse_end(tok) != len) {
@@ -274,23 +357,46 @@ static void process_lines(struct control_client *c)
 		}
 		json_object_put(req);
 		json_tokener_free(tok);
-	}
-	memmove(c->in, c->in + start, c->in_len - start);
-	c->in_len -= start;
-	/* full without a line in it: the line is longer than the buffer */
-	if (c->in_len == CONTROL_MAX_LINE && !c->closing && !c->dead &&
-	    !memchr(c->in, '\n', c->in_len)) {
-		control_send_error(c, "request line longer than %d bytes", CONTROL_MAX_LINE - 1);
-		c->closing = true;
+		return;
 	}
 }
 
+/*
+ * One request of the client first in line, which then goes to the back of
+ * the line if it has more: a client that pipelines a thousand lists takes
+ * turns with the others, and the loop runs its timers between any two.
+ */
+static int on_turn(struct loop *loop, void *data)
+{
+	struct control *ctl = data;
+	struct control_client *c = ctl->turns;
+
+	if (!c) {
+		loop_defer_enable(loop, ctl->turn, false);
+		return 0;
+	}
+	dequeue(c);
+	run_request(c);
+	if (!c->dead)
+		flush(c);
+	settle(c);
+	return 0;
+}
+
+/*
+ * Reads until a request is complete. A hang-up is read like an end of file,
+ * once the requests before it have run: a client may send and close at once.
+ */
 static void read_input(struct control_client *c)
 {
-	size_t total = 0;
-
-	while (!c->dead && !c->closing && pending(c) <= CONTROL_MAX_OUTPUT &&
-	       c->in_len < CONTROL_MAX_LINE && total < READ_BATCH) {
+	if (!wants_input(c))
+		return;
+	if (c->in_off) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	while (c->in_len < CONTROL_MAX_LINE) {
 		ssize_t n =
 		    recv(c->fd, c->in + c->in_len, CONTROL_MAX_LINE - c->in_len, MSG_DONTWAIT);
 
@@ -303,41 +409,29 @@ static void read_input(struct control_client *c)
 		}
 		if (n == 0) {
 			/* the client may half-close after its request: answer it first */
-			if (c->in_len && c->in[c->in_len - 1] != '\n' &&
-			    c->in_len < CONTROL_MAX_LINE)
+			if (c->in_len && c->in[c->in_len - 1] != '\n')
 				c->in[c->in_len++] = '\n';
 			c->closing = true;
-			process_lines(c);
 			return;
 		}
 		c->in_len += n;
-		total += n;
-		process_lines(c);
+		if (memchr(c->in + c->in_len - n, '\n', n))
+			return;
 	}
+	/* full without a line in it: the line is longer than the buffer */
+	control_send_error(c, "request line longer than %d bytes", CONTROL_MAX_LINE - 1);
+	c->closing = true;
 }
 
 static int on_client(struct loop *loop, int fd, uint32_t events, void *data)
 {
 	struct control_client *c = data;
 
-	if (events & EPOLLIN)
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		read_input(c);
-	else if (events & (EPOLLHUP | EPOLLERR) && !pending(c))
-		c->dead = true;
 	if (!c->dead)
 		flush(c);
-	/* output drained: the lines left waiting for room can run now */
-	if (!c->dead && !pending(c) && c->in_len)
-		process_lines(c);
-	if (!c->dead)
-		flush(c);
-	if (c->dead || (c->closing && !pending(c) && !memchr(c->in, '\n', c->in_len))) {
-		client_free(c);
-		return 0;
-	}
-	update_events(c);
-	if (c->dead)
-		client_free(c);
+	settle(c);
 	return 0;
 }
 
@@ -498,6 +592,8 @@ int control_open(struct loop *loop, const char *path, gid_t gid, control_request
 		goto fail;
 	}
 	r = loop_add_io(loop, ctl->fd, EPOLLIN, on_accept, ctl, &ctl->src);
+	if (!r)
+		r = loop_add_defer(loop, on_turn, ctl, &ctl->turn);
 	if (r) {
 		unlink(path);
 		goto fail;
@@ -505,6 +601,8 @@ int control_open(struct loop *loop, const char *path, gid_t gid, control_request
 	*ret = ctl;
 	return 0;
 fail:
+	loop_remove(loop, ctl->src);
+	loop_remove(loop, ctl->turn);
 	if (ctl->fd >= 0)
 		close(ctl->fd);
 	free(ctl);
@@ -518,6 +616,7 @@ void control_close(struct control *ctl)
 	while (ctl->clients)
 		client_free(ctl->clients);
 	loop_remove(ctl->loop, ctl->src);
+	loop_remove(ctl->loop, ctl->turn);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);

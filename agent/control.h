@@ -8,6 +8,9 @@
  *     error reply and the connection is closed;
  *   - at most CONTROL_MAX_CLIENTS connections: one more gets an error reply
  *     and is closed at once;
+ *   - one request runs per loop iteration, the clients taking turns: a
+ *     client that pipelines many cannot hold the loop, its timers run
+ *     between them;
  *   - a line that is not a JSON object gets an error reply, and the client
  *     may go on;
  *   - nothing blocks: output is queued and written as the socket takes it. A

@@ -11,12 +11,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 /* Connections accepted per wake-up, so a flood of them cannot hold the loop. */
 #define ACCEPT_BATCH 16
+
+#define NSEC_PER_MSEC 1000000ull
 
 struct control_client {
 	struct control *ctl;
@@ -29,6 +32,7 @@ struct control_client {
 	size_t in_len;
 	char *out;
 	size_t out_off, out_len, out_cap;
+	uint64_t active_ns; /* the latest byte in or out, or request answered */
 	bool subscribed;
 	bool closing; /* read no more: close once what was read is answered and written */
 	bool dead;    /* close at the end of its own handler, output or not */
@@ -42,7 +46,8 @@ struct control {
 	struct loop *loop;
 	int fd;
 	struct loop_source *src;
-	struct loop_source *turn; /* runs one queued request per loop iteration */
+	struct loop_source *turn;  /* runs one queued request per loop iteration */
+	struct loop_source *sweep; /* alarm: the first client to go idle */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	control_request_fn fn;
 	void *data;
@@ -50,7 +55,16 @@ struct control {
 	size_t n_clients;
 	/* clients with a request read and room for its answer, first come first served */
 	struct control_client *turns, *last_turn;
+	uint64_t idle_ns;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 static size_t pending(const struct control_client *c)
 {
@@ -178,6 +192,7 @@ static void flush(struct control_client *c)
 			return;
 		}
 		c->out_off += n;
+		c->active_ns = now_ns();
 	}
 }
 
@@ -377,6 +392,7 @@ static int on_turn(struct loop *loop, void *data)
 	}
 	dequeue(c);
 	run_request(c);
+	c->active_ns = now_ns();
 	if (!c->dead)
 		flush(c);
 	settle(c);
@@ -415,6 +431,7 @@ static void read_input(struct control_client *c)
 			return;
 		}
 		c->in_len += n;
+		c->active_ns = now_ns();
 		if (memchr(c->in + c->in_len - n, '\n', n))
 			return;
 	}
@@ -432,6 +449,62 @@ static int on_client(struct loop *loop, int fd, uint32_t events, void *data)
 	if (!c->dead)
 		flush(c);
 	settle(c);
+	return 0;
+}
+
+/*
+ * A follower waits for events, which is its purpose; a client in line for a
+ * turn is about to be answered. Any other client that moved no byte for the
+ * idle timeout holds a slot for nothing, whatever it left unread.
+ */
+static bool may_idle(const struct control_client *c)
+{
+	return !c->subscribed && !c->dead && !c->queued;
+}
+
+/* Sets the sweep for the first client to go idle. */
+static void arm_sweep(struct control *ctl, uint64_t now)
+{
+	const struct control_client *c;
+	uint64_t next = 0, when;
+	int r;
+
+	for (c = ctl->clients; c; c = c->next) {
+		if (c->subscribed || c->dead)
+			continue;
+		/* one in line is answered soon: idle from then on, at the earliest */
+		when = (c->queued ? now : c->active_ns) + ctl->idle_ns;
+		if (!next || when < next)
+			next = when;
+	}
+	r = loop_alarm_set(ctl->sweep, next);
+	if (r)
+		log_error("cannot time out idle control clients on %s: %s", ctl->path,
+			  strerror(-r));
+}
+
+/* Closes the idle clients. */
+static int on_sweep(struct loop *loop, void *data)
+{
+	struct control *ctl = data;
+	struct control_client *c, *next;
+	uint64_t now = now_ns();
+
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
+		if (!may_idle(c) || now - c->active_ns < ctl->idle_ns)
+			continue;
+		log_info(
+		    "closed control client (pid %d, uid %u): idle for %llu ms, it neither sent "
+		    "a request nor read an answer nor followed events",
+		    (int)c->pid, (unsigned int)c->uid,
+		    (unsigned long long)(ctl->idle_ns / NSEC_PER_MSEC));
+		control_send_error(c, "closed: idle for %llu ms",
+				   (unsigned long long)(ctl->idle_ns / NSEC_PER_MSEC));
+		flush(c);
+		client_free(c);
+	}
+	arm_sweep(ctl, now);
 	return 0;
 }
 
@@ -473,6 +546,7 @@ static void add_client(struct control *ctl, int fd)
 	c->uid = cred.uid;
 	c->pid = cred.pid;
 	c->events = EPOLLIN;
+	c->active_ns = now_ns();
 	r = loop_add_io(ctl->loop, fd, EPOLLIN, on_client, c, &c->src);
 	if (r) {
 		log_error("cannot take a control client: %s", strerror(-r));
@@ -506,6 +580,7 @@ static int on_accept(struct loop *loop, int fd, uint32_t events, void *data)
 		else
 			add_client(ctl, cfd);
 	}
+	arm_sweep(ctl, now_ns());
 	return 0;
 }
 
@@ -548,6 +623,28 @@ static int remove_stale(const struct sockaddr_un *sa)
 	return 0;
 }
 
+/* CONTROL_IDLE_ENV replaces the idle timeout: a test cannot wait 30 s for each close. */
+static uint64_t idle_timeout_ns(void)
+{
+	const char *env = getenv(CONTROL_IDLE_ENV);
+	unsigned long long ms;
+	char *end;
+
+	if (!env || !*env)
+		return CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC;
+	errno = 0;
+	ms = strtoull(env, &end, 10);
+	if (errno || *end || *env == '-' || !ms || ms > 24 * 3600 * 1000ull) {
+		log_warning("%s=%s ignored, not a number of milliseconds from 1 to 86400000: "
+			    "idle control clients are closed after %d s",
+			    CONTROL_IDLE_ENV, env, CONTROL_IDLE_TIMEOUT_MS / 1000);
+		return CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC;
+	}
+	log_warning("%s=%s, a testing aid: idle control clients are closed after %llu ms, not %d s",
+		    CONTROL_IDLE_ENV, env, ms, CONTROL_IDLE_TIMEOUT_MS / 1000);
+	return ms * NSEC_PER_MSEC;
+}
+
 int control_open(struct loop *loop, const char *path, gid_t gid, control_request_fn fn, void *data,
 		 struct control **ret)
 {
@@ -566,6 +663,7 @@ int control_open(struct loop *loop, const char *path, gid_t gid, control_request
 	ctl->fn = fn;
 	ctl->data = data;
 	ctl->fd = -1;
+	ctl->idle_ns = idle_timeout_ns();
 	memcpy(ctl->path, sa.sun_path, sizeof(ctl->path));
 
 	r = make_parent(path);
@@ -594,6 +692,8 @@ int control_open(struct loop *loop, const char *path, gid_t gid, control_request
 	r = loop_add_io(loop, ctl->fd, EPOLLIN, on_accept, ctl, &ctl->src);
 	if (!r)
 		r = loop_add_defer(loop, on_turn, ctl, &ctl->turn);
+	if (!r)
+		r = loop_add_alarm(loop, on_sweep, ctl, &ctl->sweep);
 	if (r) {
 		unlink(path);
 		goto fail;
@@ -617,6 +717,7 @@ void control_close(struct control *ctl)
 		client_free(ctl->clients);
 	loop_remove(ctl->loop, ctl->src);
 	loop_remove(ctl->loop, ctl->turn);
+	loop_remove(ctl->loop, ctl->sweep);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);

@@ -8,6 +8,8 @@
  *     error reply and the connection is closed;
  *   - at most CONTROL_MAX_CLIENTS connections: one more gets an error reply
  *     and is closed at once;
+ *   - a client that sends nothing, reads nothing and does not follow events
+ *     for CONTROL_IDLE_TIMEOUT_MS is told so and closed;
  *   - one request runs per loop iteration, the clients taking turns: a
  *     client that pipelines many cannot hold the loop, its timers run
  *     between them;
@@ -31,10 +33,18 @@
 
 #include "loop.h"
 
-#define CONTROL_MAX_LINE    (64 * 1024)
-#define CONTROL_MAX_CLIENTS 32
-#define CONTROL_MAX_OUTPUT  (4u << 20)
-#define CONTROL_SOCKET_MODE 0660
+#define CONTROL_MAX_LINE        (64 * 1024)
+#define CONTROL_MAX_CLIENTS     32
+/*
+ * Idle: no request sent, no answer read, not following events. A stuck or
+ * forgotten client gives its slot back after this long; long enough still
+ * for a person typing requests into socat.
+ */
+#define CONTROL_IDLE_TIMEOUT_MS 30000
+/* Replaces CONTROL_IDLE_TIMEOUT_MS (milliseconds): a testing aid. */
+#define CONTROL_IDLE_ENV        "VIGIL_CONTROL_IDLE_MS"
+#define CONTROL_MAX_OUTPUT      (4u << 20)
+#define CONTROL_SOCKET_MODE     0660
 
 struct control;
 struct control_client;

@@ -599,6 +599,112 @@ START_TEST(unread_answers_hold_the_requests_back)
 }
 END_TEST
 
+/* Everything the log says from now until log_stop(). */
+static int log_saved = -1;
+static FILE *log_file;
+
+static void log_start(void)
+{
+	fflush(stderr);
+	log_file = tmpfile();
+	ck_assert_ptr_nonnull(log_file);
+	log_saved = dup(STDERR_FILENO);
+	ck_assert_int_eq(dup2(fileno(log_file), STDERR_FILENO), STDERR_FILENO);
+	log_set_max_level(LOG_INFO);
+}
+
+static char *log_stop(void)
+{
+	static char text[65536];
+	size_t n;
+
+	fflush(stderr);
+	dup2(log_saved, STDERR_FILENO);
+	close(log_saved);
+	log_set_max_level(LOG_CRIT);
+	rewind(log_file);
+	n = fread(text, 1, sizeof(text) - 1, log_file);
+	text[n] = '\0';
+	fclose(log_file);
+	return text;
+}
+
+static int count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (; (text = strstr(text, needle)); text += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Reopens the socket with an idle timeout of 300 ms. */
+static void short_idle_timeout(void)
+{
+	control_close(ctl);
+	setenv(CONTROL_IDLE_ENV, "300", 1);
+	ck_assert_int_eq(control_open(loop, path, (gid_t)-1, on_request, NULL, &ctl), 0);
+	unsetenv(CONTROL_IDLE_ENV);
+}
+
+START_TEST(idle_clients_are_closed)
+{
+	int silent, follower, chatty, i;
+	uint64_t t0;
+	char *log;
+
+	short_idle_timeout();
+	log_start();
+	t0 = mono_ns();
+	silent = client();
+	follower = client();
+	chatty = client();
+	say(follower, "{\"command\":\"follow\"}\n");
+	ck_assert_str_eq(hear(follower), "{\"ok\":true,\"echo\":\"follow\"}");
+	/* a request every 100 ms keeps a client: only the silent one goes */
+	for (i = 0; i < 5; i++) {
+		struct loop_source *t;
+
+		ck_assert_int_eq(loop_add_timer(loop, 100000000, on_tick, NULL, &t), 0);
+		loop_run(loop);
+		loop_remove(loop, t);
+		say(chatty, "{\"command\":\"list\"}\n");
+		ck_assert_str_eq(hear(chatty), "{\"ok\":true,\"echo\":\"list\"}");
+	}
+	ck_assert_str_eq(hear(silent), "{\"ok\":false,\"error\":\"closed: idle for 300 ms\"}");
+	ck_assert_str_eq(hear(silent), "");
+	ck_assert_uint_ge(mono_ns() - t0, 300000000ull);
+	ck_assert_int_eq(control_n_clients(ctl), 2);
+	/* the follower waits for events, which may not come for hours: it stays */
+	wait_readable(chatty);
+	ck_assert_str_eq(hear(chatty), "{\"ok\":false,\"error\":\"closed: idle for 300 ms\"}");
+	ck_assert_int_eq(control_n_clients(ctl), 1);
+	ck_assert_int_eq(control_n_subscribers(ctl), 1);
+	log = log_stop();
+	ck_assert_int_eq(count(log, "closed control client (pid "), 2);
+	ck_assert_int_eq(count(log, ", uid 0): idle for 300 ms, it neither sent a request nor read "
+				    "an answer nor followed events"),
+			 2);
+	close(silent);
+	close(follower);
+	close(chatty);
+}
+END_TEST
+
+/* A testing aid that does not parse is said to be ignored, and the default stays. */
+START_TEST(idle_timeout_env_that_does_not_parse)
+{
+	control_close(ctl);
+	setenv(CONTROL_IDLE_ENV, "soon", 1);
+	log_start();
+	ck_assert_int_eq(control_open(loop, path, (gid_t)-1, on_request, NULL, &ctl), 0);
+	unsetenv(CONTROL_IDLE_ENV);
+	ck_assert_ptr_nonnull(strstr(log_stop(), "VIGIL_CONTROL_IDLE_MS=soon ignored, not a number "
+						 "of milliseconds from 1 to 86400000: idle control "
+						 "clients are closed after 30 s"));
+}
+END_TEST
+
 static Suite *control_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -618,6 +724,8 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, pipelined_flood_takes_turns_with_timers);
 	tcase_add_test(tc, clients_take_turns);
 	tcase_add_test(tc, unread_answers_hold_the_requests_back);
+	tcase_add_test(tc, idle_clients_are_closed);
+	tcase_add_test(tc, idle_timeout_env_that_does_not_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

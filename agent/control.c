@@ -47,7 +47,7 @@ struct control {
 	int fd;
 	struct loop_source *src;
 	struct loop_source *turn;  /* runs one queued request per loop iteration */
-	struct loop_source *sweep; /* alarm: the first client to go idle */
+	struct loop_source *sweep; /* alarm: idle clients, the end of a refusal burst */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	control_request_fn fn;
 	void *data;
@@ -56,6 +56,8 @@ struct control {
 	/* clients with a request read and room for its answer, first come first served */
 	struct control_client *turns, *last_turn;
 	uint64_t idle_ns;
+	struct control_refusals refusals;
+	char last_refusal[192]; /* for the burst's summary */
 };
 
 static uint64_t now_ns(void)
@@ -462,13 +464,21 @@ static bool may_idle(const struct control_client *c)
 	return !c->subscribed && !c->dead && !c->queued;
 }
 
-/* Sets the sweep for the first client to go idle. */
+/*
+ * Sets the sweep for the first client to go idle, or the end of a refusal
+ * burst, whichever comes first; sums up the burst first if it is due.
+ */
 static void arm_sweep(struct control *ctl, uint64_t now)
 {
 	const struct control_client *c;
-	uint64_t next = 0, when;
+	uint64_t next, when;
+	unsigned long n;
 	int r;
 
+	n = control_refusals_due(&ctl->refusals, now, &next);
+	if (n)
+		log_warning("refused %lu more control clients, the latest %s", n,
+			    ctl->last_refusal);
 	for (c = ctl->clients; c; c = c->next) {
 		if (c->subscribed || c->dead)
 			continue;
@@ -483,7 +493,7 @@ static void arm_sweep(struct control *ctl, uint64_t now)
 			  strerror(-r));
 }
 
-/* Closes the idle clients. */
+/* Closes the idle clients; arm_sweep() sums up a refusal burst that is over. */
 static int on_sweep(struct loop *loop, void *data)
 {
 	struct control *ctl = data;
@@ -508,25 +518,28 @@ static int on_sweep(struct loop *loop, void *data)
 	return 0;
 }
 
-/* The 33rd client: told why, then closed, without waiting for it. */
-static void refuse(int fd)
+/* The client past a limit: told why, then closed, without waiting for it. */
+static void refuse(struct control *ctl, int fd, const struct ucred *cred, enum control_admission a)
 {
-	char line[128];
+	char why[128], line[192];
 	int n;
 
-	n = snprintf(line, sizeof(line),
-		     "{\"ok\":false,\"error\":\"too many control clients (at most %d)\"}\n",
-		     CONTROL_MAX_CLIENTS);
+	control_refusal(a, cred->uid, why, sizeof(why));
+	n = snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\"}\n", why);
 	if (send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("cannot tell a refused control client why: %s", strerror(errno));
 	close(fd);
+	snprintf(ctl->last_refusal, sizeof(ctl->last_refusal), "(pid %d, uid %u): %s",
+		 (int)cred->pid, (unsigned int)cred->uid, why);
+	if (control_refusals_note(&ctl->refusals, now_ns()))
+		log_warning("refused control client %s; more refusals are counted, not logged, "
+			    "until none came for %d s",
+			    ctl->last_refusal, CONTROL_REFUSAL_QUIET_MS / 1000);
 }
 
-static void add_client(struct control *ctl, int fd)
+static void add_client(struct control *ctl, int fd, const struct ucred *cred)
 {
 	struct control_client *c = calloc(1, sizeof(*c));
-	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-	socklen_t len = sizeof(cred);
 	int r;
 
 	if (c)
@@ -538,13 +551,10 @@ static void add_client(struct control *ctl, int fd)
 		close(fd);
 		return;
 	}
-	/* without credentials the client is nobody: it may only read */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		log_warning("no credentials for a control client: %s", strerror(errno));
 	c->ctl = ctl;
 	c->fd = fd;
-	c->uid = cred.uid;
-	c->pid = cred.pid;
+	c->uid = cred->uid;
+	c->pid = cred->pid;
 	c->events = EPOLLIN;
 	c->active_ns = now_ns();
 	r = loop_add_io(ctl->loop, fd, EPOLLIN, on_client, c, &c->src);
@@ -560,12 +570,29 @@ static void add_client(struct control *ctl, int fd)
 	ctl->n_clients++;
 }
 
+static void count_clients(const struct control *ctl, uid_t uid, struct control_counts *n)
+{
+	const struct control_client *c;
+
+	memset(n, 0, sizeof(*n));
+	for (c = ctl->clients; c; c = c->next) {
+		n->clients++;
+		n->others += c->uid != 0;
+		n->of_uid += c->uid == uid;
+	}
+}
+
 static int on_accept(struct loop *loop, int fd, uint32_t events, void *data)
 {
 	struct control *ctl = data;
+	struct control_counts n;
+	enum control_admission a;
 	int i, cfd;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+		socklen_t len = sizeof(cred);
+
 		cfd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -575,10 +602,15 @@ static int on_accept(struct loop *loop, int fd, uint32_t events, void *data)
 					  strerror(errno));
 			break;
 		}
-		if (ctl->n_clients >= CONTROL_MAX_CLIENTS)
-			refuse(cfd);
+		/* without credentials the client is nobody: it may only read */
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+			log_warning("no credentials for a control client: %s", strerror(errno));
+		count_clients(ctl, cred.uid, &n);
+		a = control_admit(cred.uid, &n);
+		if (a == CONTROL_ADMIT)
+			add_client(ctl, cfd, &cred);
 		else
-			add_client(ctl, cfd);
+			refuse(ctl, cfd, &cred, a);
 	}
 	arm_sweep(ctl, now_ns());
 	return 0;
@@ -751,4 +783,81 @@ size_t control_n_subscribers(const struct control *ctl)
 const char *control_path(const struct control *ctl)
 {
 	return ctl->path;
+}
+
+enum control_admission control_admit(uid_t uid, const struct control_counts *n)
+{
+	if (uid == 0)
+		return n->clients < CONTROL_MAX_CLIENTS ? CONTROL_ADMIT : CONTROL_REFUSE_FULL;
+	if (n->of_uid >= CONTROL_MAX_PER_UID)
+		return CONTROL_REFUSE_UID;
+	if (n->others >= CONTROL_MAX_CLIENTS - CONTROL_ROOT_SLOTS)
+		return CONTROL_REFUSE_SHARE;
+	if (n->clients >= CONTROL_MAX_CLIENTS)
+		return CONTROL_REFUSE_FULL;
+	return CONTROL_ADMIT;
+}
+
+const char *control_refusal(enum control_admission a, uid_t uid, char *buf, size_t size)
+{
+	switch (a) {
+	case CONTROL_ADMIT:
+		snprintf(buf, size, "%s", "");
+		break;
+	case CONTROL_REFUSE_FULL:
+		snprintf(buf, size, "too many control clients (at most %d)", CONTROL_MAX_CLIENTS);
+		break;
+	case CONTROL_REFUSE_SHARE:
+		snprintf(buf, size,
+			 "too many control clients of uids other than 0 (limit %d, the other %d "
+			 "are kept for root)",
+			 CONTROL_MAX_CLIENTS - CONTROL_ROOT_SLOTS, CONTROL_ROOT_SLOTS);
+		break;
+	case CONTROL_REFUSE_UID:
+		snprintf(buf, size, "too many control clients of uid %u (limit %d)",
+			 (unsigned int)uid, CONTROL_MAX_PER_UID);
+		break;
+	}
+	return buf;
+}
+
+bool control_refusals_note(struct control_refusals *r, uint64_t now_ns)
+{
+	r->last_ns = now_ns;
+	if (r->burst) {
+		r->unreported++;
+		return false;
+	}
+	r->burst = true;
+	r->reported_ns = now_ns;
+	r->unreported = 0;
+	return true;
+}
+
+unsigned long control_refusals_due(struct control_refusals *r, uint64_t now_ns,
+				   uint64_t *ret_next_ns)
+{
+	const uint64_t quiet = CONTROL_REFUSAL_QUIET_MS * NSEC_PER_MSEC;
+	const uint64_t report = CONTROL_REFUSAL_REPORT_MS * NSEC_PER_MSEC;
+	unsigned long n = 0;
+
+	*ret_next_ns = 0;
+	if (!r->burst)
+		return 0;
+	if (now_ns - r->last_ns >= quiet) {
+		n = r->unreported;
+		r->burst = false;
+		r->unreported = 0;
+		return n;
+	}
+	/* one that never pauses is still summed up now and then */
+	if (r->unreported && now_ns - r->reported_ns >= report) {
+		n = r->unreported;
+		r->unreported = 0;
+		r->reported_ns = now_ns;
+	}
+	*ret_next_ns = r->last_ns + quiet;
+	if (r->unreported && r->reported_ns + report < *ret_next_ns)
+		*ret_next_ns = r->reported_ns + report;
+	return n;
 }

@@ -6,8 +6,10 @@
  * I/O and keeps every client within bounds:
  *   - a request line is at most CONTROL_MAX_LINE bytes: a longer one gets an
  *     error reply and the connection is closed;
- *   - at most CONTROL_MAX_CLIENTS connections: one more gets an error reply
- *     and is closed at once;
+ *   - at most CONTROL_MAX_CLIENTS connections, of which CONTROL_ROOT_SLOTS
+ *     only root may take, and at most CONTROL_MAX_PER_UID of any other uid:
+ *     one more gets an error reply naming the limit and is closed at once;
+ *     the log says so once per burst of refusals;
  *   - a client that sends nothing, reads nothing and does not follow events
  *     for CONTROL_IDLE_TIMEOUT_MS is told so and closed;
  *   - one request runs per loop iteration, the clients taking turns: a
@@ -28,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -35,6 +38,18 @@
 
 #define CONTROL_MAX_LINE        (64 * 1024)
 #define CONTROL_MAX_CLIENTS     32
+/*
+ * Of CONTROL_MAX_CLIENTS, the slots only root may take: the control group
+ * may read, but must never lock root out of reload, quarantine and release.
+ * Four: an operator's request and events --follow, and a root-run monitor.
+ */
+#define CONTROL_ROOT_SLOTS      4
+/*
+ * The connections one uid other than root may hold at once: an operator's
+ * terminals following events and a script polling list fit; one uid alone
+ * cannot take the group's 28 slots (it takes four uids).
+ */
+#define CONTROL_MAX_PER_UID     8
 /*
  * Idle: no request sent, no answer read, not following events. A stuck or
  * forgotten client gives its slot back after this long; long enough still
@@ -82,5 +97,55 @@ pid_t control_client_pid(const struct control_client *c);
 size_t control_n_clients(const struct control *ctl);
 size_t control_n_subscribers(const struct control *ctl);
 const char *control_path(const struct control *ctl);
+
+/* The pure parts, for the tests. */
+
+enum control_admission {
+	CONTROL_ADMIT,
+	CONTROL_REFUSE_FULL,  /* every slot is taken */
+	CONTROL_REFUSE_SHARE, /* every slot but root's is taken */
+	CONTROL_REFUSE_UID,   /* the uid holds CONTROL_MAX_PER_UID already */
+};
+
+/* The connections held when one more asks. */
+struct control_counts {
+	size_t clients; /* all */
+	size_t others;  /* of uids other than root */
+	size_t of_uid;  /* of the uid asking */
+};
+
+/*
+ * Whether a connection of UID may be taken. Root may take any free slot;
+ * another uid up to CONTROL_MAX_PER_UID of its own, while all uids but root
+ * hold fewer than CONTROL_MAX_CLIENTS - CONTROL_ROOT_SLOTS.
+ */
+enum control_admission control_admit(uid_t uid, const struct control_counts *n);
+/* Why A refused UID, for the client and the log ("" for CONTROL_ADMIT). Returns BUF. */
+const char *control_refusal(enum control_admission a, uid_t uid, char *buf, size_t size);
+
+/*
+ * Refusals, for the log: refusals less than CONTROL_REFUSAL_QUIET_MS apart
+ * are one burst, whose first is logged and the rest counted, then summed up
+ * when it is over, or every CONTROL_REFUSAL_REPORT_MS while it goes on, so
+ * a client that reconnects in a loop cannot flood the journal.
+ */
+#define CONTROL_REFUSAL_QUIET_MS  5000
+#define CONTROL_REFUSAL_REPORT_MS 60000
+
+struct control_refusals {
+	bool burst;
+	uint64_t last_ns;     /* the latest refusal */
+	uint64_t reported_ns; /* the latest line logged of this burst */
+	unsigned long unreported;
+};
+
+/* A refusal at NOW_NS; true when it starts a burst, to be logged. */
+bool control_refusals_note(struct control_refusals *r, uint64_t now_ns);
+/*
+ * At NOW_NS: how many refusals to sum up in the log now (0: none), and
+ * *ret_next_ns, when to ask again (0: no burst).
+ */
+unsigned long control_refusals_due(struct control_refusals *r, uint64_t now_ns,
+				   uint64_t *ret_next_ns);
 
 #endif

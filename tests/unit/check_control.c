@@ -197,6 +197,8 @@ static void setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/check_control.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* other uids must reach the socket for the per-uid tests; its own mode still applies */
+	ck_assert_int_eq(chmod(dir, 0755), 0);
 	snprintf(path, sizeof(path), "%s/run/vigil.sock", dir);
 	loop = loop_new();
 	ck_assert_ptr_nonnull(loop);
@@ -231,6 +233,17 @@ static int client(void)
 static void say(int fd, const char *text)
 {
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* A client of another uid: SO_PEERCRED gives the effective uid at connect(). */
+static int client_as(uid_t uid)
+{
+	int fd;
+
+	ck_assert_int_eq(seteuid(uid), 0);
+	fd = client();
+	ck_assert_int_eq(seteuid(0), 0);
+	return fd;
 }
 
 /*
@@ -705,6 +718,258 @@ START_TEST(idle_timeout_env_that_does_not_parse)
 }
 END_TEST
 
+static struct control_counts counts(size_t clients, size_t others, size_t of_uid)
+{
+	struct control_counts n = { clients, others, of_uid };
+
+	return n;
+}
+
+START_TEST(admission_decides_by_uid_and_counts)
+{
+	struct control_counts n;
+
+	/* root: any free slot, its reserved ones included */
+	n = counts(0, 0, 0);
+	ck_assert_int_eq(control_admit(0, &n), CONTROL_ADMIT);
+	n = counts(28, 28, 0);
+	ck_assert_int_eq(control_admit(0, &n), CONTROL_ADMIT);
+	n = counts(31, 28, 3);
+	ck_assert_int_eq(control_admit(0, &n), CONTROL_ADMIT);
+	n = counts(32, 28, 4);
+	ck_assert_int_eq(control_admit(0, &n), CONTROL_REFUSE_FULL);
+	n = counts(32, 0, 32);
+	ck_assert_int_eq(control_admit(0, &n), CONTROL_REFUSE_FULL);
+	/* another uid: its own 8, while the others hold fewer than 28 */
+	n = counts(7, 7, 7);
+	ck_assert_int_eq(control_admit(65534, &n), CONTROL_ADMIT);
+	n = counts(8, 8, 8);
+	ck_assert_int_eq(control_admit(65534, &n), CONTROL_REFUSE_UID);
+	n = counts(27, 27, 3);
+	ck_assert_int_eq(control_admit(1000, &n), CONTROL_ADMIT);
+	n = counts(28, 28, 0);
+	ck_assert_int_eq(control_admit(1000, &n), CONTROL_REFUSE_SHARE);
+	n = counts(28, 28, 8);
+	ck_assert_int_eq(control_admit(1000, &n), CONTROL_REFUSE_UID);
+	/* root holds many: the others may have what is left, no more */
+	n = counts(32, 20, 0);
+	ck_assert_int_eq(control_admit(1000, &n), CONTROL_REFUSE_FULL);
+	n = counts(31, 20, 0);
+	ck_assert_int_eq(control_admit(1000, &n), CONTROL_ADMIT);
+	/* no credentials: (uid_t)-1, another uid like any */
+	n = counts(8, 8, 8);
+	ck_assert_int_eq(control_admit((uid_t)-1, &n), CONTROL_REFUSE_UID);
+}
+END_TEST
+
+/* Every combination: the rules hold, and root always keeps its slots. */
+START_TEST(admission_keeps_roots_slots_whatever_the_others_do)
+{
+	size_t clients, others, of_uid;
+	uid_t uids[6] = { 1000, 1001, 1002, 1003, 1004, 65534 };
+	struct control_counts n;
+	size_t held[6] = { 0 }, total = 0, root = 0;
+	int i, round;
+
+	for (clients = 0; clients <= CONTROL_MAX_CLIENTS + 1; clients++)
+		for (others = 0; others <= clients; others++)
+			for (of_uid = 0; of_uid <= others && of_uid <= 10; of_uid++) {
+				enum control_admission a;
+
+				n = counts(clients, others, of_uid);
+				a = control_admit(1000, &n);
+				ck_assert_int_eq(
+				    a == CONTROL_ADMIT,
+				    clients < CONTROL_MAX_CLIENTS && of_uid < CONTROL_MAX_PER_UID &&
+					others < CONTROL_MAX_CLIENTS - CONTROL_ROOT_SLOTS);
+				n = counts(clients, others, clients - others);
+				ck_assert_int_eq(control_admit(0, &n) == CONTROL_ADMIT,
+						 clients < CONTROL_MAX_CLIENTS);
+			}
+	/* six uids connect as often as they are let in, in rounds */
+	for (round = 0; round < 20; round++)
+		for (i = 0; i < 6; i++) {
+			n = counts(total, total - root, held[i]);
+			if (control_admit(uids[i], &n) == CONTROL_ADMIT) {
+				held[i]++;
+				total++;
+			}
+		}
+	ck_assert_uint_eq(total, CONTROL_MAX_CLIENTS - CONTROL_ROOT_SLOTS);
+	for (i = 0; i < 6; i++)
+		ck_assert_uint_le(held[i], CONTROL_MAX_PER_UID);
+	/* root still gets every one of its slots */
+	for (i = 0; i < CONTROL_ROOT_SLOTS; i++) {
+		n = counts(total, total - root, root);
+		ck_assert_int_eq(control_admit(0, &n), CONTROL_ADMIT);
+		root++;
+		total++;
+	}
+	n = counts(total, total - root, root);
+	ck_assert_int_eq(control_admit(0, &n), CONTROL_REFUSE_FULL);
+}
+END_TEST
+
+START_TEST(refusals_say_why)
+{
+	char buf[128];
+
+	ck_assert_str_eq(control_refusal(CONTROL_REFUSE_UID, 65534, buf, sizeof(buf)),
+			 "too many control clients of uid 65534 (limit 8)");
+	ck_assert_str_eq(control_refusal(CONTROL_REFUSE_SHARE, 1000, buf, sizeof(buf)),
+			 "too many control clients of uids other than 0 (limit 28, the other 4 are "
+			 "kept for root)");
+	ck_assert_str_eq(control_refusal(CONTROL_REFUSE_FULL, 0, buf, sizeof(buf)),
+			 "too many control clients (at most 32)");
+	ck_assert_str_eq(control_refusal(CONTROL_ADMIT, 0, buf, sizeof(buf)), "");
+}
+END_TEST
+
+#define S 1000000000ull
+
+/* A burst is logged at its first refusal, then summed up when over. */
+START_TEST(refusals_logged_once_per_burst)
+{
+	struct control_refusals r = { 0 };
+	uint64_t next;
+	int i;
+
+	ck_assert_uint_eq(control_refusals_due(&r, 1 * S, &next), 0);
+	ck_assert_uint_eq(next, 0);
+	ck_assert(control_refusals_note(&r, 10 * S));
+	for (i = 1; i <= 40; i++)
+		ck_assert(!control_refusals_note(&r, 10 * S + i * 50000000ull));
+	/* 40 more within 2 s: nothing to say until 5 s pass without one */
+	ck_assert_uint_eq(control_refusals_due(&r, 13 * S, &next), 0);
+	ck_assert_uint_eq(next, 17 * S);
+	ck_assert_uint_eq(control_refusals_due(&r, 17 * S, &next), 40);
+	ck_assert_uint_eq(next, 0);
+	ck_assert_uint_eq(control_refusals_due(&r, 18 * S, &next), 0);
+	/* a lone refusal: its own line says it all */
+	ck_assert(control_refusals_note(&r, 30 * S));
+	ck_assert_uint_eq(control_refusals_due(&r, 35 * S, &next), 0);
+	ck_assert_uint_eq(next, 0);
+	ck_assert(control_refusals_note(&r, 40 * S));
+}
+END_TEST
+
+/* A burst that never pauses is summed up once a minute. */
+START_TEST(refusals_endless_burst_summed_up_each_minute)
+{
+	struct control_refusals r = { 0 };
+	unsigned long total = 0;
+	uint64_t next, t;
+	int lines = 0;
+
+	ck_assert(control_refusals_note(&r, 0));
+	for (t = S; t <= 180 * S; t += S) {
+		unsigned long n;
+
+		ck_assert(!control_refusals_note(&r, t));
+		n = control_refusals_due(&r, t, &next);
+		if (n) {
+			lines++;
+			total += n;
+		}
+		ck_assert_uint_le(next, t + 5 * S);
+	}
+	ck_assert_int_eq(lines, 3);
+	ck_assert_uint_eq(total, 180);
+}
+END_TEST
+
+static bool running_as_root(void)
+{
+	if (geteuid() == 0)
+		return true;
+	printf("control: skipped, needs root to connect as other uids\n");
+	return false;
+}
+
+/* The defect: 32 idle clients of one member of the group locked root out. */
+START_TEST(per_uid_limit_end_to_end)
+{
+	int fds[CONTROL_MAX_PER_UID], i, fd, other, root;
+	char *log;
+
+	if (!running_as_root())
+		return;
+	log_start();
+	for (i = 0; i < CONTROL_MAX_PER_UID; i++) {
+		fds[i] = client_as(65534);
+		wait_clients(i + 1);
+	}
+	/* a burst of three: each told why, the log says it once */
+	for (i = 0; i < 3; i++) {
+		fd = client_as(65534);
+		ck_assert_str_eq(
+		    hear(fd),
+		    "{\"ok\":false,\"error\":\"too many control clients of uid 65534 (limit 8)\"}");
+		ck_assert_str_eq(hear(fd), "");
+		close(fd);
+	}
+	ck_assert_int_eq(control_n_clients(ctl), CONTROL_MAX_PER_UID);
+	/* those it holds are served, and others are let in */
+	say(fds[CONTROL_MAX_PER_UID - 1], "{\"command\":\"list\"}\n");
+	ck_assert_str_eq(hear(fds[CONTROL_MAX_PER_UID - 1]), "{\"ok\":true,\"echo\":\"list\"}");
+	other = client_as(65533);
+	say(other, "{\"command\":\"list\"}\n");
+	ck_assert_str_eq(hear(other), "{\"ok\":true,\"echo\":\"list\"}");
+	root = client();
+	say(root, "{\"command\":\"reload\"}\n");
+	ck_assert_str_eq(hear(root), "{\"ok\":true,\"echo\":\"reload\"}");
+	log = log_stop();
+	ck_assert_int_eq(count(log, "refused control client (pid "), 1);
+	ck_assert_int_eq(count(log,
+			       ", uid 65534): too many control clients of uid 65534 (limit 8); "
+			       "more refusals are counted, not logged, until none came for 5 s"),
+			 1);
+	for (i = 0; i < CONTROL_MAX_PER_UID; i++)
+		close(fds[i]);
+	close(other);
+	close(root);
+}
+END_TEST
+
+/* The group fills its share: root still connects, four times, and reloads. */
+START_TEST(root_keeps_its_slots_end_to_end)
+{
+	int fds[CONTROL_MAX_CLIENTS], i, fd, n = 0;
+
+	if (!running_as_root())
+		return;
+	/* four uids, seven each: the 28 slots of the uids other than root */
+	for (i = 0; i < CONTROL_MAX_CLIENTS - CONTROL_ROOT_SLOTS; i++) {
+		fds[n++] = client_as(65530 + i % 4);
+		wait_clients(n);
+	}
+	fd = client_as(65529);
+	ck_assert_str_eq(hear(fd), "{\"ok\":false,\"error\":\"too many control clients of uids "
+				   "other than 0 (limit 28, the other 4 are kept for root)\"}");
+	close(fd);
+	for (i = 0; i < CONTROL_ROOT_SLOTS; i++) {
+		fds[n++] = client();
+		wait_clients(n);
+	}
+	say(fds[n - 1], "{\"command\":\"reload\"}\n");
+	ck_assert_str_eq(hear(fds[n - 1]), "{\"ok\":true,\"echo\":\"reload\"}");
+	fd = client();
+	ck_assert_str_eq(hear(fd),
+			 "{\"ok\":false,\"error\":\"too many control clients (at most 32)\"}");
+	close(fd);
+	ck_assert_int_eq(control_n_clients(ctl), CONTROL_MAX_CLIENTS);
+	/* one of the group leaves: its slot is the group's again, not root's */
+	close(fds[0]);
+	wait_clients(CONTROL_MAX_CLIENTS - 1);
+	fd = client_as(65534);
+	say(fd, "{\"command\":\"list\"}\n");
+	ck_assert_str_eq(hear(fd), "{\"ok\":true,\"echo\":\"list\"}");
+	close(fd);
+	for (i = 1; i < n; i++)
+		close(fds[i]);
+}
+END_TEST
+
 static Suite *control_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -726,6 +991,15 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, unread_answers_hold_the_requests_back);
 	tcase_add_test(tc, idle_clients_are_closed);
 	tcase_add_test(tc, idle_timeout_env_that_does_not_parse);
+	tcase_add_test(tc, per_uid_limit_end_to_end);
+	tcase_add_test(tc, root_keeps_its_slots_end_to_end);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("admission");
+	tcase_add_test(tc, admission_decides_by_uid_and_counts);
+	tcase_add_test(tc, admission_keeps_roots_slots_whatever_the_others_do);
+	tcase_add_test(tc, refusals_say_why);
+	tcase_add_test(tc, refusals_logged_once_per_burst);
+	tcase_add_test(tc, refusals_endless_burst_summed_up_each_minute);
 	suite_add_tcase(s, tc);
 	return s;
 }

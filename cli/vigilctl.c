@@ -150,15 +150,20 @@ static int request(struct conn *c, const struct args *a, struct json_object *req
 		   struct json_object **ret)
 {
 	const char *why;
-	int r;
+	int r, recv_err;
 
 	*ret = NULL;
 	r = conn_send(c, req);
-	if (!r) {
-		*ret = conn_recv(c, &r);
-		if (!*ret && !r)
-			r = -ECONNRESET;
-	}
+	/*
+	 * Read even when the send failed: a client vigild refuses (too many
+	 * clients) gets a line saying why, and the connection closed, which
+	 * may break the send first. That line is the answer worth printing.
+	 */
+	*ret = conn_recv(c, &recv_err);
+	if (*ret)
+		r = 0;
+	else if (!r)
+		r = recv_err ? recv_err : -ECONNRESET;
 	if (r) {
 		complain("no answer from vigild on %s: %s", a->socket, strerror(-r));
 		return EXIT_FAILED;

@@ -517,7 +517,7 @@ static void unload_and_back(struct vt_agent *a, const char *how)
 			    moved + 1);
 	}
 	ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
-	usleep(4000000);
+	usleep(3000000);
 	no_client_failed_no_service_lost(&loop, 3);
 	st = status();
 	fprintf(stderr, "%s: degraded after: %s\n", how,

@@ -242,8 +242,10 @@ static int finish(struct planner *p, struct reconcile_plan *plan)
 	if (!plan->ops)
 		return -ENOMEM;
 	for (t = 0; t < N_OP_TYPES; t++) {
-		memcpy(plan->ops + plan->n_ops, p->lists[t].ops,
-		       p->lists[t].n * sizeof(*plan->ops));
+		/* an empty list has no array: memcpy() wants a valid pointer even for 0 bytes */
+		if (p->lists[t].n)
+			memcpy(plan->ops + plan->n_ops, p->lists[t].ops,
+			       p->lists[t].n * sizeof(*plan->ops));
 		plan->n_ops += p->lists[t].n;
 	}
 	plan->conflicts = p->conflicts;
@@ -270,7 +272,8 @@ int reconcile_plan(const struct reconcile_input *in, struct reconcile_plan **ret
 	p.owned = malloc((nw + 1) * sizeof(*p.owned));
 	if (!w || !h || !owned || !plan || !p.conflicts || !p.owned)
 		goto out;
-	memcpy(owned, in->owned, in->n_owned * sizeof(*owned));
+	if (in->n_owned) /* in->owned may be NULL then */
+		memcpy(owned, in->owned, in->n_owned * sizeof(*owned));
 	qsort(owned, in->n_owned, sizeof(*owned),
 	      (int (*)(const void *, const void *))reconcile_service_cmp);
 

@@ -442,6 +442,7 @@ END_TEST
 
 START_TEST(three_destinations_compared)
 {
+	teardown(); /* the fixture's two destinations make way for three */
 	setup_n(3, 100);
 	start();
 	traffic(0, 10, 3, 2, 3, 0);

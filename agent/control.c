@@ -257,6 +257,9 @@ int control_send(struct control_client *c, struct json_object *obj)
 }
 
 static int send_error_v(struct control_client *c, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static int send_error_v(struct control_client *c, const char *fmt, va_list ap)
 {
 	struct json_object *o = json_object_new_object();
 	char msg[1024];

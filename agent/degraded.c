@@ -8,6 +8,9 @@
 #include "config.h"
 
 static void append(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void append(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
 {
 	size_t len = strlen(buf);
 
@@ -42,6 +45,9 @@ void degraded_why(struct degraded_status *c, const char *fmt, ...)
 	append(c->why, sizeof(c->why), "; ", fmt, ap);
 	va_end(ap);
 }
+
+static void how_append(struct degraded_status *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void how_append(struct degraded_status *c, const char *fmt, ...)
 {

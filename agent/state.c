@@ -311,21 +311,6 @@ static int dest_read(struct reader *rd, struct json_object *o, struct state_dest
 	return 0;
 }
 
-static const char *file_type_name(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISBLK(mode))
-		return "a block device";
-	return "of an unknown type";
-}
-
 /*
  * The whole of a regular file, NUL-terminated. Opened non-blocking: open()
  * of a FIFO would otherwise wait for a writer, and vigild with it.
@@ -346,7 +331,7 @@ static int read_text(struct reader *rd, const char *path, char **ret, size_t *re
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		read_fail(rd, "not a regular file (%s)", file_type_name(st.st_mode));
+		read_fail(rd, "not a regular file (%s)", config_file_type_name(st.st_mode));
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		goto out;
 	}

@@ -144,7 +144,7 @@ static int errno_fail(struct config_ctx *ctx, int r, const char *what)
 	return config_fail(ctx, r, 0, 0, "%s: %s", what, strerror_r(-r, buf, sizeof(buf)));
 }
 
-static const char *file_type_name(mode_t mode)
+const char *config_file_type_name(mode_t mode)
 {
 	if (S_ISDIR(mode))
 		return "a directory";
@@ -177,7 +177,7 @@ static int read_file(struct config_ctx *ctx, int fd, char **ret, size_t *ret_len
 	if (!S_ISREG(st.st_mode))
 		return config_fail(ctx, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, 0, 0,
 				   "cannot read config: not a regular file (%s)",
-				   file_type_name(st.st_mode));
+				   config_file_type_name(st.st_mode));
 	/* opened non-blocking only to get past a FIFO's open(); reads need no such thing */
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)

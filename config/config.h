@@ -16,12 +16,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.yaml"
 
 /* Bounds on what a config file can make us allocate or program. */
 #define CONFIG_MAX_FILE_SIZE    (16u << 20)
-#define CONFIG_MAX_SERVICES     4096u /* as many as the vips BPF map holds */
+#define CONFIG_MAX_SERVICES     4096u      /* as many as the vips BPF map holds */
 #define CONFIG_MAX_DESTINATIONS 1000u      /* per service */
 #define CONFIG_MAX_DEPTH        16u        /* YAML nesting; a valid config needs 5 */
 #define CONFIG_MAX_NODES        (1u << 21) /* YAML nodes in one file */
@@ -198,6 +199,12 @@ const struct config_service *config_find_service(const struct config *c, const c
 /* The built-in defaults (what an empty `defaults:` gives). */
 void config_defaults(struct config_policy *ret);
 void config_agent_defaults(struct config_agent *ret);
+
+/*
+ * What a file that is not a regular one is, for an error ("a FIFO", "a
+ * directory", ...): config files and vigild's state file are refused alike.
+ */
+const char *config_file_type_name(mode_t mode);
 
 /* "FILE:LINE:COL: message", or "FILE: message" without a position. -ENOSPC if truncated. */
 int config_error_format(const struct config_error *err, char *buf, size_t size);

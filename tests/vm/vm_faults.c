@@ -153,6 +153,14 @@ static void no_client_failed_no_service_lost(struct vt_loop *loop, int services)
 	ck_assert_int_ge(have, services);
 }
 
+/* vigild on web alone, EXTRA added to its agent section, once it watches. */
+static void start_web(struct vt_agent *a, const char *extra)
+{
+	ck_assert_int_eq(vt_write(CONFIG, AGENT("%s") "services:\n" WEB, extra), 0);
+	ck_assert_int_eq(vt_agent_start(a, CONFIG), 0);
+	ck_assert(vt_agent_wait(a, "watching attached=", 1, 30000));
+}
+
 /*
  * A client on an AF_INET6 socket connecting to the IPv4 VIP as
  * ::ffff:10.96.0.20 (Java's default). Its flow is IPv4 to IPVS and must be
@@ -165,9 +173,7 @@ START_TEST(dual_stack_clients_make_no_evidence_and_still_fail_over)
 	struct vt_clients c;
 	struct vt_loop loop;
 
-	ck_assert_int_eq(vt_write(CONFIG, AGENT("") "services:\n" WEB), 0);
-	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
-	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
+	start_web(&a, "");
 	ck_assert_int_eq(vt_loop_start(&loop, VIP, 100), 0);
 
 	c = vt_connect_n("[::ffff:10.96.0.20]:80", 30, 3000, NULL);
@@ -429,9 +435,7 @@ START_TEST(an_overflowing_ring_buffer_resyncs_without_false_quarantine)
 	struct vt_clients c;
 	struct vt_agent a;
 
-	ck_assert_int_eq(vt_write(CONFIG, AGENT("  ringbuf_size: 64KiB\n") "services:\n" WEB), 0);
-	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
-	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
+	start_web(&a, "  ringbuf_size: 64KiB\n");
 	c = vt_connect_n(VIP, 3, 3000, NULL); /* the pipeline verified first */
 	ck_assert_uint_eq(c.ok, 3);
 
@@ -706,9 +710,7 @@ START_TEST(a_list_flood_does_not_delay_failover)
 	double late;
 	int i;
 
-	ck_assert_int_eq(vt_write(CONFIG, AGENT("") "services:\n" WEB), 0);
-	ck_assert_int_eq(vt_agent_start(&a, CONFIG), 0);
-	ck_assert(vt_agent_wait(&a, "watching attached=", 1, 30000));
+	start_web(&a, "");
 	c = vt_connect_n(VIP, 3, 3000, NULL); /* the pipeline verified first */
 	answered = mmap(NULL, 4 * sizeof(*answered), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);

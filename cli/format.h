@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vigilctl's text output from the agent's JSON replies (agent/control.md).
+ * vigilctl's text output from the agent's JSON replies (proto/control.md).
  * `list` keeps ipvsadm -Ln's layout, so eyes and scripts used to it read it
  * at once, and adds vigil's columns on the right of each destination. Pure:
  * JSON in, text to a FILE out.

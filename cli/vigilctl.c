@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* vigilctl: vigild's command line, over its control socket (agent/control.md). */
+/* vigilctl: vigild's command line, over its control socket (proto/control.md). */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>

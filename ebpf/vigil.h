@@ -77,7 +77,7 @@ struct vigil_event {
 
 /*
  * Entries of the vips map: one per service, so the config holds no more
- * (CONFIG_MAX_SERVICES, asserted in agent/watch.c).
+ * (CONFIG_MAX_SERVICES, asserted in agent/daemon/watch.c).
  */
 #define VIGIL_MAX_VIPS 4096
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event-json.h"
 
 static struct vigil_event sample(unsigned int kind)
 {

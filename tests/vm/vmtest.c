@@ -101,7 +101,7 @@ const char *vt_vigild(void)
 
 	if (other && *other)
 		return other;
-	return VIGIL_BUILD_DIR "/agent/vigild";
+	return VIGIL_BUILD_DIR "/agent/daemon/vigild";
 }
 
 void vt_lab_three(void)

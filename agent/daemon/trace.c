@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "event-json.h"
 #include "probes.h"
 
 struct tracer {

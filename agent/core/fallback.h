@@ -6,7 +6,7 @@
  * rotation itself, each fallback.interval, and a failed connect is evidence
  * (EVIDENCE_PROBE_FAILED) for the same policy. This is the schedule: which
  * destination to check when. Pure: the caller passes the time
- * (CLOCK_MONOTONIC) and does the connects (prober.h).
+ * (CLOCK_MONOTONIC) and does the connects (tcpcheck.h).
  *
  * - The first checks of a service are spread evenly over one interval, so
  *   that a service of many destinations does not send a burst of SYNs.

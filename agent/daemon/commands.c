@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What the control socket's requests do (the protocol is in
- * agent/control.md): list, status and events for anyone who can connect
+ * proto/control.md): list, status and events for anyone who can connect
  * (the socket's mode decides who can), quarantine, release and reload for
  * root only, checked against the peer's SO_PEERCRED uid.
  */

@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/types.h>
 #include <netinet/in.h>
-#include <json-c/json.h>
 #include "vigil.h"
 
 _Static_assert(sizeof(union vigil_addr) == 16, "vigil_addr layout");
@@ -37,8 +37,5 @@ struct timespec event_wall_time(uint64_t mono_ns, int64_t mono_to_real_ns);
 /* One human-readable line, without newline. Returns the snprintf length. */
 int event_format_text(const struct vigil_event *e, const struct timespec *wall, char *buf,
 		      size_t size);
-
-/* A new JSON object for the event, or NULL with errno set. */
-struct json_object *event_to_json(const struct vigil_event *e, const struct timespec *wall);
 
 #endif

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "prober.h"
+#include "tcpcheck.h"
 
 struct result {
 	int calls;
@@ -56,13 +56,13 @@ static int stop(struct loop *loop, void *data)
 	return 0;
 }
 
-/* Runs the loop until the prober has nothing in flight (or 5 s). */
-static void run(struct loop *loop, struct prober *p)
+/* Runs the loop until the checker has nothing in flight (or 5 s). */
+static void run(struct loop *loop, struct tcpcheck *p)
 {
 	struct loop_source *tick;
 
 	ck_assert_int_eq(loop_add_timer(loop, 10000000ull, stop, NULL, &tick), 0);
-	for (int i = 0; i < 500 && prober_busy(p); i++)
+	for (int i = 0; i < 500 && tcpcheck_busy(p); i++)
 		loop_run(loop);
 	loop_remove(loop, tick);
 }
@@ -71,20 +71,20 @@ START_TEST(a_listening_destination_passes)
 {
 	struct loop *loop = loop_new();
 	struct result r = { 0 };
-	struct prober *p = prober_new(loop, done, &r);
+	struct tcpcheck *p = tcpcheck_new(loop, done, &r);
 	unsigned int port;
 	int fd = listener(&port);
 	struct config_addr a = loopback(port);
 
-	ck_assert_int_eq(prober_start(p, 7, &a, 2000000000ull), 0);
-	ck_assert_int_eq(prober_start(p, 7, &a, 2000000000ull), -EBUSY);
-	ck_assert_uint_eq(prober_busy(p), 1);
+	ck_assert_int_eq(tcpcheck_start(p, 7, &a, 2000000000ull), 0);
+	ck_assert_int_eq(tcpcheck_start(p, 7, &a, 2000000000ull), -EBUSY);
+	ck_assert_uint_eq(tcpcheck_busy(p), 1);
 	run(loop, p);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_uint_eq(r.token, 7);
 	ck_assert(r.passed);
 	ck_assert_int_eq(r.err, 0);
-	prober_free(p);
+	tcpcheck_free(p);
 	loop_free(loop);
 	close(fd);
 }
@@ -94,18 +94,18 @@ START_TEST(a_closed_port_fails_with_its_reason)
 {
 	struct loop *loop = loop_new();
 	struct result r = { 0 };
-	struct prober *p = prober_new(loop, done, &r);
+	struct tcpcheck *p = tcpcheck_new(loop, done, &r);
 	unsigned int port;
 	int fd = listener(&port);
 	struct config_addr a = loopback(port);
 
 	close(fd); /* nobody listens there now */
-	ck_assert_int_eq(prober_start(p, 1, &a, 2000000000ull), 0);
+	ck_assert_int_eq(tcpcheck_start(p, 1, &a, 2000000000ull), 0);
 	run(loop, p);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert(!r.passed);
 	ck_assert_int_eq(r.err, ECONNREFUSED);
-	prober_free(p);
+	tcpcheck_free(p);
 	loop_free(loop);
 }
 END_TEST
@@ -114,14 +114,14 @@ START_TEST(cancelled_probes_call_nobody)
 {
 	struct loop *loop = loop_new();
 	struct result r = { 0 };
-	struct prober *p = prober_new(loop, done, &r);
+	struct tcpcheck *p = tcpcheck_new(loop, done, &r);
 	unsigned int port;
 	int fd = listener(&port);
 	struct config_addr a = loopback(port);
 
-	ck_assert_int_eq(prober_start(p, 1, &a, 2000000000ull), 0);
-	ck_assert_int_eq(prober_start(p, 2, &a, 2000000000ull), 0);
-	prober_free(p);
+	ck_assert_int_eq(tcpcheck_start(p, 1, &a, 2000000000ull), 0);
+	ck_assert_int_eq(tcpcheck_start(p, 2, &a, 2000000000ull), 0);
+	tcpcheck_free(p);
 	ck_assert_int_eq(r.calls, 0);
 	loop_free(loop);
 	close(fd);
@@ -130,8 +130,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("prober");
-	TCase *tc = tcase_create("prober");
+	Suite *s = suite_create("tcpcheck");
+	TCase *tc = tcase_create("tcpcheck");
 
 	tcase_add_test(tc, a_listening_destination_passes);
 	tcase_add_test(tc, a_closed_port_fails_with_its_reason);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "prober.h"
+#include "tcpcheck.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 struct probe {
-	struct prober *owner;
+	struct tcpcheck *owner;
 	uint64_t token;
 	int fd;
 	int err; /* connect() failed at once with this: reported by the alarm */
@@ -19,17 +19,17 @@ struct probe {
 	struct probe *next;
 };
 
-struct prober {
+struct tcpcheck {
 	struct loop *loop;
-	prober_done_fn fn;
+	tcpcheck_done_fn fn;
 	void *data;
 	struct probe *probes;
 	unsigned int busy;
 };
 
-struct prober *prober_new(struct loop *loop, prober_done_fn fn, void *data)
+struct tcpcheck *tcpcheck_new(struct loop *loop, tcpcheck_done_fn fn, void *data)
 {
-	struct prober *p = calloc(1, sizeof(*p));
+	struct tcpcheck *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
@@ -56,7 +56,7 @@ static void probe_free(struct probe *pr)
 	free(pr);
 }
 
-void prober_free(struct prober *p)
+void tcpcheck_free(struct tcpcheck *p)
 {
 	if (!p)
 		return;
@@ -67,7 +67,7 @@ void prober_free(struct prober *p)
 
 static void finish(struct probe *pr, int err)
 {
-	struct prober *p = pr->owner;
+	struct tcpcheck *p = pr->owner;
 	uint64_t token = pr->token;
 
 	probe_free(pr);
@@ -101,8 +101,8 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-int prober_start(struct prober *p, uint64_t token, const struct config_addr *target,
-		 uint64_t timeout_ns)
+int tcpcheck_start(struct tcpcheck *p, uint64_t token, const struct config_addr *target,
+		   uint64_t timeout_ns)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -161,7 +161,7 @@ fail:
 	return r;
 }
 
-unsigned int prober_busy(const struct prober *p)
+unsigned int tcpcheck_busy(const struct tcpcheck *p)
 {
 	return p->busy;
 }

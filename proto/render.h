@@ -4,7 +4,7 @@
  * runtime, a dump of IPVS and the time, so the unit tests check them and
  * vigilctl renders the kernel's table the same way when vigild is down.
  * Every function returns a new object (json_object_put() it), or NULL with
- * errno = ENOMEM. The fields are listed in agent/control.md.
+ * errno = ENOMEM. The fields are listed in proto/control.md.
  */
 #ifndef VIGIL_AGENT_RENDER_H
 #define VIGIL_AGENT_RENDER_H

@@ -23,7 +23,7 @@
 #include "ipvs.h"
 #include "loop.h"
 #include "metrics.h"
-#include "prober.h"
+#include "tcpcheck.h"
 #include "probes.h"
 #include "reconcile.h"
 #include "runtime.h"
@@ -76,7 +76,7 @@ struct agent {
 	/* watch.c; probes is NULL when connections cannot be watched */
 	struct probes *probes;
 	struct detector *detector;
-	struct prober *prober;
+	struct tcpcheck *tcpcheck;
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	uint64_t evidence_count, decision_count;
 	uint64_t decisions[AGENT_ACTIONS];

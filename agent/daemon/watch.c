@@ -102,9 +102,9 @@ static void start_probe(struct agent *a, struct runtime_service *s, size_t dest)
 	struct policy_decision d;
 	int r;
 
-	r = a->prober
-		? prober_start(a->prober, token_of(a, s, dest), &s->cs->dests[dest].addr, timeout)
-		: -ENOTCONN;
+	r = a->tcpcheck ? tcpcheck_start(a->tcpcheck, token_of(a, s, dest),
+					 &s->cs->dests[dest].addr, timeout)
+			: -ENOTCONN;
 	/* every probe asked for gets its answer: one that could not start failed */
 	if (r < 0 && policy_on_probe(&s->policy, dest, false, agent_now_ns(), &d) == 1)
 		watch_decide(a, s, &d, NULL, 0);
@@ -302,9 +302,9 @@ static void start_check(struct agent *a, size_t svc, size_t dest)
 	struct runtime_service *s = &a->rt->services[svc];
 	int r;
 
-	r = a->prober ? prober_start(a->prober, token_of(a, s, dest) | TOKEN_CHECK,
-				     &s->cs->dests[dest].addr, a->fallback[svc].timeout_ns)
-		      : -ENOTCONN;
+	r = a->tcpcheck ? tcpcheck_start(a->tcpcheck, token_of(a, s, dest) | TOKEN_CHECK,
+					 &s->cs->dests[dest].addr, a->fallback[svc].timeout_ns)
+			: -ENOTCONN;
 	/* a check that cannot start failed, like a probation probe */
 	if (r < 0)
 		on_check_done(a, svc, dest, false, -r);
@@ -822,9 +822,9 @@ int watch_start(struct agent *a)
 
 	selfcheck_init(&a->selfcheck, agent_now_ns());
 	snprintf(a->kernel, sizeof(a->kernel), "%s", uname(&uts) == 0 ? uts.release : "?");
-	a->prober = prober_new(a->loop, on_probe_done, a);
+	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
 	a->detector = detector_new(MAX_ATTEMPTS, MAX_DESTS, timing_of, a);
-	if (!a->prober || !a->detector)
+	if (!a->tcpcheck || !a->detector)
 		return -ENOMEM;
 	r = loop_add_alarm(a->loop, on_alarm, a, &a->alarm);
 	if (r < 0)
@@ -863,8 +863,8 @@ void watch_reload(struct agent *a, const struct runtime *old)
 	int r;
 
 	/* probes in flight carry indexes of the old runtime: ask them again */
-	prober_free(a->prober);
-	a->prober = prober_new(a->loop, on_probe_done, a);
+	tcpcheck_free(a->tcpcheck);
+	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
 	if (a->probes)
 		sync_vips(a, old);
 	/* other services, other counters */
@@ -878,8 +878,8 @@ void watch_reload(struct agent *a, const struct runtime *old)
 
 void watch_stop(struct agent *a)
 {
-	prober_free(a->prober);
-	a->prober = NULL;
+	tcpcheck_free(a->tcpcheck);
+	a->tcpcheck = NULL;
 	detector_free(a->detector);
 	a->detector = NULL;
 	probes_free(a->probes);

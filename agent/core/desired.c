@@ -135,3 +135,32 @@ char *desired_describe_dest(const struct ipvs_service *svc, const struct ipvs_de
 {
 	return describe(dest->af ? dest->af : svc->af, &dest->addr, dest->port, buf, size);
 }
+
+char *desired_describe_op(const struct config *c, const struct reconcile_op *op, char *buf,
+			  size_t size)
+{
+	const struct config_service *cs = desired_find(c, &op->svc);
+	char svc[DESIRED_DESCRIBE_MAX], dest[DESIRED_DESCRIBE_MAX];
+
+	desired_describe_service(&op->svc, svc, sizeof(svc));
+	switch (op->type) {
+	case RECONCILE_SERVICE_ADD:
+	case RECONCILE_SERVICE_EDIT:
+	case RECONCILE_SERVICE_DEL:
+		snprintf(buf, size, "%s %s%s%s%s",
+			 op->type == RECONCILE_SERVICE_ADD    ? "add service"
+			 : op->type == RECONCILE_SERVICE_EDIT ? "change service"
+							      : "delete service",
+			 svc, cs ? " (" : "", cs ? cs->name : "", cs ? ")" : "");
+		break;
+	default:
+		desired_describe_dest(&op->svc, &op->dest, dest, sizeof(dest));
+		snprintf(buf, size, "%s %s %s %s%s%s%s",
+			 op->type == RECONCILE_DEST_ADD    ? "add destination"
+			 : op->type == RECONCILE_DEST_EDIT ? "change destination"
+							   : "delete destination",
+			 dest, op->type == RECONCILE_DEST_ADD ? "to" : "of", svc, cs ? " (" : "",
+			 cs ? cs->name : "", cs ? ")" : "");
+	}
+	return buf;
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "ipvs.h"
+#include "reconcile.h"
 
 /* Room for "udp [ffff:...:ffff]:65535". */
 #define DESIRED_DESCRIBE_MAX 64
@@ -42,5 +43,8 @@ char *desired_describe_service(const struct ipvs_service *svc, char *buf, size_t
 /* "192.168.1.10:8443" */
 char *desired_describe_dest(const struct ipvs_service *svc, const struct ipvs_dest *dest, char *buf,
 			    size_t size);
+/* "add destination 10.0.3.2:80 to tcp 10.96.0.1:80 (web)", for the errors of a batch */
+char *desired_describe_op(const struct config *c, const struct reconcile_op *op, char *buf,
+			  size_t size);
 
 #endif

@@ -319,3 +319,12 @@ uint64_t runtime_next_deadline(const struct runtime *rt)
 	}
 	return next;
 }
+
+void runtime_vip(const struct runtime_service *s, struct vigil_vip *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = s->key.af == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
+	ret->protocol = s->key.protocol;
+	ret->port = s->key.port;
+	memcpy(&ret->addr, &s->key.addr, s->key.af == AF_INET6 ? 16 : 4);
+}

@@ -104,4 +104,7 @@ uint64_t runtime_next_deadline(const struct runtime *rt);
 /* vigil_real <-> config_addr, for matching events to destinations. */
 void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret);
 
+/* S's VIP as the BPF side keys it (the vips map, a check's evidence). */
+void runtime_vip(const struct runtime_service *s, struct vigil_vip *ret);
+
 #endif

@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vigild's agent mode: keeps the kernel's IPVS matching the configuration.
- * Adopts what it owns on start, repairs drift periodically, reloads on
- * SIGHUP (a bad configuration is rejected whole and the running one kept)
- * and exits on SIGTERM leaving every rule in place.
+ * Keeping IPVS matching the configuration while vigild runs: the periodic
+ * reconcile pass and reloads (SIGHUP, or the control socket). The passes
+ * themselves are apply.h's.
  */
-#ifndef VIGIL_AGENT_AGENT_H
-#define VIGIL_AGENT_AGENT_H
+#ifndef VIGIL_DAEMON_AGENT_H
+#define VIGIL_DAEMON_AGENT_H
 
-/* Runs until SIGTERM or SIGINT; 0, or -errno when start-up failed. */
-int agent_run(const char *config_path);
+#include <stddef.h>
+
+#include "agent-internal.h"
+
+/* net.ipv4.vs sysctls that failover needs (expire_nodest_conn, expire_quiescent_template). */
+void agent_set_sysctls(void);
+/* Starts (again, when the interval changed) the periodic pass. */
+int agent_start_timer(struct agent *a);
+/*
+ * Loads the configuration again. A config that does not load is rejected
+ * whole and the running one stays: -errno, with FILE:LINE:COL: message in WHY.
+ */
+int agent_reload(struct agent *a, char *why, size_t why_size);
 
 #endif

@@ -13,6 +13,11 @@
 #include <sys/utsname.h>
 
 #include "agent-internal.h"
+#include "agent.h"
+#include "clock.h"
+#include "commands.h"
+#include "degrade.h"
+#include "watch.h"
 #include "log.h"
 #include "render.h"
 
@@ -47,11 +52,11 @@ static void do_list(struct agent *a, struct control_client *c, struct json_objec
 	int r;
 
 	/* one dump, as a reconcile pass makes: a few ms, not worth a thread */
-	have_info = ipvs_info(a->ipvs, &info) == 0;
-	r = ipvs_dump(a->ipvs, &kernel);
+	have_info = ipvs_info(a->apply.ipvs, &info) == 0;
+	r = ipvs_dump(a->apply.ipvs, &kernel);
 	if (r)
 		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
-	o = render_list(a->rt, kernel, have_info ? &info : NULL, agent_now_ns());
+	o = render_list(a->rt, kernel, have_info ? &info : NULL, clock_now_ns());
 	/* the kernel's columns are then empty: say why rather than show them as absent */
 	if (o && r &&
 	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {
@@ -69,18 +74,18 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		.config_path = a->config_path,
 		.control_path = a->control ? control_path(a->control) : "",
 		.started_real_ns = a->started_real_ns,
-		.uptime_ns = agent_now_ns() - a->started_ns,
+		.uptime_ns = clock_now_ns() - a->started_ns,
 		.watching = a->probes != NULL,
-		.evidence = a->evidence_count,
-		.decisions = a->decision_count,
-		.reconcile_real_ns = a->reconcile_real_ns,
-		.reconcile_why = a->reconcile_why,
-		.reconcile_ms = a->reconcile_ms,
-		.reconcile_ops = a->reconcile_ops,
-		.reconcile_failed = a->reconcile_failed,
-		.reconcile_skipped = a->skipped_passes,
-		.owned = a->state.n_owned,
-		.unclaimed = a->unclaimed,
+		.evidence = a->dispatch.evidence_count,
+		.decisions = a->dispatch.decision_count,
+		.reconcile_real_ns = a->apply.stats.real_ns,
+		.reconcile_why = a->apply.stats.why,
+		.reconcile_ms = a->apply.stats.ms,
+		.reconcile_ops = a->apply.stats.ops,
+		.reconcile_failed = a->apply.stats.failed,
+		.reconcile_skipped = a->apply.stats.skipped,
+		.owned = a->apply.state.n_owned,
+		.unclaimed = a->apply.unclaimed,
 		.clients = control_n_clients(a->control),
 		.subscribers = control_n_subscribers(a->control),
 		.rt = a->rt,
@@ -99,9 +104,9 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		st.kernel = uts.release;
 		st.machine = uts.machine;
 	}
-	if (ipvs_info(a->ipvs, &info) == 0)
+	if (ipvs_info(a->apply.ipvs, &info) == 0)
 		st.ipvs_version = info.version;
-	watch_degraded(a, &degraded);
+	degrade_current(a, &degraded);
 	st.degraded = &degraded;
 	st.fallback_ms = a->fallback_ms;
 	st.fallback_dests = a->fallback_dests;
@@ -271,7 +276,7 @@ static void reply_dest(struct control_client *c, struct runtime_service *s, size
 {
 	struct json_object *o = json_object_new_object();
 	const struct policy_dest *p = &s->policy.dests[j];
-	uint64_t now = agent_now_ns();
+	uint64_t now = clock_now_ns();
 	char real[ADDR_PORT_STRLEN];
 	int r = 0;
 
@@ -318,7 +323,7 @@ static void do_quarantine(struct agent *a, struct control_client *c, struct json
 		control_send_error(c, "%s", why);
 		return;
 	}
-	if (policy_quarantine(&s->policy, j, agent_now_ns(), for_ms * 1000000ull, &d) != 1) {
+	if (policy_quarantine(&s->policy, j, clock_now_ns(), for_ms * 1000000ull, &d) != 1) {
 		control_send_error(c, "cannot quarantine %s of service %s", get_string(req, "dest"),
 				   s->cs->name);
 		return;
@@ -326,7 +331,7 @@ static void do_quarantine(struct agent *a, struct control_client *c, struct json
 	log_notice("request command=quarantine service=%s real=%s uid=%u pid=%d", s->cs->name,
 		   get_string(req, "dest"), (unsigned int)control_client_uid(c),
 		   (int)control_client_pid(c));
-	watch_decide(a, s, &d, NULL, 0);
+	dispatch_decide(&a->dispatch, s, &d, NULL, 0, clock_now_ns());
 	watch_rearm(a);
 	reply_dest(c, s, j, true);
 }
@@ -341,7 +346,7 @@ static void do_release(struct agent *a, struct control_client *c, struct json_ob
 	j = find_target(a, c, req, &s);
 	if (j < 0)
 		return;
-	r = policy_release(&s->policy, j, agent_now_ns(), &d);
+	r = policy_release(&s->policy, j, clock_now_ns(), &d);
 	if (r < 0) {
 		control_send_error(c, "cannot release %s of service %s: %s",
 				   get_string(req, "dest"), s->cs->name, strerror(-r));
@@ -351,7 +356,7 @@ static void do_release(struct agent *a, struct control_client *c, struct json_ob
 		log_notice("request command=release service=%s real=%s uid=%u pid=%d", s->cs->name,
 			   get_string(req, "dest"), (unsigned int)control_client_uid(c),
 			   (int)control_client_pid(c));
-		watch_decide(a, s, &d, NULL, 0);
+		dispatch_decide(&a->dispatch, s, &d, NULL, 0, clock_now_ns());
 		watch_rearm(a);
 	}
 	reply_dest(c, s, j, r == 1);
@@ -427,16 +432,20 @@ static void publish(struct agent *a, struct json_object *e)
 	control_publish(a->control, e);
 }
 
-void commands_evidence(struct agent *a, const struct runtime_service *s, const struct evidence *ev)
+void commands_evidence(void *data, const struct runtime_service *s, const struct evidence *ev)
 {
-	publish(a, render_evidence(ev, s->cs->name, agent_mono_to_real_ns(), agent_now_ns()));
+	struct agent *a = data;
+
+	publish(a, render_evidence(ev, s->cs->name, clock_mono_to_real_ns(), clock_now_ns()));
 }
 
-void commands_decision(struct agent *a, const struct runtime_service *s,
-		       const struct policy_decision *d, const struct evidence *cause)
+void commands_decision(void *data, const struct runtime_service *s, const struct policy_decision *d,
+		       const struct evidence *cause)
 {
+	struct agent *a = data;
+
 	publish(a, render_decision(d, s->cs->name, &s->cs->dests[d->dest].addr, cause,
-				   agent_mono_to_real_ns()));
+				   clock_mono_to_real_ns()));
 }
 
 /* The control group's id; (gid_t)-1, said once, when the system has no such group. */

@@ -13,11 +13,15 @@
 #include <string.h>
 
 #include "agent-internal.h"
+#include "clock.h"
+#include "degrade.h"
+#include "exporter.h"
+#include "watch.h"
 #include "log.h"
 #include "metrics-render.h"
 
-_Static_assert(AGENT_OP_TYPES == METRICS_OP_TYPES, "netlink counters: one per operation");
-_Static_assert(AGENT_ACTIONS == METRICS_ACTIONS, "decision counters: one per action");
+_Static_assert(APPLY_OP_TYPES == METRICS_OP_TYPES, "netlink counters: one per operation");
+_Static_assert(DISPATCH_ACTIONS == METRICS_ACTIONS, "decision counters: one per action");
 
 static int render(void *data, char **ret_text, size_t *ret_len)
 {
@@ -26,22 +30,22 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 		.version = VIGIL_VERSION,
 		.started_real_ns = a->started_real_ns,
 		.watching = a->probes != NULL,
-		.evidence = a->evidence_count,
-		.reconciles = a->reconcile_count,
-		.reconciles_skipped = a->reconcile_skipped_count,
-		.reconcile_seconds = a->reconcile_ms / 1e3,
-		.owned = a->state.n_owned,
+		.evidence = a->dispatch.evidence_count,
+		.reconciles = a->apply.stats.count,
+		.reconciles_skipped = a->apply.stats.skipped_count,
+		.reconcile_seconds = a->apply.stats.ms / 1e3,
+		.owned = a->apply.state.n_owned,
 		.rt = a->rt,
 	};
 	struct watch_counters ctr;
 	size_t i;
 
-	watch_degraded(a, &m.degraded);
+	degrade_current(a, &m.degraded);
 	for (i = 0; i < DEGRADED_N_CAPS; i++)
 		m.silences[i] = a->selfcheck.caps[i].silences;
-	memcpy(m.decisions, a->decisions, sizeof(m.decisions));
-	memcpy(m.netlink_ops, a->netlink_ops, sizeof(m.netlink_ops));
-	memcpy(m.netlink_errors, a->netlink_errors, sizeof(m.netlink_errors));
+	memcpy(m.decisions, a->dispatch.decisions, sizeof(m.decisions));
+	memcpy(m.netlink_ops, a->apply.stats.netlink_ops, sizeof(m.netlink_ops));
+	memcpy(m.netlink_errors, a->apply.stats.netlink_errors, sizeof(m.netlink_errors));
 	if (watch_get_counters(a, &ctr) == 0) {
 		m.have_counters = true;
 		m.events = ctr.events;

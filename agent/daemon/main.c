@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "agent.h"
+#include "vigild.h"
 #include "config.h"
 #include "log.h"
 #include "trace.h"
@@ -118,5 +118,5 @@ int main(int argc, char **argv)
 		return check_config(config_path);
 	if (tracing)
 		return trace_run(&trace) < 0 ? 1 : 0;
-	return agent_run(config_path) < 0 ? 1 : 0;
+	return vigild_run(config_path) < 0 ? 1 : 0;
 }

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Watching the connections: events from the BPF programs go to the detector,
- * its evidence to each service's policy, the policy's decisions to IPVS (through
- * agent_apply_service), probes and timers close the loop. The TCP health the
- * sockops program measures adjusts the weights of the destinations in
- * rotation. Every evidence and decision is logged, one key=value line each,
- * and told to the control socket's followers.
+ * Watching the connections: the BPF programs' events go to the self-check
+ * (verify.h) and to the detector, its evidence to dispatch.h; the alarm
+ * fires the detector's, the policies' and degraded mode's deadlines; the TCP
+ * health the sockops program measures adjusts the weights of the
+ * destinations in rotation (apply.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,226 +18,40 @@
 #include <sys/utsname.h>
 
 #include "agent-internal.h"
+#include "clock.h"
+#include "degrade.h"
 #include "log.h"
+#include "verify.h"
+#include "watch.h"
 
 #define MAX_ATTEMPTS 65536 /* connection attempts the detector follows */
 #define MAX_DESTS    16384 /* destinations whose RTT it remembers */
-#define TICK_BATCH   16
 
-static const char *service_name(const struct runtime_service *s)
-{
-	return s->cs->name;
-}
-
-static void dest_text(const struct runtime_service *s, size_t dest, char *buf, size_t size)
-{
-	config_addr_format(&s->cs->dests[dest].addr, buf, size);
-}
-
-/* Degraded mode's checks, told from probation's probes in the token. */
-#define TOKEN_CHECK 0x80000000u
-
-/* A probe's token: which service and destination, in the runtime of now. */
-static uint64_t token_of(const struct agent *a, const struct runtime_service *s, size_t dest)
-{
-	return (uint64_t)(s - a->rt->services) << 32 | dest;
-}
-
-static void handle_evidence(struct agent *a, const struct evidence *ev);
-static void vip_of(const struct runtime_service *s, struct vigil_vip *ret);
-
-/* A degraded-mode check ended: a failure is evidence like a client's. */
-static void on_check_done(struct agent *a, size_t svc, size_t dest, bool passed, int err)
-{
-	struct runtime_service *s = &a->rt->services[svc];
-	const struct config_addr *addr = &s->cs->dests[dest].addr;
-	struct evidence ev = { .kind = EVIDENCE_PROBE_FAILED, .error = err };
-	struct vigil_vip vip;
-
-	if (svc >= a->n_fallback || fallback_done(&a->fallback[svc], dest, agent_now_ns()) < 0)
-		return;
-	if (passed)
-		return;
-	ev.at_ns = agent_now_ns();
-	vip_of(s, &vip);
-	ev.flow.family = vip.family;
-	ev.flow.protocol = vip.protocol;
-	ev.flow.vaddr = vip.addr;
-	ev.flow.vport = vip.port;
-	ev.real.family = addr->family == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
-	ev.real.port = addr->port;
-	memcpy(&ev.real.addr, addr->addr, addr->family == AF_INET6 ? 16 : 4);
-	handle_evidence(a, &ev);
-}
-
+/* A tcpcheck ended: a probation probe (dispatch.h) or a check of degraded mode. */
 static void on_probe_done(void *data, uint64_t token, bool passed, int err)
 {
 	struct agent *a = data;
-	size_t svc = token >> 32, dest = token & ~TOKEN_CHECK & 0xffffffff;
-	struct policy_decision d;
-	struct runtime_service *s;
-	char real[ADDR_PORT_STRLEN];
+	size_t svc = token >> 32, dest = token & ~DEGRADE_TOKEN_CHECK & 0xffffffff;
 
 	if (svc >= a->rt->n_services || dest >= a->rt->services[svc].cs->n_dests)
 		return;
-	if (token & TOKEN_CHECK) {
-		on_check_done(a, svc, dest, passed, err);
-		watch_rearm(a);
-		return;
-	}
-	s = &a->rt->services[svc];
-	dest_text(s, dest, real, sizeof(real));
-	log_info("probe service=%s real=%s result=%s%s%s", service_name(s), real,
-		 passed ? "passed" : "failed",
-		 passed ? "" : " error=", passed ? "" : strerror(err));
-	if (policy_on_probe(&s->policy, dest, passed, agent_now_ns(), &d) == 1)
-		watch_decide(a, s, &d, NULL, 0);
+	if (token & DEGRADE_TOKEN_CHECK)
+		degrade_check_done(a, svc, dest, passed, err);
+	else
+		dispatch_probe_done(&a->dispatch, &a->rt->services[svc], dest, passed, err,
+				    clock_now_ns());
 	watch_rearm(a);
 }
 
-static void start_probe(struct agent *a, struct runtime_service *s, size_t dest)
+/* dispatch's probe action: a probation probe, straight to the destination */
+static int start_probe(void *data, struct runtime_service *s, size_t dest)
 {
+	struct agent *a = data;
 	uint64_t timeout = s->cs->policy.probation.timeout_ms * 1000000ull;
-	struct policy_decision d;
-	int r;
 
-	r = a->tcpcheck ? tcpcheck_start(a->tcpcheck, token_of(a, s, dest),
-					 &s->cs->dests[dest].addr, timeout)
-			: -ENOTCONN;
-	/* every probe asked for gets its answer: one that could not start failed */
-	if (r < 0 && policy_on_probe(&s->policy, dest, false, agent_now_ns(), &d) == 1)
-		watch_decide(a, s, &d, NULL, 0);
-}
-
-void watch_decide(struct agent *a, struct runtime_service *s, const struct policy_decision *d,
-		  const struct evidence *cause, uint64_t origin_ns)
-{
-	char real[ADDR_PORT_STRLEN], until[64] = "";
-
-	a->decision_count++;
-	if ((unsigned int)d->action < AGENT_ACTIONS)
-		a->decisions[d->action]++;
-	dest_text(s, d->dest, real, sizeof(real));
-	if (d->action == POLICY_ACT_QUARANTINE || d->action == POLICY_ACT_PROBE_FAILED ||
-	    d->action == POLICY_ACT_MANUAL_QUARANTINE)
-		snprintf(until, sizeof(until), " for_ms=%llu relapses=%u",
-			 (unsigned long long)(d->duration_ns / 1000000), d->relapses);
-	log_notice("decision action=%s service=%s real=%s state=%s->%s%s%s%s",
-		   policy_action_name(d->action), service_name(s), real, policy_state_name(d->from),
-		   policy_state_name(d->to), until, d->evidence ? " evidence=" : "",
-		   d->evidence ? evidence_kind_name(d->evidence) : "");
-	switch (d->action) {
-	case POLICY_ACT_PROBE:
-		start_probe(a, s, d->dest);
-		break;
-	case POLICY_ACT_FAIL_OPEN:
-		break;
-	default:
-		agent_apply_service(a, s, origin_ns);
-		agent_save_state(a);
-	}
-	/*
-	 * IPVS first, then the control socket's followers (the evidence that
-	 * caused it, then the decision): rendering JSON is not on the path from
-	 * evidence to weight 0.
-	 */
-	if (cause)
-		commands_evidence(a, s, cause);
-	commands_decision(a, s, d, cause);
-}
-
-/* Evidence that counts: logged, counted and judged by its service's policy. */
-static void judge_evidence(struct agent *a, const struct evidence *ev)
-{
-	char client[ADDR_PORT_STRLEN], vip[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
-	struct runtime_service *s;
-	struct policy_decision d;
-	ssize_t dest;
-
-	s = runtime_find(a->rt, &ev->flow, &ev->real, &dest);
-	addr_port_format(ev->real.family, &ev->real.addr, ev->real.port, real, sizeof(real));
-	if (!s || dest < 0) {
-		log_debug("evidence against %s, which no service has", real);
-		return;
-	}
-	a->evidence_count++;
-	runtime_count_evidence(s, dest, ev->kind);
-	/* vigild's own checks have no client */
-	if (ev->flow.cport)
-		addr_port_format(ev->flow.family, &ev->flow.caddr, ev->flow.cport, client,
-				 sizeof(client));
-	else
-		snprintf(client, sizeof(client), "-");
-	addr_port_format(ev->flow.family, &ev->flow.vaddr, ev->flow.vport, vip, sizeof(vip));
-	log_info("evidence kind=%s service=%s real=%s client=%s vip=%s age_ms=%.2f%s%s",
-		 evidence_kind_name(ev->kind), service_name(s), real, client, vip,
-		 (agent_now_ns() - ev->at_ns) / 1e6, ev->error ? " error=" : "",
-		 ev->error ? strerror(ev->error) : "");
-	/* evidence that makes a decision is told with it, once IPVS has it */
-	if (policy_on_evidence(&s->policy, dest, ev->kind, agent_now_ns(), &d) == 1)
-		watch_decide(a, s, &d, ev, ev->at_ns);
-	else
-		commands_evidence(a, s, ev);
-}
-
-/* Evidence, unless what would have answered it is not known to arrive (selfcheck_gate). */
-static void handle_evidence(struct agent *a, const struct evidence *ev)
-{
-	switch (selfcheck_gate(&a->selfcheck, ev->kind)) {
-	case SELFCHECK_HOLD:
-		/* the oldest goes first: a late syn-timeout still means as much */
-		if (a->n_held == WATCH_HELD)
-			memmove(a->held, a->held + 1, --a->n_held * sizeof(a->held[0]));
-		a->held[a->n_held++] = *ev;
-		return;
-	case SELFCHECK_DROP:
-		log_debug("evidence kind=%s dropped: the connection events are silent",
-			  evidence_kind_name(ev->kind));
-		return;
-	case SELFCHECK_PASS:
-		judge_evidence(a, ev);
-	}
-}
-
-static void selfcheck_apply(struct agent *a);
-
-/*
- * What the event proves of the pipeline (selfcheck.h). The BPF side reports
- * only flows to the VIPs vigild gave it (and picks of those), so only a
- * connect needs its service, to know whether IPVS had anywhere to send it.
- */
-static void observe(struct agent *a, const struct vigil_event *e)
-{
-	struct selfcheck *sc = &a->selfcheck;
-	struct runtime_service *s;
-
-	switch (e->kind) {
-	case VIGIL_EV_CONNECT:
-		s = runtime_find(a->rt, &e->flow, NULL, NULL);
-		/* a service with no destination to pick gets no pick */
-		if (s && runtime_schedulable(s))
-			selfcheck_connect(sc, e->ts_ns);
-		break;
-	case VIGIL_EV_IPVS_PICK:
-		selfcheck_pick(sc, e->ts_ns, e->flow.protocol == IPPROTO_TCP,
-			       e->state == VIGIL_PICK_TASK);
-		break;
-	case VIGIL_EV_STATE:
-		if (e->old_state == TCP_SYN_SENT && e->state == TCP_ESTABLISHED) {
-			selfcheck_established(sc, e->ts_ns);
-			break;
-		}
-		/* fall through */
-	case VIGIL_EV_RETRANS:
-	case VIGIL_EV_RESET:
-	case VIGIL_EV_SOCK_ERROR:
-		/* the flow of a pick: the programs read its socket right */
-		if (e->real.family)
-			selfcheck_event(sc, e->ts_ns);
-		break;
-	}
-	if (sc->changed)
-		selfcheck_apply(a);
+	return a->tcpcheck ? tcpcheck_start(a->tcpcheck, degrade_token(a, s, dest),
+					    &s->cs->dests[dest].addr, timeout)
+			   : -ENOTCONN;
 }
 
 static int on_event(const struct vigil_event *e, void *data)
@@ -247,10 +60,10 @@ static int on_event(const struct vigil_event *e, void *data)
 	struct evidence ev[DETECTOR_EVIDENCE_MAX];
 	int i, n;
 
-	observe(a, e);
+	verify_observe(a, e);
 	n = detector_on_event(a->detector, e, ev, DETECTOR_EVIDENCE_MAX);
 	for (i = 0; i < n; i++)
-		handle_evidence(a, &ev[i]);
+		dispatch_evidence(&a->dispatch, &ev[i], clock_now_ns());
 	return 0;
 }
 
@@ -277,55 +90,6 @@ static int on_drain(struct loop *loop, void *data)
 	return on_events(loop, -1, 0, data);
 }
 
-static void tick_policies(struct agent *a, uint64_t now)
-{
-	struct policy_decision d[TICK_BATCH];
-	size_t i, j, n;
-
-	for (i = 0; i < a->rt->n_services; i++) {
-		struct runtime_service *s = &a->rt->services[i];
-
-		if (policy_next_deadline(&s->policy) > now)
-			continue;
-		do {
-			n = policy_tick(&s->policy, now, d, TICK_BATCH);
-			for (j = 0; j < n; j++)
-				watch_decide(a, s, &d[j], NULL, 0);
-		} while (n == TICK_BATCH);
-		/* a ramp's step changes a weight without a decision */
-		agent_apply_service(a, s, 0);
-	}
-}
-
-static void start_check(struct agent *a, size_t svc, size_t dest)
-{
-	struct runtime_service *s = &a->rt->services[svc];
-	int r;
-
-	r = a->tcpcheck ? tcpcheck_start(a->tcpcheck, token_of(a, s, dest) | TOKEN_CHECK,
-					 &s->cs->dests[dest].addr, a->fallback[svc].timeout_ns)
-			: -ENOTCONN;
-	/* a check that cannot start failed, like a probation probe */
-	if (r < 0)
-		on_check_done(a, svc, dest, false, -r);
-}
-
-static void tick_fallback(struct agent *a, uint64_t now)
-{
-	size_t due[TICK_BATCH], i, j, n;
-
-	for (i = 0; i < a->n_fallback; i++) {
-		if (fallback_next_deadline(&a->fallback[i]) > now)
-			continue;
-		do {
-			n = fallback_due(&a->fallback[i], &a->rt->services[i].policy, now, due,
-					 TICK_BATCH);
-			for (j = 0; j < n; j++)
-				start_check(a, i, due[j]);
-		} while (n == TICK_BATCH);
-	}
-}
-
 /* How often at most the ring buffer's overflows are told (they come in bursts). */
 #define RESYNC_WARN_NS (10 * 1000000000ull)
 
@@ -346,8 +110,7 @@ static void resync_after_drops(struct agent *a, uint64_t now)
 	lost = ctr[VIGIL_CTR_RINGBUF_DROPS] - a->drops_seen;
 	a->drops_seen = ctr[VIGIL_CTR_RINGBUF_DROPS];
 	n = detector_forget_attempts(a->detector);
-	n += a->n_held;
-	a->n_held = 0;
+	n += dispatch_forget_held(&a->dispatch);
 	a->resyncs++;
 	log_msg(now - a->resync_warned_ns >= RESYNC_WARN_NS || !a->resync_warned_ns ? LOG_WARNING
 										    : LOG_DEBUG,
@@ -369,7 +132,7 @@ static int on_alarm(struct loop *loop, void *data)
 	/* an ESTABLISHED still in the ring buffer must not look like a missing one */
 	if (a->probes)
 		consume(a);
-	now = agent_now_ns();
+	now = clock_now_ns();
 	/* a map read per due deadline, not per alarm of every kind */
 	if (a->probes && a->detector && detector_next_deadline(a->detector) <= now)
 		resync_after_drops(a, now);
@@ -377,11 +140,11 @@ static int on_alarm(struct loop *loop, void *data)
 		do {
 			n = detector_expire(a->detector, now, ev, 64);
 			for (i = 0; i < n; i++)
-				handle_evidence(a, &ev[i]);
+				dispatch_evidence(&a->dispatch, &ev[i], now);
 		} while (n == 64);
 	}
-	tick_policies(a, now);
-	tick_fallback(a, now);
+	dispatch_tick(&a->dispatch, now);
+	degrade_tick(a, now);
 	watch_rearm(a);
 	return 0;
 }
@@ -474,7 +237,7 @@ static int on_health(struct loop *loop, void *data)
 {
 	struct agent *a = data;
 	struct health_snapshot snap = { 0 };
-	uint64_t now = agent_now_ns();
+	uint64_t now = clock_now_ns();
 	uint64_t conns = 0;
 	size_t i;
 	int r;
@@ -489,8 +252,8 @@ static int on_health(struct loop *loop, void *data)
 	for (i = 0; i < snap.n; i++)
 		conns += snap.health[i].conns;
 	selfcheck_health_conns(&a->selfcheck, now, conns);
-	selfcheck_apply(a);
-	/* silent: the configured weights (selfcheck_apply reset them) */
+	verify_apply(a);
+	/* silent: the configured weights (verify_apply reset them) */
 	if (a->selfcheck.caps[DEGRADED_HEALTH].verdict == SELFCHECK_SILENT)
 		goto out;
 	for (i = 0; i < a->rt->n_services; i++) {
@@ -499,11 +262,12 @@ static int on_health(struct loop *loop, void *data)
 		if (!s->cs->policy.health.enabled)
 			continue;
 		if (health_update(s->health, now, snapshot_lookup, &snap) > 0)
-			agent_apply_service(a, s, 0);
+			apply_service(&a->apply, s, 0);
 	}
 out:
 	free(snap.reals);
 	free(snap.health);
+	watch_rearm(a);
 	return 0;
 }
 
@@ -513,15 +277,6 @@ static const struct detector_timing *timing_of(const struct vigil_flow *flow, vo
 	struct runtime_service *s = runtime_find(a->rt, flow, NULL, NULL);
 
 	return s ? &s->timing : NULL;
-}
-
-static void vip_of(const struct runtime_service *s, struct vigil_vip *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	ret->family = s->key.af == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
-	ret->protocol = s->key.protocol;
-	ret->port = s->key.port;
-	memcpy(&ret->addr, &s->key.addr, s->key.af == AF_INET6 ? 16 : 4);
 }
 
 /* every service the config can hold has its entry: none is left unwatched */
@@ -536,11 +291,11 @@ static void sync_vips(struct agent *a, const struct runtime *old)
 	for (i = 0; old && i < old->n_services; i++) {
 		if (runtime_service_of(a->rt, &old->services[i].key))
 			continue;
-		vip_of(&old->services[i], &vip);
+		runtime_vip(&old->services[i], &vip);
 		probes_vip_del(a->probes, &vip);
 	}
 	for (i = 0; i < a->rt->n_services; i++) {
-		vip_of(&a->rt->services[i], &vip);
+		runtime_vip(&a->rt->services[i], &vip);
 		r = probes_vip_add(a->probes, &vip);
 		if (r < 0)
 			log_error("cannot watch the VIP of service %s: %s",
@@ -578,195 +333,6 @@ static void start_health(struct agent *a)
 		log_error("cannot start health weighting: %s", strerror(-r));
 }
 
-static void stop_fallback(struct agent *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n_fallback; i++)
-		fallback_service_clear(&a->fallback[i]);
-	free(a->fallback);
-	a->fallback = NULL;
-	a->n_fallback = 0;
-	a->fallback_ms = 0;
-	a->fallback_dests = 0;
-}
-
-/*
- * Degraded mode: without the connection probes, a schedule of active checks
- * for every service that can be checked with TCP (runtime order). Again
- * after a reload, since the services and their indexes change.
- */
-static int start_fallback(struct agent *a)
-{
-	uint64_t now = agent_now_ns();
-	size_t i;
-	int r;
-
-	stop_fallback(a);
-	if (watch_watching(a) || !a->rt->n_services)
-		return 0;
-	a->fallback = calloc(a->rt->n_services, sizeof(*a->fallback));
-	if (!a->fallback)
-		return -ENOMEM;
-	a->n_fallback = a->rt->n_services;
-	for (i = 0; i < a->rt->n_services; i++) {
-		const struct config_service *cs = a->rt->services[i].cs;
-
-		if (!fallback_applies(cs))
-			continue;
-		r = fallback_service_init(&a->fallback[i], &cs->policy.fallback, cs->n_dests, now);
-		if (r < 0) {
-			stop_fallback(a);
-			return r;
-		}
-		a->fallback_dests += cs->n_dests;
-		if (!a->fallback_ms || cs->policy.fallback.interval_ms < a->fallback_ms)
-			a->fallback_ms = cs->policy.fallback.interval_ms;
-	}
-	return 0;
-}
-
-void watch_degraded(const struct agent *a, struct degraded *ret)
-{
-	*ret = a->probes ? *probes_degraded(a->probes) : a->degraded;
-	if (a->probes)
-		selfcheck_overlay(&a->selfcheck, ret);
-}
-
-bool watch_watching(const struct agent *a)
-{
-	struct degraded d;
-
-	if (!a->probes)
-		return false;
-	watch_degraded(a, &d);
-	return degraded_watching(&d);
-}
-
-/* The one line that says what is missing and what vigild does instead. */
-static void log_degraded(const struct agent *a)
-{
-	struct degraded d;
-	char text[2048];
-
-	watch_degraded(a, &d);
-	degraded_summary(&d, true, a->fallback_ms, a->fallback_dests, text, sizeof(text));
-	if (text[0])
-		log_warning("degraded mode: %s", text);
-}
-
-static const char *const cap_words[DEGRADED_N_CAPS] = {
-	[DEGRADED_EVENTS] = "connection events",
-	[DEGRADED_CORRELATION] = "real destination",
-	[DEGRADED_HEALTH] = "health metrics",
-};
-
-/* Says once what changed of capability CAP, and what vigild does now. */
-static void report(const struct agent *a, enum degraded_cap cap, const struct degraded *d)
-{
-	const struct selfcheck_cap *c = &a->selfcheck.caps[cap];
-	const struct degraded_status *st = &d->caps[cap];
-	char instead[256];
-
-	switch (c->verdict) {
-	case SELFCHECK_SILENT:
-		if (!degraded_instead(d, cap, a->fallback_ms, a->fallback_dests, instead,
-				      sizeof(instead)))
-			snprintf(instead, sizeof(instead), "nothing");
-		log_warning("%s not working on kernel %s: %s attached, but %s; instead %s",
-			    cap_words[cap], a->kernel, st->how, c->why, instead);
-		break;
-	case SELFCHECK_WORKS:
-		if (c->silences)
-			log_notice("%s working again on kernel %s: %s delivers", cap_words[cap],
-				   a->kernel, st->how);
-		else
-			log_info("verified capability=%s hook=\"%s\"", degraded_cap_name(cap),
-				 st->how);
-		break;
-	case SELFCHECK_UNVERIFIED:
-		break;
-	}
-}
-
-/* The syn-timeouts held: judged once the events are verified, dropped when silent. */
-static void release_held(struct agent *a)
-{
-	struct evidence held[WATCH_HELD];
-	size_t i, n = a->n_held;
-
-	memcpy(held, a->held, n * sizeof(held[0]));
-	a->n_held = 0;
-	for (i = 0; i < n; i++)
-		handle_evidence(a, &held[i]);
-}
-
-/* Acts on the verdicts selfcheck changed: evidence, fallback, health weighting, the log. */
-static void selfcheck_apply(struct agent *a)
-{
-	unsigned int changed = selfcheck_changes(&a->selfcheck);
-	struct degraded d;
-	size_t i;
-	int r;
-
-	if (!changed)
-		return;
-	if (changed & (1u << DEGRADED_EVENTS))
-		release_held(a);
-	if ((changed & (1u << DEGRADED_HEALTH)) &&
-	    a->selfcheck.caps[DEGRADED_HEALTH].verdict == SELFCHECK_SILENT) {
-		/* what sockops measured can no longer be trusted: the configured weights */
-		for (i = 0; i < a->rt->n_services; i++) {
-			health_reset(a->rt->services[i].health);
-			agent_apply_service(a, &a->rt->services[i], 0);
-		}
-	}
-	/* active checks for what the probes no longer see, for as long as they do not */
-	if (watch_watching(a) != a->passive) {
-		a->passive = !a->passive;
-		r = start_fallback(a);
-		if (r < 0)
-			log_error("cannot start degraded mode's active checks: %s", strerror(-r));
-		watch_rearm(a);
-	}
-	watch_degraded(a, &d);
-	for (i = 0; i < DEGRADED_N_CAPS; i++)
-		if (changed & (1u << i))
-			report(a, i, &d);
-}
-
-/* The VIPs' new connections as IPVS counts them, TCP and UDP: conns of the watched services. */
-static int watched_conns(struct agent *a, uint64_t *ret)
-{
-	struct ipvs_table *t;
-	size_t i;
-	int r;
-
-	r = ipvs_dump_services(a->ipvs, &t);
-	if (r < 0)
-		return r;
-	*ret = 0;
-	for (i = 0; i < t->n_services; i++)
-		if (runtime_service_of(a->rt, &t->services[i].svc))
-			*ret += t->services[i].svc.stats.conns;
-	ipvs_table_free(t);
-	return 0;
-}
-
-/* Whether the kernel side lost events or correlation entries since the last check. */
-static bool lost_since(struct agent *a)
-{
-	uint64_t ctr[VIGIL_CTR_MAX], mark;
-	bool lost;
-
-	if (probes_counters(a->probes, ctr) < 0)
-		return true;
-	mark = ctr[VIGIL_CTR_RINGBUF_DROPS] + ctr[VIGIL_CTR_FLOW_ERRORS];
-	lost = mark != a->lost_mark;
-	a->lost_mark = mark;
-	return lost;
-}
-
 static int on_selfcheck(struct loop *loop, void *data)
 {
 	struct agent *a = data;
@@ -774,19 +340,19 @@ static int on_selfcheck(struct loop *loop, void *data)
 	int r;
 
 	/* IPVS first: every connection it counted has submitted its events by then */
-	r = a->rt->n_services && selfcheck_ipvs_wanted(&a->selfcheck, agent_now_ns())
-		? watched_conns(a, &conns)
+	r = a->rt->n_services && selfcheck_ipvs_wanted(&a->selfcheck, clock_now_ns())
+		? verify_watched_conns(a, &conns)
 		: -ENOENT;
 	consume(a);
 	if (r == 0)
-		selfcheck_ipvs_conns(&a->selfcheck, agent_now_ns(), conns);
+		selfcheck_ipvs_conns(&a->selfcheck, clock_now_ns(), conns);
 	else if (r != -ENOENT)
 		log_debug("selfcheck: cannot read the IPVS counters: %s", strerror(-r));
 	/* drops are looked for here too: attempts in flight may wait for no deadline soon */
 	if (a->detector)
-		resync_after_drops(a, agent_now_ns());
-	selfcheck_tick(&a->selfcheck, agent_now_ns(), lost_since(a));
-	selfcheck_apply(a);
+		resync_after_drops(a, clock_now_ns());
+	selfcheck_tick(&a->selfcheck, clock_now_ns(), verify_lost_since(a));
+	verify_apply(a);
 	watch_rearm(a);
 	return 0;
 }
@@ -820,9 +386,10 @@ int watch_start(struct agent *a)
 	struct utsname uts;
 	int r;
 
-	selfcheck_init(&a->selfcheck, agent_now_ns());
+	selfcheck_init(&a->selfcheck, clock_now_ns());
 	snprintf(a->kernel, sizeof(a->kernel), "%s", uname(&uts) == 0 ? uts.release : "?");
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
+	a->dispatch.act.probe = start_probe;
 	a->detector = detector_new(MAX_ATTEMPTS, MAX_DESTS, timing_of, a);
 	if (!a->tcpcheck || !a->detector)
 		return -ENOMEM;
@@ -833,16 +400,16 @@ int watch_start(struct agent *a)
 	if (r < 0) {
 		/* IPVS is programmed all the same; vigild checks the destinations itself */
 		a->probes = NULL;
-		r = start_fallback(a);
+		r = degrade_start(a);
 		if (r < 0)
 			log_error("cannot start degraded mode's active checks: %s", strerror(-r));
-		log_degraded(a);
+		degrade_log(a);
 		watch_rearm(a);
 		return 0;
 	}
 	a->passive = true;
 	log_info("watching attached=\"%s\"", probes_attached(a->probes));
-	log_degraded(a);
+	degrade_log(a);
 	sync_vips(a, NULL);
 	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);
 	if (!r)
@@ -869,7 +436,7 @@ void watch_reload(struct agent *a, const struct runtime *old)
 		sync_vips(a, old);
 	/* other services, other counters */
 	selfcheck_ipvs_forget(&a->selfcheck);
-	r = start_fallback(a);
+	r = degrade_start(a);
 	if (r < 0)
 		log_error("cannot restart degraded mode's active checks: %s", strerror(-r));
 	start_health(a);
@@ -884,5 +451,5 @@ void watch_stop(struct agent *a)
 	a->detector = NULL;
 	probes_free(a->probes);
 	a->probes = NULL;
-	stop_fallback(a);
+	degrade_stop(a);
 }

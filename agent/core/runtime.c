@@ -2,7 +2,6 @@
 #include "runtime.h"
 
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,16 +247,15 @@ bool runtime_schedulable(const struct runtime_service *s)
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns)
 {
 	const struct health_dest_status *hd = health_dest(s->health, dest);
-	uint32_t configured = s->cs->dests[dest].weight;
-	double factor = policy_weight_factor(&s->policy, dest, now_ns), w;
+	struct weight_inputs in = {
+		.configured = s->cs->dests[dest].weight,
+		.health = hd && s->cs->policy.health.enabled,
+		.health_weighted = hd ? hd->effective : 0,
+		.ramp = policy_weight_factor(&s->policy, dest, now_ns),
+		.remove = s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE,
+	};
 
-	if (factor <= 0)
-		return s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE ? RUNTIME_REMOVED
-										   : 0;
-	if (!configured)
-		return 0;
-	w = round((hd ? hd->effective : configured) * factor);
-	return w < 1 ? 1 : w > configured ? configured : (uint32_t)w;
+	return weight_effective(&in);
 }
 
 static uint32_t weight_of(void *data, size_t svc, size_t dest)

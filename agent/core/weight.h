@@ -6,11 +6,12 @@
  * health.h the score and when its health-weighted weight may move
  * (hysteresis, rate limit). Pure arithmetic.
  *
- *   out of rotation (ramp 0)   0; WEIGHT_REMOVED with `action: remove`
- *   configured 0               0: the operator's own drain stays a drain
- *   in rotation                max(1, round(health-weighted x ramp)), at most
- *                              the configured weight; health weighting off:
- *                              the configured weight stands for health-weighted
+ *   out of rotation   0, or WEIGHT_REMOVED with `action: remove`
+ *                     (ramp 0: quarantined, on probation)
+ *   configured 0      0: the operator's own drain stays a drain
+ *   in rotation       max(1, round(health-weighted x ramp)), at most the
+ *                     configured weight; with health weighting off the
+ *                     configured weight stands for the health-weighted one
  *
  * Rounding is round(): halves away from zero. The floor of 1 keeps a
  * destination in rotation reachable; weight 0 would drain it.

@@ -47,17 +47,15 @@ static void dest_of(const struct config_service *cs, const struct config_dest *c
 	ret->weight = cd->weight;
 }
 
-int desired_build_weighted(const struct config *c, size_t first, size_t count,
-			   desired_weight_fn weight, void *data, struct ipvs_table **ret)
+int desired_build_weighted(const struct config_service *services, size_t count,
+			   desired_weight_fn weight, const void *ctx, struct ipvs_table **ret)
 {
 	size_t i, j, n_dests = 0, d = 0;
 	struct ipvs_table *t;
 	struct ipvs_dest *dests;
 
-	if (first > c->n_services || count > c->n_services - first)
-		return -EINVAL;
-	for (i = first; i < first + count; i++)
-		n_dests += c->services[i].n_dests;
+	for (i = 0; i < count; i++)
+		n_dests += services[i].n_dests;
 	/* one allocation, the layout ipvs_table_free() expects */
 	t = calloc(1, sizeof(*t) + count * sizeof(*t->services) + n_dests * sizeof(*dests));
 	if (!t)
@@ -66,13 +64,13 @@ int desired_build_weighted(const struct config *c, size_t first, size_t count,
 	dests = (struct ipvs_dest *)(t->services + count);
 	t->n_services = count;
 	for (i = 0; i < count; i++) {
-		const struct config_service *cs = &c->services[first + i];
+		const struct config_service *cs = &services[i];
 		struct ipvs_table_service *ts = &t->services[i];
 
 		desired_service(cs, &ts->svc);
 		ts->dests = dests + d;
 		for (j = 0; j < cs->n_dests; j++) {
-			uint32_t w = weight ? weight(data, first + i, j) : cs->dests[j].weight;
+			uint32_t w = weight ? weight(ctx, i, j) : cs->dests[j].weight;
 
 			if (w == DESIRED_OMIT)
 				continue;
@@ -88,7 +86,7 @@ int desired_build_weighted(const struct config *c, size_t first, size_t count,
 
 int desired_build(const struct config *c, struct ipvs_table **ret)
 {
-	return desired_build_weighted(c, 0, c->n_services, NULL, NULL, ret);
+	return desired_build_weighted(c->services, c->n_services, NULL, NULL, ret);
 }
 
 const struct config_service *desired_find(const struct config *c, const struct ipvs_service *svc)

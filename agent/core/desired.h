@@ -18,8 +18,11 @@
 /* A weight that leaves the destination out of the table. */
 #define DESIRED_OMIT UINT32_MAX
 
-/* The weight of destination DEST of service SVC (indexes in config order). */
-typedef uint32_t (*desired_weight_fn)(void *data, size_t svc, size_t dest);
+/*
+ * The weight of destination DEST of the SVC-th service built, or DESIRED_OMIT.
+ * CTX is passed through, read only: building a table changes nothing.
+ */
+typedef uint32_t (*desired_weight_fn)(const void *ctx, size_t svc, size_t dest);
 
 /*
  * The IPVS table CONFIG describes: one service per configured service, in
@@ -27,11 +30,11 @@ typedef uint32_t (*desired_weight_fn)(void *data, size_t svc, size_t dest);
  */
 int desired_build(const struct config *c, struct ipvs_table **ret);
 /*
- * The same with the weights WEIGHT gives, for the services FIRST..FIRST+COUNT-1
- * only (0 and c->n_services: all).
+ * The same for the COUNT services at SERVICES (all of a config's, or one),
+ * with the weights WEIGHT gives (NULL: the configured ones).
  */
-int desired_build_weighted(const struct config *c, size_t first, size_t count,
-			   desired_weight_fn weight, void *data, struct ipvs_table **ret);
+int desired_build_weighted(const struct config_service *services, size_t count,
+			   desired_weight_fn weight, const void *ctx, struct ipvs_table **ret);
 /* The IPVS key and settings of a configured service. */
 void desired_service(const struct config_service *cs, struct ipvs_service *ret);
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "weight.h"
+
 #define NS_PER_MS      1000000ull
 #define RATE_WINDOW_NS (60000ull * NS_PER_MS)
 
@@ -64,16 +66,6 @@ void health_free(struct health *h)
 	free(h);
 }
 
-static uint32_t target_of(uint32_t weight, double score)
-{
-	double w;
-
-	if (weight == 0)
-		return 0;
-	w = round(weight * score);
-	return w < 1 ? 1 : (uint32_t)w;
-}
-
 static const struct dest *find(const struct dest *dests, size_t n, const struct config_addr *addr)
 {
 	size_t i;
@@ -128,7 +120,7 @@ int health_configure(struct health *h, const struct config_service *svc)
 		}
 		d->st.weight = c->weight;
 		/* the config speaks: no hysteresis, no rate limit */
-		d->st.target = d->st.effective = target_of(c->weight, d->st.score);
+		d->st.target = d->st.effective = weight_health_target(c->weight, d->st.score);
 		if (!svc->policy.health.enabled)
 			reset(d);
 	}
@@ -256,7 +248,7 @@ int health_update(struct health *h, uint64_t now_ns, health_lookup_fn lookup, vo
 		struct dest *d = &h->dests[i];
 
 		d->st.score = score_of(d, best);
-		d->st.target = target_of(d->st.weight, d->st.score);
+		d->st.target = weight_health_target(d->st.weight, d->st.score);
 		changed += apply(d, &h->settings, now_ns);
 	}
 	return changed;

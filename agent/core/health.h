@@ -33,8 +33,8 @@
  *            1% retransmitted: 0.91; 5%: 0.67; 30%: 0.25.
  *   An unmeasured destination scores 1.
  *
- * Weight: target = max(1, round(weight * score)) for a destination in
- * rotation (configured weight > 0), 0 for one that is not. The effective
+ * Weight: the target is weight_health_target() of the score (weight.h:
+ * max(1, round(weight x score)), 0 for a configured 0). The effective
  * weight moves to the target only when
  *   - it differs by at least min_change x the configured weight (hysteresis:
  *     so the effective weight may rest up to that far from the target), and

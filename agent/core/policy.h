@@ -201,7 +201,10 @@ int policy_quarantine(struct policy_service *s, size_t dest, uint64_t now_ns, ui
 int policy_release(struct policy_service *s, size_t dest, uint64_t now_ns,
 		   struct policy_decision *ret);
 
-/* At now_ns: 0 out of rotation, the ramp's step when RAMPING, 1 when HEALTHY. */
+/*
+ * At now_ns: 0 out of rotation, the ramp's step when RAMPING, 1 when HEALTHY.
+ * weight.h turns it into a weight.
+ */
 double policy_weight_factor(const struct policy_service *s, size_t dest, uint64_t now_ns);
 
 /*

@@ -2,7 +2,6 @@
 #include "runtime.h"
 
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,62 +247,67 @@ bool runtime_schedulable(const struct runtime_service *s)
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns)
 {
 	const struct health_dest_status *hd = health_dest(s->health, dest);
-	uint32_t configured = s->cs->dests[dest].weight;
-	double factor = policy_weight_factor(&s->policy, dest, now_ns), w;
+	struct weight_inputs in = {
+		.configured = s->cs->dests[dest].weight,
+		.health = hd && s->cs->policy.health.enabled,
+		.health_weighted = hd ? hd->effective : 0,
+		.ramp = policy_weight_factor(&s->policy, dest, now_ns),
+		.remove = s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE,
+	};
 
-	if (factor <= 0)
-		return s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE ? RUNTIME_REMOVED
-										   : 0;
-	if (!configured)
-		return 0;
-	w = round((hd ? hd->effective : configured) * factor);
-	return w < 1 ? 1 : w > configured ? configured : (uint32_t)w;
+	return weight_effective(&in);
 }
 
-static uint32_t weight_of(void *data, size_t svc, size_t dest)
-{
-	const struct runtime *rt = ((void **)data)[0];
-	uint64_t now_ns = *(const uint64_t *)((void **)data)[1];
-	uint32_t w = runtime_weight(&rt->services[svc], dest, now_ns);
+/* What desired.c's callbacks read: the services being built, and the time. */
+struct weigh {
+	const struct runtime_service *services;
+	uint64_t now_ns;
+};
 
+/* desired.c leaves a removed destination out of the table. */
+static uint32_t omit_removed(uint32_t w)
+{
 	return w == RUNTIME_REMOVED ? DESIRED_OMIT : w;
+}
+
+static uint32_t desired_of(const void *ctx, size_t svc, size_t dest)
+{
+	const struct weigh *w = ctx;
+
+	return omit_removed(runtime_weight(&w->services[svc], dest, w->now_ns));
+}
+
+static uint32_t applied_of(const void *ctx, size_t svc, size_t dest)
+{
+	const struct weigh *w = ctx;
+
+	return omit_removed(w->services[svc].applied[dest]);
 }
 
 int runtime_desired(const struct runtime *rt, uint64_t now_ns, struct ipvs_table **ret)
 {
-	void *data[2] = { (void *)rt, &now_ns };
+	struct weigh w = { rt->services, now_ns };
 
-	return desired_build_weighted(rt->config, 0, rt->n_services, weight_of, data, ret);
+	return desired_build_weighted(rt->config->services, rt->n_services, desired_of, &w, ret);
 }
 
 int runtime_desired_service(const struct runtime_service *s, uint64_t now_ns,
 			    struct ipvs_table **ret)
 {
-	/* a runtime of one service, so that weight_of finds it at index 0 */
-	struct runtime one = { .services = (struct runtime_service *)s, .n_services = 1 };
-	struct config c = { .services = (struct config_service *)s->cs, .n_services = 1 };
-	void *data[2] = { &one, &now_ns };
+	struct weigh w = { s, now_ns };
 
-	return desired_build_weighted(&c, 0, 1, weight_of, data, ret);
-}
-
-static uint32_t applied_of(void *data, size_t svc, size_t dest)
-{
-	const struct runtime_service *s = data;
-	uint32_t w = s->applied[dest];
-
-	return w == RUNTIME_REMOVED ? DESIRED_OMIT : w;
+	return desired_build_weighted(s->cs, 1, desired_of, &w, ret);
 }
 
 int runtime_applied_service(const struct runtime_service *s, struct ipvs_table **ret)
 {
-	struct config c = { .services = (struct config_service *)s->cs, .n_services = 1 };
+	struct weigh w = { s, 0 };
 	uint32_t i;
 
 	for (i = 0; i < s->cs->n_dests; i++)
 		if (s->applied[i] == RUNTIME_UNKNOWN)
 			return -ENODATA;
-	return desired_build_weighted(&c, 0, 1, applied_of, (void *)s, ret);
+	return desired_build_weighted(s->cs, 1, applied_of, &w, ret);
 }
 
 uint64_t runtime_next_deadline(const struct runtime *rt)

@@ -2,16 +2,9 @@
 /*
  * What vigild knows about its services while it runs: per service, its
  * config, its IPVS key, its quarantine policy and the health factor of each
- * destination; from that, the weight every destination should have. Pure:
- * the agent does the I/O and passes the time.
- *
- * Effective weight of a destination:
- *   out of rotation (quarantined, on probation)   0, or removed from IPVS
- *                                                 with `action: remove`
- *   in rotation   max(1, round(health-weighted weight x ramp factor))
- *                 where the health-weighted weight is health.h's effective
- *                 weight (the configured one with health weighting off)
- * A configured weight of 0 (the operator's own drain) stays 0.
+ * destination; from that, the weight every destination should have, by
+ * weight.h's rules (the one place they are worked out). Pure: the agent does
+ * the I/O and passes the time.
  */
 #ifndef VIGIL_AGENT_RUNTIME_H
 #define VIGIL_AGENT_RUNTIME_H
@@ -25,9 +18,10 @@
 #include "health.h"
 #include "ipvs.h"
 #include "policy.h"
+#include "weight.h"
 
 /* Weight of a destination to take out of IPVS (quarantine action remove). */
-#define RUNTIME_REMOVED        UINT32_MAX
+#define RUNTIME_REMOVED        WEIGHT_REMOVED
 /* An applied weight vigild has not programmed or seen yet. */
 #define RUNTIME_UNKNOWN        (UINT32_MAX - 1)
 /* Counters per destination, indexed by enum evidence_kind (0 unused). */

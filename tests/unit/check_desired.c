@@ -102,6 +102,45 @@ START_TEST(no_services)
 }
 END_TEST
 
+/* Weights of the services built, by their index in what was passed. */
+static uint32_t weight_from(const void *ctx, size_t svc, size_t dest)
+{
+	const uint32_t(*weights)[2] = ctx;
+
+	return weights[svc][dest];
+}
+
+START_TEST(weights_from_the_caller)
+{
+	struct config *c = parse("services:\n"
+				 "  - name: api\n"
+				 "    vip: 10.96.0.10:443\n"
+				 "    destinations: [192.168.1.10:8443, 192.168.1.11:8443]\n"
+				 "  - name: dns\n"
+				 "    vip: 10.96.0.10:53\n"
+				 "    protocol: udp\n"
+				 "    destinations: [192.168.1.10:53, 192.168.1.11:53]\n");
+	static const uint32_t weights[][2] = { { 5, DESIRED_OMIT } };
+	struct ipvs_table *t = NULL;
+
+	/* the second service alone: index 0 of what it was given */
+	ck_assert_int_eq(desired_build_weighted(c->services + 1, 1, weight_from, weights, &t), 0);
+	ck_assert_uint_eq(t->n_services, 1);
+	ck_assert_uint_eq(t->services[0].svc.port, 53);
+	ck_assert_uint_eq(t->n_dests, 1);
+	ck_assert_uint_eq(t->services[0].n_dests, 1);
+	ck_assert_uint_eq(t->services[0].dests[0].port, 53);
+	ck_assert_uint_eq(t->services[0].dests[0].weight, 5);
+	ipvs_table_free(t);
+	/* no function: the configured weights */
+	ck_assert_int_eq(desired_build_weighted(c->services, 2, NULL, NULL, &t), 0);
+	ck_assert_uint_eq(t->n_dests, 4);
+	ck_assert_uint_eq(t->services[1].dests[1].weight, 100);
+	ipvs_table_free(t);
+	config_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("desired");
@@ -110,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, minimal_config);
 	tcase_add_test(tc, persistence_forwarding_ipv6_udp);
 	tcase_add_test(tc, no_services);
+	tcase_add_test(tc, weights_from_the_caller);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,6 +154,32 @@ START_TEST(a_reload_keeps_what_it_knew)
 }
 END_TEST
 
+/* What vigild last programmed, as a table: unknown until every weight is known. */
+START_TEST(the_applied_table_is_what_was_programmed)
+{
+	struct config *c = parse(CONFIG);
+	struct runtime *rt = NULL;
+	struct runtime_service *dns;
+	struct ipvs_table *t = NULL;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	dns = &rt->services[1];
+	ck_assert_int_eq(runtime_applied_service(dns, &t), -ENODATA);
+	dns->applied[0] = 7;
+	ck_assert_int_eq(runtime_applied_service(dns, &t), -ENODATA);
+	dns->applied[1] = RUNTIME_REMOVED;
+	ck_assert_int_eq(runtime_applied_service(dns, &t), 0);
+	ck_assert_uint_eq(t->n_services, 1);
+	ck_assert_uint_eq(t->services[0].svc.port, 53);
+	/* a removed destination is not in IPVS, so not in the table */
+	ck_assert_uint_eq(t->services[0].n_dests, 1);
+	ck_assert_uint_eq(t->services[0].dests[0].weight, 7);
+	ipvs_table_free(t);
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("runtime");
@@ -161,6 +188,7 @@ int main(void)
 	tcase_add_test(tc, events_find_their_service_and_destination);
 	tcase_add_test(tc, weights_follow_policy_and_health);
 	tcase_add_test(tc, a_reload_keeps_what_it_knew);
+	tcase_add_test(tc, the_applied_table_is_what_was_programmed);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

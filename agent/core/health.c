@@ -198,7 +198,7 @@ static bool may_change(const struct dest *d, unsigned int max, uint64_t now_ns)
 }
 
 /* Moves the effective weight towards the target if hysteresis and rate limit let it. */
-static bool apply(struct dest *d, const struct config_health *s, uint64_t now_ns)
+static bool move_towards_target(struct dest *d, const struct config_health *s, uint64_t now_ns)
 {
 	uint32_t from = d->st.effective, to = d->st.target;
 	unsigned int max = s->max_changes_per_minute;
@@ -249,7 +249,7 @@ int health_update(struct health *h, uint64_t now_ns, health_lookup_fn lookup, vo
 
 		d->st.score = score_of(d, best);
 		d->st.target = weight_health_target(d->st.weight, d->st.score);
-		changed += apply(d, &h->settings, now_ns);
+		changed += move_towards_target(d, &h->settings, now_ns);
 	}
 	return changed;
 }

@@ -264,7 +264,7 @@ static int list_kernel(const struct args *a)
 		ipvs_close(h);
 		return EXIT_NO_AGENT;
 	}
-	o = render_list(NULL, table, &info, 0);
+	o = render_list(false, NULL, 0, table, &info);
 	if (o)
 		show_list(a, o);
 	else

@@ -238,6 +238,8 @@ int config_fraction_parse(const char *text, double *ret);
  * address written without brackets.
  */
 int config_addr_parse(const char *text, struct config_addr *ret, char *ret_why, size_t why_size);
+/* "[ffff:...:ffff]:65535" and its NUL: INET6_ADDRSTRLEN + 8, without <netinet/in.h> */
+#define CONFIG_ADDR_STRLEN 54
 /* "10.0.0.1:80" or "[fd00::1]:80"; -ENOSPC if BUF is too small, -EAFNOSUPPORT for family 0. */
 int config_addr_format(const struct config_addr *a, char *buf, size_t size);
 

@@ -192,7 +192,7 @@ int args_parse(int argc, char *const *argv, struct args *ret, char *err, size_t 
 		return fail(err, err_size, "--json does not go with %s", positional[0]);
 	if (stats && rate)
 		return fail(err, err_size, "--stats and --rate do not go together");
-	ret->view = stats ? ARGS_VIEW_STATS : rate ? ARGS_VIEW_RATE : ARGS_VIEW_DEFAULT;
+	ret->view = stats ? FORMAT_VIEW_STATS : rate ? FORMAT_VIEW_RATE : FORMAT_VIEW_DEFAULT;
 
 	if (ret->command == ARGS_QUARANTINE || ret->command == ARGS_RELEASE) {
 		ret->service = positional[1];

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "format.h"
+
 #define ARGS_DEFAULT_SOCKET "/run/vigil/vigil.sock"
 
 /* Exit codes an operator can script against (documented in --help). */
@@ -34,19 +36,13 @@ enum args_command {
 	ARGS_CHECK,
 };
 
-enum args_view {
-	ARGS_VIEW_DEFAULT,
-	ARGS_VIEW_STATS, /* --stats: counters */
-	ARGS_VIEW_RATE,  /* --rate: rates */
-};
-
 struct args {
 	enum args_command command;
 	const char *socket;
 	bool numeric; /* -n: addresses and ports as numbers, not names */
 	bool json;
 	bool follow;
-	enum args_view view;
+	enum format_view view;      /* list: --stats, --rate */
 	const char *service, *dest; /* quarantine, release */
 	const char *for_text;       /* quarantine --for, as given; NULL: until released */
 	uint64_t for_ms;

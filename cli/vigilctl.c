@@ -264,7 +264,7 @@ static int list_kernel(const struct args *a)
 		ipvs_close(h);
 		return EXIT_NO_AGENT;
 	}
-	o = render_list(NULL, table, &info, 0);
+	o = render_list(false, NULL, 0, table, &info);
 	if (o)
 		show_list(a, o);
 	else
@@ -275,20 +275,14 @@ static int list_kernel(const struct args *a)
 	return EXIT_NO_AGENT;
 }
 
+/* vigild --check's words: errors as FILE:LINE:COL: message, without "vigilctl:". */
 static int check(const char *path)
 {
-	struct config_error err;
-	struct config *c = NULL;
 	char text[1024];
+	int r = config_check(path, text, sizeof(text));
 
-	if (config_load(path, &c, &err) < 0) {
-		config_error_format(&err, text, sizeof(text));
-		fprintf(stderr, "%s\n", text);
-		return EXIT_FAILED;
-	}
-	printf("%s: valid, %u services\n", path, c->n_services);
-	config_free(c);
-	return EXIT_OK;
+	fprintf(r < 0 ? stderr : stdout, "%s\n", text);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 static struct json_object *build_request(const struct args *a)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+_Static_assert(CONFIG_ADDR_STRLEN == INET6_ADDRSTRLEN + 8, "CONFIG_ADDR_STRLEN fits [v6]:port");
+
 static int why(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int why(char *buf, size_t size, const char *fmt, ...)

@@ -267,6 +267,22 @@ int config_error_format(const struct config_error *err, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
 
+int config_check(const char *path, char *buf, size_t size)
+{
+	struct config_error err;
+	struct config *c = NULL;
+	int r;
+
+	r = config_load(path, &c, &err);
+	if (r < 0) {
+		config_error_format(&err, buf, size);
+		return r;
+	}
+	snprintf(buf, size, "%s: valid, %u services", path, c->n_services);
+	config_free(c);
+	return 0;
+}
+
 const char *config_protocol_name(uint8_t protocol)
 {
 	switch (protocol) {

@@ -210,6 +210,15 @@ const char *config_file_type_name(mode_t mode);
 int config_error_format(const struct config_error *err, char *buf, size_t size);
 
 /*
+ * `vigild --check` and `vigilctl check`: loads the file at PATH and writes
+ * what to tell the operator into BUF, one line without a newline:
+ * "PATH: valid, N services", or why it is not, as config_error_format().
+ * 0 if valid, else config_load()'s -errno; the caller prints BUF to stdout
+ * or stderr accordingly.
+ */
+int config_check(const char *path, char *buf, size_t size);
+
+/*
  * The value syntaxes, for the CLI and the control socket. All return 0,
  * -EINVAL for bad syntax or -ERANGE for a number too large to represent;
  * the range of a particular setting is checked by the caller.
@@ -229,6 +238,8 @@ int config_fraction_parse(const char *text, double *ret);
  * address written without brackets.
  */
 int config_addr_parse(const char *text, struct config_addr *ret, char *ret_why, size_t why_size);
+/* "[ffff:...:ffff]:65535" and its NUL: INET6_ADDRSTRLEN + 8, without <netinet/in.h> */
+#define CONFIG_ADDR_STRLEN 54
 /* "10.0.0.1:80" or "[fd00::1]:80"; -ENOSPC if BUF is too small, -EAFNOSUPPORT for family 0. */
 int config_addr_format(const struct config_addr *a, char *buf, size_t size);
 

@@ -1,86 +1,63 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket's replies and events as JSON: pure functions of the
- * runtime, a dump of IPVS and the time, so the unit tests check them and
- * vigilctl renders the kernel's table the same way when vigild is down.
- * Every function returns a new object (json_object_put() it), or NULL with
- * errno = ENOMEM. The fields are listed in proto/control.md.
+ * The list reply (proto/control.md): the kernel's IPVS table, merged with
+ * what vigild says of the services it manages. vigild fills the plain structs
+ * below from its runtime; vigilctl, when vigild is down, passes none, and
+ * both get the same layout. Pure: every function returns a new object
+ * (json_object_put() it), or NULL with errno = ENOMEM.
  */
-#ifndef VIGIL_AGENT_RENDER_H
-#define VIGIL_AGENT_RENDER_H
+#ifndef VIGIL_PROTO_RENDER_H
+#define VIGIL_PROTO_RENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "degraded.h"
-#include "detector.h"
+#include "config.h"
 #include "ipvs.h"
-#include "policy.h"
-#include "runtime.h"
 
-/*
- * {"ok":true,"ipvs":{...},"services":[...]}: every service of RT (config
- * order) merged with what KERNEL has for it (counters, connections, the
- * weight in force), then the kernel's services vigild does not manage.
- * RT or KERNEL may be NULL (no agent; no dump); INFO may be NULL.
- */
-struct json_object *render_list(const struct runtime *rt, const struct ipvs_table *kernel,
-				const struct ipvs_info *info, uint64_t now_ns);
-
-/* What status reports; the caller gathers it, render_status() lays it out. */
-struct render_status {
-	const char *version;
-	const char *kernel;  /* uname release */
-	const char *machine; /* uname machine */
-	const char *config_path;
-	const char *control_path;
-	const char *metrics; /* the address /metrics is served on; NULL: not served */
-	int64_t started_real_ns;
-	uint64_t uptime_ns;
-	uint32_t ipvs_version; /* 0: unknown */
-	/* the BPF side; watching false: none of it */
-	bool watching;
-	const char *attached; /* probes_attached() */
-	bool sockops;
-	/* per capability, how or why not; NULL: no degraded section */
-	const struct degraded *degraded;
-	uint64_t fallback_ms;  /* degraded mode: the shortest check interval */
-	size_t fallback_dests; /* degraded mode: destinations checked */
-	bool have_counters;
-	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records, resyncs;
-	uint64_t flows_missing;
-	bool have_detector;
-	struct detector_stats detector;
-	uint64_t evidence, decisions;
-	/* the last reconcile pass; at_real_ns 0: none yet */
-	int64_t reconcile_real_ns;
-	const char *reconcile_why;
-	double reconcile_ms;
-	size_t reconcile_ops, reconcile_failed, reconcile_skipped;
-	size_t owned;
-	size_t unclaimed; /* configured, not created: their claims could not be written */
-	size_t clients, subscribers;
-	const struct runtime *rt; /* for the counts of destinations per state */
+/* One destination vigild manages: what its policy and health checks say. */
+struct render_dest {
+	const struct config_addr *addr; /* as configured */
+	const struct ipvs_dest *kernel; /* the kernel's for it; NULL: not in the kernel */
+	const char *state;              /* the policy's state */
+	bool manual;                    /* quarantined by the operator */
+	uint32_t configured_weight;
+	bool applied; /* false: vigild has not programmed it yet, effective weight unknown */
+	uint32_t effective_weight;
+	uint32_t desired_weight;
+	double score;
+	bool measured; /* rtt_ms and loss hold a measurement */
+	double rtt_ms, loss;
+	uint32_t quarantines, relapses;
+	bool quarantined_until; /* remaining_ms: a quarantine that ends by itself */
+	uint64_t remaining_ms;
 };
 
-struct json_object *render_status(const struct render_status *st);
+/* One service vigild manages, in config order. */
+struct render_service {
+	const char *name;
+	const struct ipvs_service *key;          /* as configured */
+	const struct ipvs_table_service *kernel; /* the kernel's for it; NULL: not in the kernel */
+	const struct render_dest *dests;
+	size_t n_dests;
+};
 
 /*
- * One piece of evidence against destination REAL of SERVICE, for events:
- * {"event":"evidence",...} with the client 4-tuple behind it.
+ * {"ok":true,"ipvs":{...},"agent":..,"kernel":..,"services":[...]}: each of
+ * SVCS with what its kernel service has (counters, connections, the weight
+ * in force), the kernel's destinations vigild does not manage after its own;
+ * then the kernel's services no entry of SVCS points to. AGENT false: no
+ * agent (and no SVCS); KERNEL NULL: no dump; INFO NULL: no ipvs section.
  */
-struct json_object *render_evidence(const struct evidence *ev, const char *service,
-				    int64_t mono_to_real_ns, uint64_t now_ns);
-
-/* One decision; CAUSE: the evidence that made it, or NULL. */
-struct json_object *render_decision(const struct policy_decision *d, const char *service,
-				    const struct config_addr *real, const struct evidence *cause,
-				    int64_t mono_to_real_ns);
+struct json_object *render_list(bool agent, const struct render_service *svcs, size_t n_svcs,
+				const struct ipvs_table *kernel, const struct ipvs_info *info);
 
 /* "2026-11-23T15:44:57.123Z" for a CLOCK_REALTIME time in ns. */
 void render_time(int64_t real_ns, char *buf, size_t size);
+/* The kernel's IPVS version, 0x010203, as "1.2.3". */
+void render_ipvs_version(uint32_t version, char *buf, size_t size);
 
 /* "tcp", "udp", "sctp", or "proto-N" in buf. */
 const char *render_protocol(uint16_t protocol, char *buf, size_t size);

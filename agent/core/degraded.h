@@ -2,7 +2,7 @@
 /*
  * What vigild can and cannot watch on this kernel, per capability, and why:
  * probes.c fills it while it loads and attaches the BPF programs, watch.c
- * decides what to do instead (fallback.h), render.c and the start-up log
+ * decides what to do instead (fallback.h), render-state.c and the start-up log
  * say it. Pure: names and text, no I/O.
  *
  *   connection events    the TCP tracepoints (and tcp_connect): what

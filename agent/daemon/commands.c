@@ -19,7 +19,7 @@
 #include "degrade.h"
 #include "watch.h"
 #include "log.h"
-#include "render.h"
+#include "render-state.h"
 
 /* The longest operator quarantine: beyond it, release is the tool. */
 #define MAX_QUARANTINE_MS (365ull * 24 * 3600 * 1000)
@@ -56,7 +56,7 @@ static void do_list(struct agent *a, struct control_client *c, struct json_objec
 	r = ipvs_dump(a->apply.ipvs, &kernel);
 	if (r)
 		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
-	o = render_list(a->rt, kernel, have_info ? &info : NULL, clock_now_ns());
+	o = render_list_runtime(a->rt, kernel, have_info ? &info : NULL, clock_now_ns());
 	/* the kernel's columns are then empty: say why rather than show them as absent */
 	if (o && r &&
 	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {

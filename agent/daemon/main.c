@@ -32,18 +32,11 @@ static void usage(FILE *out)
 /* --check: errors as FILE:LINE:COL: message, on stderr, without a prefix. */
 static int check_config(const char *path)
 {
-	struct config_error err;
-	struct config *c = NULL;
 	char text[1024];
+	int r = config_check(path, text, sizeof(text));
 
-	if (config_load(path, &c, &err) < 0) {
-		config_error_format(&err, text, sizeof(text));
-		fprintf(stderr, "%s\n", text);
-		return 1;
-	}
-	printf("%s: valid, %u services\n", path, c->n_services);
-	config_free(c);
-	return 0;
+	fprintf(r < 0 ? stderr : stdout, "%s\n", text);
+	return r < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -22,14 +22,14 @@ START_TEST(list_options)
 	ck_assert_int_eq(PARSE(&a, "list"), 0);
 	ck_assert_int_eq(a.command, ARGS_LIST);
 	ck_assert_str_eq(a.socket, "/run/vigil/vigil.sock");
-	ck_assert_int_eq(a.view, ARGS_VIEW_DEFAULT);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_DEFAULT);
 	ck_assert(!a.json && !a.numeric);
 	/* ipvsadm habits: -n anywhere, options before the command */
 	ck_assert_int_eq(PARSE(&a, "-n", "list", "--stats", "--json"), 0);
 	ck_assert(a.numeric && a.json);
-	ck_assert_int_eq(a.view, ARGS_VIEW_STATS);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_STATS);
 	ck_assert_int_eq(PARSE(&a, "list", "--rate"), 0);
-	ck_assert_int_eq(a.view, ARGS_VIEW_RATE);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_RATE);
 	ck_assert_int_eq(PARSE(&a, "list", "--stats", "--rate"), -EINVAL);
 	ck_assert_str_eq(err, "--stats and --rate do not go together");
 }

@@ -1089,6 +1089,22 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* --check's one line, both ways: the count when valid, the position when not. */
+START_TEST(check_says_valid_or_why)
+{
+	char path[1024], msg[1024], want[1100];
+
+	source_path(path, sizeof(path), "../../config/vigil.yaml.example");
+	ck_assert_int_eq(config_check(path, msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want), "%s: valid, 2 services", path);
+	ck_assert_str_eq(msg, want);
+
+	ck_assert_int_eq(config_check("/nonexistent/vigil/vigil.yaml", msg, sizeof(msg)), -ENOENT);
+	ck_assert_str_eq(msg, "/nonexistent/vigil/vigil.yaml: cannot open config: No such file or "
+			      "directory");
+}
+END_TEST
+
 /* A FIFO blocked open() until a writer came: vigild's loop, --check and vigilctl with it. */
 START_TEST(only_regular_files)
 {
@@ -1343,6 +1359,7 @@ int main(void)
 	tcase_add_test(tc, fixture_files);
 	tcase_add_test(tc, example_holds_the_defaults);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, check_says_valid_or_why);
 	tcase_add_test(tc, file_too_large);
 	tcase_add_test(tc, long_strings_are_refused);
 	tcase_add_test(tc, too_many_nodes);

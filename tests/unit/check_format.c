@@ -68,12 +68,12 @@ static struct json_object *golden_list(void)
 START_TEST(list_in_ipvsadm_layout)
 {
 	static const struct {
-		enum args_view view;
+		enum format_view view;
 		const char *golden;
 	} views[] = {
-		{ ARGS_VIEW_DEFAULT, "list.txt" },
-		{ ARGS_VIEW_STATS, "list-stats.txt" },
-		{ ARGS_VIEW_RATE, "list-rate.txt" },
+		{ FORMAT_VIEW_DEFAULT, "list.txt" },
+		{ FORMAT_VIEW_STATS, "list-stats.txt" },
+		{ FORMAT_VIEW_RATE, "list-rate.txt" },
 	};
 	struct json_object *o = golden_list();
 	char *text;
@@ -110,7 +110,7 @@ START_TEST(names_without_numeric)
 	char *text;
 	int calls = 0;
 
-	CAPTURE(text, format_list_named(out, o, ARGS_VIEW_DEFAULT, fake_names, &calls));
+	CAPTURE(text, format_list_named(out, o, FORMAT_VIEW_DEFAULT, fake_names, &calls));
 	ck_assert_ptr_nonnull(strstr(text, "TCP  vip.lab:http wrr (web)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  -> web1.lab:http-alt            Masq    100 "));
 	/* what the resolver does not name stays as it is */
@@ -127,13 +127,13 @@ START_TEST(ipvsadm_headers_kept)
 	struct json_object *o = golden_list();
 	char *text;
 
-	CAPTURE(text, format_list(out, o, ARGS_VIEW_DEFAULT));
+	CAPTURE(text, format_list(out, o, FORMAT_VIEW_DEFAULT));
 	ck_assert_ptr_nonnull(strstr(text, "IP Virtual Server version 1.2.1 (size=4096)\n"
 					   "Prot LocalAddress:Port Scheduler Flags\n"
 					   "  -> RemoteAddress:Port           Forward Weight "
 					   "ActiveConn InActConn "));
 	free(text);
-	CAPTURE(text, format_list(out, o, ARGS_VIEW_STATS));
+	CAPTURE(text, format_list(out, o, FORMAT_VIEW_STATS));
 	ck_assert_ptr_nonnull(strstr(text, "Prot LocalAddress:Port               Conns   InPkts  "
 					   "OutPkts  InBytes OutBytes\n  -> RemoteAddress:Port\n"));
 	free(text);
@@ -149,7 +149,7 @@ START_TEST(kernel_only_list_without_header)
 	    "\"netmask\":64,\"destinations\":[]}]}");
 	char *text;
 
-	CAPTURE(text, format_list(out, o, ARGS_VIEW_DEFAULT));
+	CAPTURE(text, format_list(out, o, FORMAT_VIEW_DEFAULT));
 	ck_assert_str_eq(text,
 			 "Prot LocalAddress:Port Scheduler Flags\n"
 			 "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn  "
@@ -158,7 +158,7 @@ START_TEST(kernel_only_list_without_header)
 	free(text);
 	json_object_put(o);
 	o = json_tokener_parse("{\"ok\":true}");
-	CAPTURE(text, ck_assert_int_eq(format_list(out, o, ARGS_VIEW_DEFAULT), -EINVAL));
+	CAPTURE(text, ck_assert_int_eq(format_list(out, o, FORMAT_VIEW_DEFAULT), -EINVAL));
 	free(text);
 	json_object_put(o);
 }

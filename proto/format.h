@@ -5,16 +5,22 @@
  * at once, and adds vigil's columns on the right of each destination. Pure:
  * JSON in, text to a FILE out.
  */
-#ifndef VIGIL_CLI_FORMAT_H
-#define VIGIL_CLI_FORMAT_H
+#ifndef VIGIL_PROTO_FORMAT_H
+#define VIGIL_PROTO_FORMAT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "args.h"
+/* What list shows besides the addresses and weights. */
+enum format_view {
+	FORMAT_VIEW_DEFAULT,
+	FORMAT_VIEW_STATS, /* counters (vigilctl --stats) */
+	FORMAT_VIEW_RATE,  /* rates (vigilctl --rate) */
+};
 
 /* A list reply as a table, addresses as they are (ipvsadm -n); -EINVAL if it is not one. */
-int format_list(FILE *out, struct json_object *list, enum args_view view);
+int format_list(FILE *out, struct json_object *list, enum format_view view);
 
 /*
  * Writes a name for ADDR_PORT ("10.0.0.1:80", "[fd00::1]:53") of PROTOCOL
@@ -24,8 +30,8 @@ typedef int (*format_name_fn)(const char *addr_port, const char *protocol, char 
 			      void *data);
 
 /* The same, with every address that NAME names written by its name (ipvsadm without -n). */
-int format_list_named(FILE *out, struct json_object *list, enum args_view view, format_name_fn name,
-		      void *data);
+int format_list_named(FILE *out, struct json_object *list, enum format_view view,
+		      format_name_fn name, void *data);
 /* A status reply, one "key: value" line per fact. */
 int format_status(FILE *out, struct json_object *status);
 /* One evidence or decision on one line. */

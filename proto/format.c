@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* ipvsadm's widths: the service column, the destination address column */
@@ -132,14 +133,14 @@ static const char *forward_name(const char *fwd)
 	return fwd;
 }
 
-static void print_title(FILE *out, struct json_object *list, enum args_view view)
+static void print_title(FILE *out, struct json_object *list, enum format_view view)
 {
 	struct json_object *ipvs = get(list, "ipvs");
 
 	if (ipvs)
 		fprintf(out, "IP Virtual Server version %s (size=%" PRIu64 ")\n",
 			get_str(ipvs, "version", "?"), get_u64(ipvs, "size"));
-	if (view == ARGS_VIEW_DEFAULT) {
+	if (view == FORMAT_VIEW_DEFAULT) {
 		fprintf(out, "Prot LocalAddress:Port Scheduler Flags\n");
 		fprintf(out, "  -> %-*s %-7s %-6s %-10s %-10s %-11s %-6s %-6s %-5s %s\n",
 			DEST_WIDTH, "RemoteAddress:Port", "Forward", "Weight", "ActiveConn",
@@ -147,15 +148,15 @@ static void print_title(FILE *out, struct json_object *list, enum args_view view
 		return;
 	}
 	fprintf(out, "%-*s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n", SVC_WIDTH,
-		"Prot LocalAddress:Port", view == ARGS_VIEW_STATS ? "Conns" : "CPS",
-		view == ARGS_VIEW_STATS ? "InPkts" : "InPPS",
-		view == ARGS_VIEW_STATS ? "OutPkts" : "OutPPS",
-		view == ARGS_VIEW_STATS ? "InBytes" : "InBPS",
-		view == ARGS_VIEW_STATS ? "OutBytes" : "OutBPS");
+		"Prot LocalAddress:Port", view == FORMAT_VIEW_STATS ? "Conns" : "CPS",
+		view == FORMAT_VIEW_STATS ? "InPkts" : "InPPS",
+		view == FORMAT_VIEW_STATS ? "OutPkts" : "OutPPS",
+		view == FORMAT_VIEW_STATS ? "InBytes" : "InBPS",
+		view == FORMAT_VIEW_STATS ? "OutBytes" : "OutBPS");
 }
 
 /* The five counters of a stats object, for --stats or --rate. */
-static void print_counters(FILE *out, struct json_object *stats, enum args_view view)
+static void print_counters(FILE *out, struct json_object *stats, enum format_view view)
 {
 	static const char *const totals[] = { "conns", "inpkts", "outpkts", "inbytes", "outbytes" };
 	static const char *const rates[] = { "cps", "inpps", "outpps", "inbps", "outbps" };
@@ -168,13 +169,13 @@ static void print_counters(FILE *out, struct json_object *stats, enum args_view 
 			continue;
 		}
 		format_count(num, sizeof(num),
-			     get_u64(stats, view == ARGS_VIEW_STATS ? totals[i] : rates[i]));
+			     get_u64(stats, view == FORMAT_VIEW_STATS ? totals[i] : rates[i]));
 		fputs(num, out);
 	}
 }
 
 static void print_dest(FILE *out, struct json_object *d, const char *protocol,
-		       const struct names *nm, enum args_view view)
+		       const struct names *nm, enum format_view view)
 {
 	bool in_kernel = get_bool(d, "in_kernel"), managed = get_bool(d, "managed");
 	char name[256];
@@ -183,7 +184,7 @@ static void print_dest(FILE *out, struct json_object *d, const char *protocol,
 	char cfgw[16] = "-", effw[16] = "-", score[16] = "-", quar[16] = "-";
 	struct json_object *v;
 
-	if (view != ARGS_VIEW_DEFAULT) {
+	if (view != FORMAT_VIEW_DEFAULT) {
 		fprintf(out, "  -> %-*s", DEST_WIDTH, addr);
 		print_counters(out, in_kernel ? get(d, "stats") : NULL, view);
 		if (managed)
@@ -213,7 +214,7 @@ static void print_dest(FILE *out, struct json_object *d, const char *protocol,
 
 /* KNOWN: the list has the kernel's side, so a service missing from it is missing. */
 static void print_service(FILE *out, struct json_object *svc, const struct names *nm,
-			  enum args_view view, bool known)
+			  enum format_view view, bool known)
 {
 	struct json_object *dests = get(svc, "destinations");
 	bool in_kernel = get_bool(svc, "in_kernel");
@@ -222,7 +223,7 @@ static void print_service(FILE *out, struct json_object *svc, const struct names
 	size_t i, n;
 
 	service_name(svc, nm, svc_name, sizeof(svc_name));
-	if (view == ARGS_VIEW_DEFAULT) {
+	if (view == FORMAT_VIEW_DEFAULT) {
 		fprintf(out, "%s %s", svc_name, get_str(svc, "scheduler", "?"));
 		service_flags(out, svc);
 	} else {
@@ -239,13 +240,13 @@ static void print_service(FILE *out, struct json_object *svc, const struct names
 			   get_str(svc, "protocol", "tcp"), nm, view);
 }
 
-int format_list(FILE *out, struct json_object *list, enum args_view view)
+int format_list(FILE *out, struct json_object *list, enum format_view view)
 {
 	return format_list_named(out, list, view, NULL, NULL);
 }
 
-int format_list_named(FILE *out, struct json_object *list, enum args_view view, format_name_fn name,
-		      void *data)
+int format_list_named(FILE *out, struct json_object *list, enum format_view view,
+		      format_name_fn name, void *data)
 {
 	struct json_object *svcs = get(list, "services");
 	struct names nm = { name, data };

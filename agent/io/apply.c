@@ -47,6 +47,19 @@ static int apply_op(struct ipvs *h, const struct reconcile_op *op)
 	return -EINVAL;
 }
 
+/* A plan, and room for its batch's result: an errno and an unsure flag per operation. */
+static int plan_batch(const struct reconcile_input *in, struct reconcile_plan **ret_plan,
+		      int **ret_errors, bool **ret_unsure)
+{
+	int r = reconcile_plan(in, ret_plan);
+
+	if (r)
+		return r;
+	*ret_errors = calloc((*ret_plan)->n_ops + 1, sizeof(**ret_errors));
+	*ret_unsure = calloc((*ret_plan)->n_ops + 1, sizeof(**ret_unsure));
+	return *ret_errors && *ret_unsure ? 0 : -ENOMEM;
+}
+
 /*
  * Applies the plan as one batch; each failure is logged. The number failed.
  * unsure[i]: operation i failed in transport, and may have been applied.
@@ -465,13 +478,7 @@ int apply_pass(struct apply *ap, const char *why)
 	if (!r) {
 		struct reconcile_input in = { desired, actual, ap->state.owned, ap->state.n_owned };
 
-		r = reconcile_plan(&in, &plan);
-	}
-	if (!r) {
-		errors = calloc(plan->n_ops + 1, sizeof(*errors));
-		unsure = calloc(plan->n_ops + 1, sizeof(*unsure));
-		if (!errors || !unsure)
-			r = -ENOMEM;
+		r = plan_batch(&in, &plan, &errors, &unsure);
 	}
 	if (r) {
 		log_error("cannot plan the IPVS changes: %s", strerror(-r));
@@ -550,13 +557,7 @@ int apply_service(struct apply *ap, struct runtime_service *s, uint64_t origin_n
 	if (!r) {
 		struct reconcile_input in = { want, have, &s->key, 1 };
 
-		r = reconcile_plan(&in, &plan);
-	}
-	if (!r) {
-		errors = calloc(plan->n_ops + 1, sizeof(*errors));
-		unsure = calloc(plan->n_ops + 1, sizeof(*unsure));
-		if (!errors || !unsure)
-			r = -ENOMEM;
+		r = plan_batch(&in, &plan, &errors, &unsure);
 	}
 	if (r) {
 		log_error("cannot program the weights of service %s: %s", s->cs->name,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_golden.h"
 #include "check_main.h"
 #include "format.h"
 
@@ -13,19 +14,6 @@
  * fixture; the .txt files are vigilctl's tables of it.
  * VIGIL_UPDATE_GOLDEN=1 rewrites them (review the diff).
  */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	size_t n;
-
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	text = malloc(1 << 20);
-	n = fread(text, 1, (1 << 20) - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
-}
 
 /* What FN printed, as a string to free. */
 #define CAPTURE(var, call)                                                                         \
@@ -36,23 +24,6 @@ static char *read_file(const char *path)
 		call;                                                                              \
 		fclose(out);                                                                       \
 	} while (0)
-
-static void check_golden(const char *name, const char *got)
-{
-	char path[512], *want;
-
-	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
-	if (getenv("VIGIL_UPDATE_GOLDEN")) {
-		FILE *f = fopen(path, "w");
-
-		ck_assert_ptr_nonnull(f);
-		fputs(got, f);
-		fclose(f);
-	}
-	want = read_file(path);
-	ck_assert_msg(!strcmp(want, got), "%s differs; got:\n%s", path, got);
-	free(want);
-}
 
 static struct json_object *golden_list(void)
 {

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_golden.h"
 #include "check_main.h"
 #include "metrics-render.h"
 #include "metrics.h"
@@ -111,29 +112,6 @@ static void fixture_free(struct fixture *f)
 {
 	runtime_free(f->rt);
 	config_free(f->c);
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	char path[512], *want = NULL;
-	size_t size = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
-	if (getenv("VIGIL_UPDATE_GOLDEN")) {
-		f = fopen(path, "w");
-		ck_assert_ptr_nonnull(f);
-		fputs(text, f);
-		fclose(f);
-	}
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	want = malloc(1 << 20);
-	size = fread(want, 1, (1 << 20) - 1, f);
-	want[size] = '\0';
-	fclose(f);
-	ck_assert_msg(!strcmp(want, text), "%s differs; got:\n%s", path, text);
-	free(want);
 }
 
 static char *render(const struct metrics_snapshot *m)

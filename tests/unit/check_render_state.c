@@ -9,6 +9,7 @@
 #include "check_main.h"
 #include "render-state.h"
 
+#include "check_golden.h"
 #include "fixture_render.h"
 #include "fixture_services.h"
 

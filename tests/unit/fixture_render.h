@@ -113,27 +113,4 @@ static inline struct ipvs_table *kernel_table(void)
 	return &t;
 }
 
-static inline void check_golden(const char *name, const char *text)
-{
-	char path[512], *want = NULL;
-	size_t size = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
-	if (getenv("VIGIL_UPDATE_GOLDEN")) {
-		f = fopen(path, "w");
-		ck_assert_ptr_nonnull(f);
-		fputs(text, f);
-		fclose(f);
-	}
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	want = malloc(1 << 20);
-	size = fread(want, 1, (1 << 20) - 1, f);
-	want[size] = '\0';
-	fclose(f);
-	ck_assert_msg(!strcmp(want, text), "%s differs; got:\n%s", path, text);
-	free(want);
-}
-
 #endif

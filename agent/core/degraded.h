@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What vigild can and cannot watch on this kernel, per capability, and why:
- * probes.c fills it while it loads and attaches the BPF programs, watch.c
- * decides what to do instead (fallback.h), render-state.c and the start-up log
- * say it. Pure: names and text, no I/O.
+ * probes.c fills it while it loads and attaches the BPF programs, degrade.c
+ * decides what to do instead (fallback.h), render-state.c and the start-up
+ * log say it. Pure: names and text, no I/O.
  *
  *   connection events    the TCP tracepoints (and tcp_connect): what
  *                        clients' connections do; without them no passive

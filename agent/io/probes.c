@@ -16,94 +16,64 @@
 #include "log.h"
 #include "probes_private.h"
 
-/* What stops every program from loading; the cause in D. */
-static int check_kernel(struct degraded *d)
+/*
+ * What each failed step means for which capability, written into the
+ * degraded report as it happens; probes_open() stays one line per step.
+ */
+
+/* Nothing attached yet; health metrics off unless asked for. */
+static void note_start(struct degraded *d, const struct probes_opts *opts)
 {
-	if (geteuid() != 0) {
-		degraded_all_missing(d, "loading BPF programs needs root (CAP_BPF, CAP_PERFMON, "
-					"CAP_NET_ADMIN)");
-		return -EPERM;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
-		degraded_all_missing(d, "the kernel has no BTF: /sys/kernel/btf/vmlinux is missing "
-					"(vigil needs CONFIG_DEBUG_INFO_BTF=y)");
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	memset(d, 0, sizeof(*d));
+	if (!opts->sockops)
+		d->caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
 }
 
-/*
- * Both ip_vs_conn_new programs read struct ip_vs_conn through CO-RE, so
- * without the module's BTF neither fexit nor kretprobe can load: say so
- * for both and load the rest, to learn what still works.
- */
-static bool check_ipvs(struct degraded_status *c)
+/* Nothing can be done without memory for the handle. */
+static int note_out_of_memory(struct degraded *d, const struct probes_opts *opts)
 {
-	const char *why = NULL;
+	char text[128];
 
-	if (access("/sys/module/ip_vs", F_OK) < 0)
-		why = "the kernel module ip_vs is not loaded (modprobe ip_vs)";
-	else if (access("/sys/kernel/btf/ip_vs", R_OK) < 0)
-		why = "no BTF for module ip_vs: /sys/kernel/btf/ip_vs is missing (vigil needs "
-		      "CONFIG_DEBUG_INFO_BTF_MODULES=y)";
-	if (!why)
-		return true;
+	if (d) {
+		note_start(d, opts);
+		degraded_all_missing(d, "%s", probes_cause(-ENOMEM, text, sizeof(text)));
+	}
+	return -ENOMEM;
+}
+
+/* Health metrics not asked for are off, whatever else failed. */
+static void note_health_asked(struct degraded *d, const struct probes_opts *opts)
+{
+	if (opts->sockops)
+		return;
+	memset(&d->caps[DEGRADED_HEALTH], 0, sizeof(d->caps[DEGRADED_HEALTH]));
+	d->caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
+}
+
+/* The object did not open or load: nothing can be attached. */
+static void note_load_failed(struct degraded *d, int r)
+{
+	char text[128];
+
+	if (r == -EPERM)
+		degraded_all_missing(
+		    d,
+		    "the kernel refused to load BPF programs: %s (vigild needs root: "
+		    "CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)",
+		    probes_cause(r, text, sizeof(text)));
+	else
+		degraded_all_missing(d, "cannot load the BPF programs: %s",
+				     probes_cause(r, text, sizeof(text)));
+	probes_libbpf_dump();
+}
+
+/* Without ip_vs's BTF neither ip_vs_conn_new program loads: both say why. */
+static void note_ipvs_missing(struct degraded *d, const char *why)
+{
+	struct degraded_status *c = &d->caps[DEGRADED_CORRELATION];
+
 	c->state = DEGRADED_MISSING;
 	degraded_why(c, "fexit/ip_vs_conn_new, kretprobe/ip_vs_conn_new: %s", why);
-	return false;
-}
-
-/*
- * Opens, configures and loads the object. With trampolines false the fentry
- * and fexit programs are left out, for kernels that cannot load them; their
- * kprobe twins are always loaded so that attach can fall back to them.
- */
-static int load(struct probes *p, const struct probes_opts *opts, bool trampolines)
-{
-	uint32_t ringbuf_bytes =
-	    opts->ringbuf_bytes ? opts->ringbuf_bytes : PROBES_DEFAULT_RINGBUF_BYTES;
-	struct vigil_bpf *skel;
-	int r;
-
-	skel = vigil_bpf__open();
-	if (!skel)
-		return -errno;
-	skel->rodata->trace_all = opts->trace_all;
-	skel->rodata->netns_ino = opts->netns_ino;
-	skel->rodata->muted = p->muted;
-	/* a quarter full: room for four drain intervals' worth before it overflows */
-	skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
-	r = bpf_map__set_max_entries(skel->maps.events, ringbuf_bytes);
-	if (!r)
-		r = bpf_map__set_max_entries(
-		    skel->maps.flows, opts->max_flows ? opts->max_flows : PROBES_DEFAULT_MAX_FLOWS);
-	if (!r && !trampolines) {
-		bpf_program__set_autoload(skel->progs.tcp_connect_fentry, false);
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit, false);
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_irq, false);
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_backup, false);
-	}
-	if (!r && !p->error_report) {
-		bpf_program__set_autoload(skel->progs.inet_sk_error_report, false);
-		bpf_program__set_autoload(skel->progs.inet_sk_error_report_irq, false);
-		bpf_program__set_autoload(skel->progs.inet_sk_error_report_backup, false);
-	}
-	if (!r && !opts->sockops)
-		bpf_program__set_autoload(skel->progs.tcp_health, false);
-	if (!r && !p->ipvs) {
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit, false);
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_irq, false);
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_fexit_backup, false);
-		bpf_program__set_autoload(skel->progs.ip_vs_conn_new_kretprobe, false);
-	}
-	if (!r)
-		r = vigil_bpf__load(skel);
-	if (r) {
-		vigil_bpf__destroy(skel);
-		return r;
-	}
-	p->skel = skel;
-	return 0;
 }
 
 static void note_attached(struct probes *p, struct degraded_status *c,
@@ -130,24 +100,168 @@ static void note_failed(const struct probes *p, struct degraded_status *c,
 			     probes_cause(r, text, sizeof(text)));
 }
 
+/* Events without the real destination cannot be attributed, nor it used without them. */
+static void note_unattributable(struct degraded *d)
+{
+	struct degraded_status *events = &d->caps[DEGRADED_EVENTS],
+			       *real = &d->caps[DEGRADED_CORRELATION];
+
+	if (events->state == DEGRADED_ATTACHED && real->state == DEGRADED_MISSING)
+		events->state = DEGRADED_UNUSED;
+	if (real->state == DEGRADED_ATTACHED && events->state == DEGRADED_MISSING)
+		real->state = DEGRADED_UNUSED;
+}
+
+/* Health weighting is worth having with the rest, not alone. */
+static void note_health_without_events(struct degraded *d)
+{
+	d->caps[DEGRADED_HEALTH].state = DEGRADED_MISSING;
+	degraded_why(&d->caps[DEGRADED_HEALTH],
+		     "sockops: not attached without the connection probes");
+}
+
+static void note_ring_buffer_failed(struct degraded *d, int r)
+{
+	char text[128];
+
+	d->caps[DEGRADED_EVENTS].state = DEGRADED_MISSING;
+	degraded_why(&d->caps[DEGRADED_EVENTS], "ring buffer: %s",
+		     probes_cause(r, text, sizeof(text)));
+}
+
+/* What stops every program from loading; the cause in D. */
+static int check_kernel(struct degraded *d)
+{
+	if (geteuid() != 0) {
+		degraded_all_missing(d, "loading BPF programs needs root (CAP_BPF, CAP_PERFMON, "
+					"CAP_NET_ADMIN)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		degraded_all_missing(d, "the kernel has no BTF: /sys/kernel/btf/vmlinux is missing "
+					"(vigil needs CONFIG_DEBUG_INFO_BTF=y)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+#define HOOK(s, name)                                                                              \
+	.prog = (s)->progs.name, .irq = (s)->progs.name##_irq, .backup = (s)->progs.name##_backup, \
+	.link = &(s)->links.name, .irq_link = &(s)->links.name##_irq,                              \
+	.backup_link = &(s)->links.name##_backup
+
+/* Each hook with its twins and its fallback, in the order they are attached. */
+static void hooks_init(struct probes *p)
+{
+	struct vigil_bpf *s = p->skel;
+	const struct probes_hook hooks[] = {
+		{ .prog = s->progs.tcp_connect_fentry,
+		  .link = &s->links.tcp_connect_fentry,
+		  .fallback = s->progs.tcp_connect_kprobe,
+		  .fallback_link = &s->links.tcp_connect_kprobe },
+		{ HOOK(s, inet_sock_set_state) },
+		{ HOOK(s, tcp_retransmit_skb) },
+		{ HOOK(s, tcp_receive_reset) },
+		/*
+		 * Tracepoint sock:inet_sk_error_report came with "net: sock: add
+		 * trace for socket errors" (v5.14); older kernels go without UDP
+		 * error events rather than without vigil.
+		 */
+		{ HOOK(s, inet_sk_error_report),
+		  .optional = "the kernel has no tracepoint sock:inet_sk_error_report: errors on "
+			      "connected UDP sockets go unreported" },
+		/* fexit needs trampolines for seven arguments: x86 has them since 6.6 */
+		{ HOOK(s, ip_vs_conn_new_fexit), .last_runs_first = true,
+		  .fallback = s->progs.ip_vs_conn_new_kretprobe,
+		  .fallback_link = &s->links.ip_vs_conn_new_kretprobe,
+		  .cap = DEGRADED_CORRELATION },
+	};
+
+	_Static_assert(sizeof(hooks) == sizeof(p->hooks), "PROBES_N_HOOKS");
+	memcpy(p->hooks, hooks, sizeof(hooks));
+}
+
+/* Opens the object and sets what is fixed at load time. */
+static int open_object(struct probes *p, const struct probes_opts *opts)
+{
+	const char *env = getenv(PROBES_DISABLE_ENV), *mute = getenv(PROBES_MUTE_ENV);
+	uint32_t ringbuf_bytes =
+	    opts->ringbuf_bytes ? opts->ringbuf_bytes : PROBES_DEFAULT_RINGBUF_BYTES;
+	int r;
+
+	libbpf_set_print(probes_libbpf_print);
+	p->disabled = env && *env ? probes_aid_disabled(env) : 0;
+	p->muted = mute && *mute ? probes_aid_muted(mute) : 0;
+	p->skel = vigil_bpf__open();
+	if (!p->skel) {
+		r = -errno;
+		note_load_failed(&p->degraded, r);
+		return r;
+	}
+	hooks_init(p);
+	p->skel->rodata->trace_all = opts->trace_all;
+	p->skel->rodata->netns_ino = opts->netns_ino;
+	p->skel->rodata->muted = p->muted;
+	/* a quarter full: room for four drain intervals' worth before it overflows */
+	p->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
+	r = bpf_map__set_max_entries(p->skel->maps.events, ringbuf_bytes);
+	if (!r)
+		r = bpf_map__set_max_entries(p->skel->maps.flows, opts->max_flows
+								      ? opts->max_flows
+								      : PROBES_DEFAULT_MAX_FLOWS);
+	if (r)
+		note_load_failed(&p->degraded, r);
+	return r;
+}
+
+/* A hook's program and its twins, to be loaded or not. */
+static void hook_autoload(const struct probes_hook *h, bool load)
+{
+	bpf_program__set_autoload(h->prog, load);
+	if (h->irq) {
+		bpf_program__set_autoload(h->irq, load);
+		bpf_program__set_autoload(h->backup, load);
+	}
+}
+
 /*
- * A hook: the program to attach, with its interrupt-context twins when it has
- * them (see vigil.bpf.c), and a kprobe to fall back to when the kernel cannot
- * attach the first.
+ * Leaves out of the load what the kernel cannot load (its fallback stays in)
+ * and what was not asked for.
  */
-struct hook {
-	struct bpf_program *prog, *irq, *backup, *fallback;
-	struct bpf_link **link, **irq_link, **backup_link, **fallback_link;
-	/*
-	 * Trampolines (fentry/fexit) run the program attached last first;
-	 * tracepoints, the one attached first. The irq program must run
-	 * before its backup.
-	 */
-	bool last_runs_first;
-	/* left out, not loaded, where the kernel lacks the hook */
-	bool optional;
-	enum degraded_cap cap;
-};
+static void choose_programs(struct probes *p, const struct probes_features *f,
+			    const struct probes_opts *opts)
+{
+	size_t i;
+
+	p->ipvs = f->ip_vs != NULL;
+	if (!p->ipvs)
+		note_ipvs_missing(&p->degraded, f->ipvs_why);
+	for (i = 0; i < PROBES_N_HOOKS; i++) {
+		struct probes_hook *h = &p->hooks[i];
+
+		if (h->cap == DEGRADED_CORRELATION && !p->ipvs) {
+			hook_autoload(h, false);
+			bpf_program__set_autoload(h->fallback, false);
+			continue;
+		}
+		h->left_out = probes_features_lack(f, bpf_program__section_name(h->prog));
+		if (!h->left_out)
+			continue;
+		hook_autoload(h, false);
+		if (h->optional)
+			log_info("%s", h->optional);
+	}
+	bpf_program__set_autoload(p->skel->progs.tcp_health, opts->sockops);
+}
+
+static int load_object(struct probes *p)
+{
+	int r = vigil_bpf__load(p->skel);
+
+	if (r)
+		note_load_failed(&p->degraded, r);
+	return r;
+}
 
 static int attach_prog(const struct probes *p, struct bpf_program *prog, struct bpf_link **link)
 {
@@ -157,7 +271,7 @@ static int attach_prog(const struct probes *p, struct bpf_program *prog, struct 
 	return *link ? 0 : -errno;
 }
 
-static int attach_twins(const struct probes *p, const struct hook *h,
+static int attach_twins(const struct probes *p, const struct probes_hook *h,
 			struct bpf_program **ret_failed)
 {
 	int r;
@@ -194,16 +308,18 @@ static void detach(struct bpf_link **link)
  * Attaches a hook, or its fallback; either way the capability hears how,
  * and why the preferred program is not the one attached.
  */
-static int attach(struct probes *p, const struct hook *h)
+static int attach(struct probes *p, const struct probes_hook *h)
 {
 	struct degraded_status *c = &p->degraded.caps[h->cap];
 	struct bpf_program *failed = h->prog;
-	char text[128];
-	int r = -ENOENT;
+	int r = -EOPNOTSUPP;
 
-	if (h->optional && !bpf_program__autoload(h->prog))
+	if (h->left_out && h->optional)
 		return 0;
-	if (bpf_program__autoload(h->prog)) {
+	if (h->left_out) {
+		degraded_why(c, "%s: not loaded (%s)", bpf_program__section_name(h->prog),
+			     h->left_out);
+	} else {
 		r = attach_prog(p, h->prog, h->link);
 		if (!r)
 			r = attach_twins(p, h, &failed);
@@ -215,13 +331,10 @@ static int attach(struct probes *p, const struct hook *h)
 		detach(h->irq_link);
 		detach(h->backup_link);
 		note_failed(p, c, failed, r);
-		if (!h->fallback)
-			goto fail;
-		log_info("cannot attach %s (%s), using %s", bpf_program__section_name(failed),
-			 probes_strerror(r), bpf_program__section_name(h->fallback));
-	} else if (p->trampolines_err) {
-		degraded_why(c, "%s: not loaded (%s)", bpf_program__section_name(h->prog),
-			     probes_cause(p->trampolines_err, text, sizeof(text)));
+		if (h->fallback)
+			log_info("cannot attach %s (%s), using %s",
+				 bpf_program__section_name(failed), probes_strerror(r),
+				 bpf_program__section_name(h->fallback));
 	}
 	if (!h->fallback)
 		goto fail;
@@ -239,155 +352,95 @@ fail:
 	return r;
 }
 
-#define HOOK(s, name)                                                                              \
-	.prog = (s)->progs.name, .irq = (s)->progs.name##_irq, .backup = (s)->progs.name##_backup, \
-	.link = &(s)->links.name, .irq_link = &(s)->links.name##_irq,                              \
-	.backup_link = &(s)->links.name##_backup
-
 /*
  * Every hook, failures or not, so that status can say all that is missing;
  * the first error, or 0 when both the events and the real destination work.
  */
 static int attach_all(struct probes *p)
 {
-	struct vigil_bpf *s = p->skel;
-	const struct hook hooks[] = {
-		{ .prog = s->progs.tcp_connect_fentry,
-		  .link = &s->links.tcp_connect_fentry,
-		  .fallback = s->progs.tcp_connect_kprobe,
-		  .fallback_link = &s->links.tcp_connect_kprobe },
-		{ HOOK(s, inet_sock_set_state) },
-		{ HOOK(s, tcp_retransmit_skb) },
-		{ HOOK(s, tcp_receive_reset) },
-		{ HOOK(s, inet_sk_error_report), .optional = true },
-		/* fexit needs trampolines for seven arguments: x86 has them since 6.6 */
-		{ HOOK(s, ip_vs_conn_new_fexit), .last_runs_first = true,
-		  .fallback = s->progs.ip_vs_conn_new_kretprobe,
-		  .fallback_link = &s->links.ip_vs_conn_new_kretprobe,
-		  .cap = DEGRADED_CORRELATION },
-	};
-	struct degraded_status *events = &p->degraded.caps[DEGRADED_EVENTS],
-			       *real = &p->degraded.caps[DEGRADED_CORRELATION];
 	size_t i;
 	int r, first = 0;
 
-	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
-		if (hooks[i].cap == DEGRADED_CORRELATION && !p->ipvs)
-			continue; /* check_ipvs() said why */
-		r = attach(p, &hooks[i]);
+	for (i = 0; i < PROBES_N_HOOKS; i++) {
+		if (p->hooks[i].cap == DEGRADED_CORRELATION && !p->ipvs)
+			continue; /* note_ipvs_missing() said why */
+		r = attach(p, &p->hooks[i]);
 		if (r) {
-			p->degraded.caps[hooks[i].cap].state = DEGRADED_MISSING;
+			p->degraded.caps[p->hooks[i].cap].state = DEGRADED_MISSING;
 			if (!first)
 				first = r;
 		}
 	}
 	if (!p->ipvs && !first)
 		first = -EOPNOTSUPP;
-	/* without the real destination the events cannot be attributed */
-	if (events->state == DEGRADED_ATTACHED && real->state == DEGRADED_MISSING)
-		events->state = DEGRADED_UNUSED;
-	if (real->state == DEGRADED_ATTACHED && events->state == DEGRADED_MISSING)
-		real->state = DEGRADED_UNUSED;
+	note_unattributable(&p->degraded);
 	return first;
 }
 
-/* Health metrics not asked for are off, whatever else failed. */
-static void health_asked(struct degraded *d, const struct probes_opts *opts)
+/* The sockops program, if asked for, and only when the rest attached. */
+static void attach_health(struct probes *p, const struct probes_opts *opts, int attached)
 {
-	if (opts->sockops)
+	if (!opts->sockops)
 		return;
-	memset(&d->caps[DEGRADED_HEALTH], 0, sizeof(d->caps[DEGRADED_HEALTH]));
-	d->caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
+	if (attached == 0)
+		probes_sockops_attach(p);
+	else
+		note_health_without_events(&p->degraded);
+}
+
+static int open_ring_buffer(struct probes *p)
+{
+	int r = probes_ring_buffer_open(p);
+
+	if (r)
+		note_ring_buffer_failed(&p->degraded, r);
+	return r;
 }
 
 int probes_open(const struct probes_opts *opts, probes_event_fn fn, void *data, struct probes **ret,
 		struct degraded *ret_degraded)
 {
-	struct degraded unused;
-	const char *env = getenv(PROBES_DISABLE_ENV), *mute = getenv(PROBES_MUTE_ENV);
-	char text[128];
+	struct probes_features features = { 0 };
 	struct probes *p;
 	int r;
 
-	if (!ret_degraded)
-		ret_degraded = &unused;
-	memset(ret_degraded, 0, sizeof(*ret_degraded));
-	if (!opts->sockops)
-		ret_degraded->caps[DEGRADED_HEALTH].state = DEGRADED_OFF;
-	r = check_kernel(ret_degraded);
-	if (r) {
-		health_asked(ret_degraded, opts);
-		return r;
-	}
-	libbpf_set_print(probes_libbpf_print);
 	p = calloc(1, sizeof(*p));
-	if (!p) {
-		degraded_all_missing(ret_degraded, "%s", probes_cause(-ENOMEM, text, sizeof(text)));
-		return -ENOMEM;
-	}
+	if (!p)
+		return note_out_of_memory(ret_degraded, opts);
 	p->fn = fn;
 	p->data = data;
-	p->degraded = *ret_degraded;
-	p->disabled = env && *env ? probes_aid_disabled(env) : 0;
-	p->muted = mute && *mute ? probes_aid_muted(mute) : 0;
-	p->ipvs = check_ipvs(&p->degraded.caps[DEGRADED_CORRELATION]);
-	/*
-	 * Tracepoint sock:inet_sk_error_report came with "net: sock: add
-	 * trace for socket errors" (v5.14); older kernels go without UDP
-	 * error events rather than without vigil.
-	 */
-	p->error_report = libbpf_find_vmlinux_btf_id("inet_sk_error_report", BPF_TRACE_RAW_TP) >= 0;
-	if (!p->error_report)
-		log_info("the kernel has no tracepoint sock:inet_sk_error_report: errors on "
-			 "connected UDP sockets go unreported");
-
-	r = load(p, opts, true);
-	if (r && r != -EPERM) {
-		log_info("loading with fentry/fexit failed (%s), retrying with kprobes",
-			 probes_strerror(r));
-		p->trampolines_err = r;
-		r = load(p, opts, false);
-	}
-	if (r) {
-		if (r == -EPERM)
-			degraded_all_missing(&p->degraded,
-					     "the kernel refused to load BPF programs: %s (vigild "
-					     "needs root: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)",
-					     probes_cause(r, text, sizeof(text)));
-		else
-			degraded_all_missing(&p->degraded, "cannot load the BPF programs: %s",
-					     probes_cause(r, text, sizeof(text)));
-		health_asked(&p->degraded, opts);
-		probes_libbpf_dump();
-		goto fail;
-	}
-	r = attach_all(p);
-	/* health weighting is worth having without the rest, not alone */
-	if (!r && opts->sockops)
-		probes_sockops_attach(p);
-	else if (opts->sockops) {
-		p->degraded.caps[DEGRADED_HEALTH].state = DEGRADED_MISSING;
-		degraded_why(&p->degraded.caps[DEGRADED_HEALTH],
-			     "sockops: not attached without the connection probes");
-	}
+	note_start(&p->degraded, opts);
+	r = check_kernel(&p->degraded); /* root, the kernel's BTF */
 	if (r)
-		goto fail;
-	r = probes_ring_buffer_open(p);
+		goto cleanup;
+	r = open_object(p, opts); /* the testing aids, load-time settings */
+	if (r)
+		goto cleanup;
+	r = probes_features_find(&features, &p->degraded); /* before loading */
+	if (r)
+		goto cleanup;
+	choose_programs(p, &features, opts); /* what the kernel cannot load is left out */
+	r = load_object(p);                  /* once */
+	if (r)
+		goto cleanup;
+	r = attach_all(p); /* each hook, else its fallback */
+	attach_health(p, opts, r);
+	if (r)
+		goto cleanup;
+	r = open_ring_buffer(p);
+cleanup:
+	probes_features_free(&features);
+	note_health_asked(&p->degraded, opts);
+	if (ret_degraded)
+		*ret_degraded = p->degraded;
 	if (r) {
-		p->degraded.caps[DEGRADED_EVENTS].state = DEGRADED_MISSING;
-		degraded_why(&p->degraded.caps[DEGRADED_EVENTS], "ring buffer: %s",
-			     probes_cause(r, text, sizeof(text)));
-		goto fail;
+		/* nothing watched: what attached is of no use and is detached */
+		probes_free(p);
+		return r;
 	}
 	probes_libbpf_forget();
-	*ret_degraded = p->degraded;
 	*ret = p;
 	return 0;
-fail:
-	/* nothing watched: what attached is of no use and is detached */
-	*ret_degraded = p->degraded;
-	probes_free(p);
-	return r;
 }
 
 void probes_free(struct probes *p)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the files of the BPF loader share: the handle, and the helpers each
- * offers the others. probes.c loads and attaches, probes_sockops.c attaches
+ * offers the others. probes.c loads and attaches, probes_features.c finds
+ * what the kernel offers before that, probes_sockops.c attaches
  * the health program, probes_maps.c reads what the programs deliver,
  * probes_log.c keeps libbpf's messages, probes_aids.c reads the testing
  * aids. Not for use outside agent/io.
@@ -16,6 +17,8 @@
 #include "probes.h"
 #include "vigil.skel.h"
 
+struct btf;
+
 /* What VIGIL_DISABLE_PROBES can make fail (see probes.h). */
 enum {
 	DISABLE_EVENTS = 1 << 0,
@@ -25,21 +28,60 @@ enum {
 	DISABLE_KPROBES = 1 << 4,
 };
 
+/*
+ * A hook: the program to attach, with its interrupt-context twins when it has
+ * them (see vigil.bpf.c), and a kprobe to fall back to when the kernel cannot
+ * attach the first.
+ */
+struct probes_hook {
+	struct bpf_program *prog, *irq, *backup, *fallback;
+	struct bpf_link **link, **irq_link, **backup_link, **fallback_link;
+	/*
+	 * Trampolines (fentry/fexit) run the program attached last first;
+	 * tracepoints, the one attached first. The irq program must run
+	 * before its backup.
+	 */
+	bool last_runs_first;
+	/* where the kernel lacks it: left out without a word in status, this logged instead */
+	const char *optional;
+	enum degraded_cap cap;
+	/* why prog and its twins were left out of the load (NULL: they were loaded) */
+	const char *left_out;
+};
+
+#define PROBES_N_HOOKS 6
+
 struct probes {
 	struct vigil_bpf *skel;
 	struct ring_buffer *rb;
 	probes_event_fn fn;
 	void *data;
 	uint64_t bad_records;
-	bool error_report;     /* the kernel has tracepoint sock:inet_sk_error_report */
 	bool ipvs;             /* the ip_vs programs are loaded (the module has BTF) */
-	int trampolines_err;   /* why fentry/fexit were left out of the load; 0: they were not */
 	unsigned int disabled; /* DISABLE_* */
 	unsigned int muted;    /* enum vigil_mute */
+	struct probes_hook hooks[PROBES_N_HOOKS];
 	struct degraded degraded;
 	char attached[512];
 	size_t attached_len; /* of attached without the sockops program */
 };
+
+/* probes_features.c: what the kernel offers, found before loading. */
+struct probes_features {
+	struct btf *vmlinux;
+	struct btf *ip_vs;    /* NULL: the module is not loaded, or has no BTF */
+	const char *ipvs_why; /* why ip_vs is NULL */
+	bool tracing;         /* BPF_PROG_TYPE_TRACING programs load: tp_btf, fentry, fexit */
+};
+
+/* 0, or -errno with every capability missing in D (no kernel BTF to read). */
+int probes_features_find(struct probes_features *f, struct degraded *d);
+void probes_features_free(struct probes_features *f);
+/*
+ * Why the program of SECTION ("fentry/tcp_connect") cannot load on this
+ * kernel, in words; NULL when nothing says it cannot.
+ */
+const char *probes_features_lack(const struct probes_features *f, const char *section);
 
 /* probes_log.c: libbpf's messages, kept until a failure shows them. */
 int probes_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);

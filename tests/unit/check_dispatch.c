@@ -145,6 +145,16 @@ static void assert_calls(const char *want)
 	rec.n = 0;
 }
 
+/* A syn-timeout against destination DEST, with the events verified: it goes out. */
+static void quarantine_by_evidence(size_t dest)
+{
+	struct evidence ev = syn_timeout(dest, now);
+
+	events_verified();
+	dispatch_evidence(&d, &ev, now);
+	assert_calls("ASed");
+}
+
 START_TEST(evidence_reaches_weight_0_before_anyone_is_told)
 {
 	struct evidence ev = syn_timeout(1, now - MS(3));
@@ -169,9 +179,7 @@ START_TEST(evidence_that_decides_nothing_is_told_alone)
 {
 	struct evidence ev = syn_timeout(1, now);
 
-	events_verified();
-	dispatch_evidence(&d, &ev, now);
-	assert_calls("ASed");
+	quarantine_by_evidence(1);
 	/* out of rotation already: counted and told, nothing applied */
 	dispatch_evidence(&d, &ev, now + MS(1));
 	assert_calls("e");
@@ -238,12 +246,9 @@ END_TEST
 
 START_TEST(quarantine_ends_in_a_probe_and_a_pass_puts_it_back)
 {
-	struct evidence ev = syn_timeout(0, now);
 	struct runtime_service *s = &rt->services[0];
 
-	events_verified();
-	dispatch_evidence(&d, &ev, now);
-	assert_calls("ASed");
+	quarantine_by_evidence(0);
 	/* before the 10 s are over: nothing is due */
 	dispatch_tick(&d, now + MS(9999));
 	assert_calls("");
@@ -265,11 +270,7 @@ END_TEST
 
 START_TEST(a_probe_that_cannot_start_failed)
 {
-	struct evidence ev = syn_timeout(0, now);
-
-	events_verified();
-	dispatch_evidence(&d, &ev, now);
-	assert_calls("ASed");
+	quarantine_by_evidence(0);
 	rec.probe_result = -ENOTCONN;
 	now += MS(10000);
 	dispatch_tick(&d, now);

@@ -56,98 +56,106 @@ static size_t count(const struct reconcile_plan *plan, enum reconcile_op_type ty
 	return n;
 }
 
+/* What vigild wants, what IPVS has, and the plan between them. */
+struct scene {
+	struct ipvs_table *desired, *actual;
+	struct reconcile_plan *plan;
+};
+
+/* The plan from HAVE to WANT, the first N_OWNED services of WANT (or of HAVE) owned. */
+static struct scene scene(const char *want, const char *have, bool owned_from_actual,
+			  size_t n_owned)
+{
+	struct scene sc = { table(want), table(have), NULL };
+	const struct ipvs_table *from = owned_from_actual ? sc.actual : sc.desired;
+
+	sc.plan = plan_of(sc.desired, sc.actual, n_owned ? &from->services[0].svc : NULL, n_owned);
+	return sc;
+}
+
+static void scene_free(struct scene *sc)
+{
+	reconcile_plan_free(sc->plan);
+	ipvs_table_free(sc->desired);
+	ipvs_table_free(sc->actual);
+}
+
 START_TEST(claims_are_the_owned_and_the_adds)
 {
-	struct ipvs_table *desired = table("services:\n" WEB API),
-			  *actual = table("services:\n" WEB);
-	const struct ipvs_service *web = &desired->services[0].svc,
-				  *api = &desired->services[1].svc;
-	struct reconcile_plan *plan = plan_of(desired, actual, web, 1);
+	struct scene sc = scene("services:\n" WEB API, "services:\n" WEB, false, 1);
+	const struct ipvs_service *web = &sc.desired->services[0].svc,
+				  *api = &sc.desired->services[1].svc;
 	struct ipvs_service *claims;
 	size_t n;
 
-	ck_assert_int_eq(ownership_claim(web, 1, plan, &claims, &n), 0);
+	ck_assert_int_eq(ownership_claim(web, 1, sc.plan, &claims, &n), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert(ownership_has(claims, n, web));
 	ck_assert(ownership_has(claims, n, api));
 	free(claims);
-	reconcile_plan_free(plan);
-	ipvs_table_free(desired);
-	ipvs_table_free(actual);
+	scene_free(&sc);
 }
 END_TEST
 
 START_TEST(an_add_the_kernel_refused_is_not_owned_one_whose_answer_was_lost_is)
 {
-	struct ipvs_table *desired = table("services:\n" WEB API),
-			  *actual = table("services: []\n");
-	const struct ipvs_service *web = &desired->services[0].svc;
-	struct reconcile_plan *plan = plan_of(desired, actual, NULL, 0);
-	int *errors = calloc(plan->n_ops, sizeof(int));
-	bool *unsure = calloc(plan->n_ops, sizeof(bool));
+	struct scene sc = scene("services:\n" WEB API, "services: []\n", false, 0);
+	const struct ipvs_service *web = &sc.desired->services[0].svc;
+	int *errors = calloc(sc.plan->n_ops, sizeof(int));
+	bool *unsure = calloc(sc.plan->n_ops, sizeof(bool));
 	struct ipvs_service *owned;
 	size_t i, n;
 
-	ck_assert_uint_eq(count(plan, RECONCILE_SERVICE_ADD), 2);
-	for (i = 0; i < plan->n_ops; i++) {
-		if (plan->ops[i].type != RECONCILE_SERVICE_ADD)
+	ck_assert_uint_eq(count(sc.plan, RECONCILE_SERVICE_ADD), 2);
+	for (i = 0; i < sc.plan->n_ops; i++) {
+		if (sc.plan->ops[i].type != RECONCILE_SERVICE_ADD)
 			continue;
 		errors[i] = -ENOBUFS;
 		/* the first add's answer was lost; the second was refused */
-		unsure[i] = !reconcile_service_cmp(&plan->ops[i].svc, web);
+		unsure[i] = !reconcile_service_cmp(&sc.plan->ops[i].svc, web);
 	}
-	ck_assert_int_eq(ownership_settle(plan, errors, unsure, &owned, &n), 0);
+	ck_assert_int_eq(ownership_settle(sc.plan, errors, unsure, &owned, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert(ownership_has(owned, n, web));
 	free(owned);
 	free(errors);
 	free(unsure);
-	reconcile_plan_free(plan);
-	ipvs_table_free(desired);
-	ipvs_table_free(actual);
+	scene_free(&sc);
 }
 END_TEST
 
 START_TEST(a_delete_that_failed_keeps_its_service)
 {
-	struct ipvs_table *desired = table("services: []\n"), *actual = table("services:\n" WEB);
-	struct ipvs_service *have = &actual->services[0].svc;
-	struct reconcile_plan *plan = plan_of(desired, actual, have, 1);
+	struct scene sc = scene("services: []\n", "services:\n" WEB, true, 1);
 	int errors[4] = { -EBUSY, -EBUSY, -EBUSY, -EBUSY };
 	bool unsure[4] = { false };
 	struct ipvs_service *owned;
 	size_t n;
 
-	ck_assert_uint_eq(count(plan, RECONCILE_SERVICE_DEL), 1);
-	ck_assert_uint_le(plan->n_ops, 4);
-	ck_assert_int_eq(ownership_settle(plan, errors, unsure, &owned, &n), 0);
+	ck_assert_uint_eq(count(sc.plan, RECONCILE_SERVICE_DEL), 1);
+	ck_assert_uint_le(sc.plan->n_ops, 4);
+	ck_assert_int_eq(ownership_settle(sc.plan, errors, unsure, &owned, &n), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert(ownership_same(have, owned, n));
+	ck_assert(ownership_same(&sc.actual->services[0].svc, owned, n));
 	free(owned);
-	reconcile_plan_free(plan);
-	ipvs_table_free(desired);
-	ipvs_table_free(actual);
+	scene_free(&sc);
 }
 END_TEST
 
 START_TEST(unrecorded_claims_leave_only_the_repairs)
 {
 	/* the owned service lost a destination, the new one is not there yet */
-	struct ipvs_table *desired = table("services:\n" WEB2 API),
-			  *actual = table("services:\n" WEB);
-	const struct ipvs_service *web = &desired->services[0].svc;
-	struct reconcile_plan *plan = plan_of(desired, actual, web, 1);
+	struct scene sc = scene("services:\n" WEB2 API, "services:\n" WEB, false, 1);
+	const struct ipvs_service *web = &sc.desired->services[0].svc;
 
-	ck_assert_uint_eq(count(plan, RECONCILE_SERVICE_ADD), 1);
-	ck_assert_uint_eq(count(plan, RECONCILE_DEST_ADD), 2);
-	ownership_repairs_only(plan, web, 1);
-	ck_assert_uint_eq(plan->n_ops, 1);
-	ck_assert_int_eq(plan->ops[0].type, RECONCILE_DEST_ADD);
-	ck_assert(!reconcile_service_cmp(&plan->ops[0].svc, web));
-	ck_assert_uint_eq(plan->n_owned, 1);
-	reconcile_plan_free(plan);
-	ipvs_table_free(desired);
-	ipvs_table_free(actual);
+	ck_assert_uint_eq(count(sc.plan, RECONCILE_SERVICE_ADD), 1);
+	ck_assert_uint_eq(count(sc.plan, RECONCILE_DEST_ADD), 2);
+	ownership_repairs_only(sc.plan, web, 1);
+	ck_assert_uint_eq(sc.plan->n_ops, 1);
+	ck_assert_int_eq(sc.plan->ops[0].type, RECONCILE_DEST_ADD);
+	ck_assert(!reconcile_service_cmp(&sc.plan->ops[0].svc, web));
+	ck_assert_uint_eq(sc.plan->n_owned, 1);
+	scene_free(&sc);
 }
 END_TEST
 

@@ -90,7 +90,6 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		.subscribers = control_n_subscribers(a->control),
 		.rt = a->rt,
 	};
-	struct watch_counters ctr;
 	char metrics[ADDR_PORT_STRLEN];
 	struct degraded degraded;
 	struct ipvs_info info;
@@ -113,17 +112,7 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	if (a->probes) {
 		st.attached = probes_attached(a->probes);
 		st.sockops = probes_sockops_attached(a->probes);
-		if (watch_get_counters(a, &ctr) == 0) {
-			st.have_counters = true;
-			st.events = ctr.events;
-			st.ringbuf_drops = ctr.ringbuf_drops;
-			st.flow_errors = ctr.flow_errors;
-			st.flows_missing = ctr.flows_missing;
-			st.health_errors = ctr.health_errors;
-			st.missed = ctr.missed;
-			st.bad_records = ctr.bad_records;
-			st.resyncs = ctr.resyncs;
-		}
+		st.have_counters = watch_get_counters(a, &st.counters) == 0;
 	}
 	if (a->detector) {
 		st.have_detector = true;

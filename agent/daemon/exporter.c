@@ -37,7 +37,6 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 		.owned = a->apply.state.n_owned,
 		.rt = a->rt,
 	};
-	struct watch_counters ctr;
 	size_t i;
 
 	degrade_current(a, &m.degraded);
@@ -46,17 +45,7 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 	memcpy(m.decisions, a->dispatch.decisions, sizeof(m.decisions));
 	memcpy(m.netlink_ops, a->apply.stats.netlink_ops, sizeof(m.netlink_ops));
 	memcpy(m.netlink_errors, a->apply.stats.netlink_errors, sizeof(m.netlink_errors));
-	if (watch_get_counters(a, &ctr) == 0) {
-		m.have_counters = true;
-		m.events = ctr.events;
-		m.ringbuf_drops = ctr.ringbuf_drops;
-		m.flow_errors = ctr.flow_errors;
-		m.flows_missing = ctr.flows_missing;
-		m.health_errors = ctr.health_errors;
-		m.missed = ctr.missed;
-		m.bad_records = ctr.bad_records;
-		m.resyncs = ctr.resyncs;
-	}
+	m.have_counters = watch_get_counters(a, &m.counters) == 0;
 	return metrics_render(&m, ret_text, ret_len);
 }
 

@@ -295,31 +295,31 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 	capabilities(f, m);
 
 	counter(f, "vigil_events_total", "Connection events the BPF programs submitted.",
-		m->have_counters, m->events);
+		m->have_counters, m->counters.events);
 	counter(f, "vigil_ringbuf_drops_total",
 		"Connection events lost because the ring buffer was full (agent.ringbuf_size).",
-		m->have_counters, m->ringbuf_drops);
+		m->have_counters, m->counters.ringbuf_drops);
 	counter(f, "vigil_event_resyncs_total",
 		"Times the attempts in flight were forgotten, unjudged, after the ring buffer "
 		"overflowed.",
-		m->have_counters, m->resyncs);
+		m->have_counters, m->counters.resyncs);
 	counter(f, "vigil_bpf_missed_total",
 		"Runs of the BPF programs the kernel skipped (nested on a CPU): lost events.",
-		m->have_counters, m->missed);
+		m->have_counters, m->counters.missed);
 	counter(f, "vigil_bad_records_total",
 		"Ring-buffer records that did not decode (a BPF/userspace mismatch).",
-		m->have_counters, m->bad_records);
+		m->have_counters, m->counters.bad_records);
 	counter(f, "vigil_flow_errors_total",
 		"Connections the BPF side could not correlate with their real destination "
 		"(agent.max_flows).",
-		m->have_counters, m->flow_errors);
+		m->have_counters, m->counters.flow_errors);
 	counter(f, "vigil_flows_missing_total",
 		"State changes of connections to a VIP whose correlation entry was gone: evicted "
 		"(agent.max_flows), or made before vigild ran.",
-		m->have_counters, m->flows_missing);
+		m->have_counters, m->counters.flows_missing);
 	counter(f, "vigil_health_errors_total",
 		"Sockets whose TCP health sockops could not count (health map full).",
-		m->have_counters, m->health_errors);
+		m->have_counters, m->counters.health_errors);
 
 	counter(f, "vigil_evidence_total",
 		"Evidence of failure against a configured destination, all kinds.", true,

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "degraded.h"
 #include "policy.h"
 #include "reconcile.h"
@@ -27,8 +28,7 @@ struct metrics_snapshot {
 	/* the BPF side; have_counters false: not watching, no samples */
 	bool watching;
 	bool have_counters;
-	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records, resyncs;
-	uint64_t flows_missing;
+	struct watch_counters counters;
 	/* what works now, per capability (degraded.h), and how often each was found silent */
 	struct degraded degraded;
 	uint64_t silences[DEGRADED_N_CAPS];

@@ -209,14 +209,14 @@ struct json_object *render_status(const struct render_status *st)
 			r |= reply_add_bool(sub, "sockops", st->sockops);
 		}
 		if (st->have_counters) {
-			r |= reply_add_u64(sub, "events", st->events);
-			r |= reply_add_u64(sub, "ringbuf_drops", st->ringbuf_drops);
-			r |= reply_add_u64(sub, "resyncs", st->resyncs);
-			r |= reply_add_u64(sub, "flow_errors", st->flow_errors);
-			r |= reply_add_u64(sub, "flows_missing", st->flows_missing);
-			r |= reply_add_u64(sub, "health_errors", st->health_errors);
-			r |= reply_add_u64(sub, "missed", st->missed);
-			r |= reply_add_u64(sub, "bad_records", st->bad_records);
+			r |= reply_add_u64(sub, "events", st->counters.events);
+			r |= reply_add_u64(sub, "ringbuf_drops", st->counters.ringbuf_drops);
+			r |= reply_add_u64(sub, "resyncs", st->counters.resyncs);
+			r |= reply_add_u64(sub, "flow_errors", st->counters.flow_errors);
+			r |= reply_add_u64(sub, "flows_missing", st->counters.flows_missing);
+			r |= reply_add_u64(sub, "health_errors", st->counters.health_errors);
+			r |= reply_add_u64(sub, "missed", st->counters.missed);
+			r |= reply_add_u64(sub, "bad_records", st->counters.bad_records);
 		}
 	}
 	r |= reply_add(o, "probes", sub);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "counters.h"
 #include "degraded.h"
 #include "detector.h"
 #include "ipvs.h"
@@ -51,8 +52,7 @@ struct render_status {
 	uint64_t fallback_ms;  /* degraded mode: the shortest check interval */
 	size_t fallback_dests; /* degraded mode: destinations checked */
 	bool have_counters;
-	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records, resyncs;
-	uint64_t flows_missing;
+	struct watch_counters counters;
 	bool have_detector;
 	struct detector_stats detector;
 	uint64_t evidence, decisions;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "agent-internal.h"
+#include "counters.h"
 
 /* Loads the BPF programs and starts watching; without them, vigild goes on. */
 int watch_start(struct agent *a);
@@ -14,13 +15,8 @@ void watch_stop(struct agent *a);
 void watch_reload(struct agent *a, const struct runtime *old);
 /* After ip_vs was loaded anew: its hooks on the old module follow to the new one. */
 void watch_ipvs_back(struct agent *a);
-/* The BPF side's counters, for status and the metrics. */
-struct watch_counters {
-	uint64_t events, ringbuf_drops, flow_errors, health_errors, missed, bad_records;
-	uint64_t flows_missing; /* state changes of VIP flows whose entry was evicted */
-	uint64_t resyncs;       /* attempts in flight forgotten after the ring buffer overflowed */
-};
-/* -ENOTCONN when connections are not watched. */
+/* The BPF side's counters, for status and the metrics. -ENOTCONN when connections are not watched.
+ */
 int watch_get_counters(struct agent *a, struct watch_counters *ret);
 /* Sets the alarm to the next deadline of the detector, the policies and the checks. */
 void watch_rearm(struct agent *a);

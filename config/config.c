@@ -49,6 +49,11 @@ void config_defaults(struct config_policy *ret)
 			.syn_timeout_rtt_factor = 4,
 			.failures = 1,
 			.window_ms = 10000,
+			.enforce = true,
+			/* a healthy path loses 3 SYNs in a row at ~6% loss once in 5000 */
+			.confirm_tries = 3,
+			.outlier_percent = 30,
+			.outlier_min_attempts = 5,
 		},
 		.probation = {
 			.probe = CONFIG_PROBE_AUTO,

@@ -85,6 +85,10 @@ struct config_quarantine {
 	uint32_t syn_timeout_rtt_factor;
 	uint32_t failures;
 	uint64_t window_ms;
+	bool enforce;                  /* false: decide, log and show, but leave IPVS alone */
+	uint32_t confirm_tries;        /* probes that confirm a suspicion; 0: none */
+	uint32_t outlier_percent;      /* 0..100; 0: no outlier ejection */
+	uint32_t outlier_min_attempts; /* attempts within window before it counts */
 };
 
 struct config_probation {

@@ -136,6 +136,10 @@ enum {
 	Q_SYN_FACTOR,
 	Q_FAILURES,
 	Q_WINDOW,
+	Q_ENFORCE,
+	Q_CONFIRM_TRIES,
+	Q_OUTLIER_PERCENT,
+	Q_OUTLIER_MIN_ATTEMPTS,
 };
 
 #define SYN_HINT "it must end before the client's first SYN retransmit, 1s after the SYN"
@@ -169,6 +173,16 @@ static const struct field quarantine_fields[] = {
 			 .min = 1, .max = 1000 },
 	[Q_WINDOW] = { "window", K_DURATION, AT(struct config_quarantine, window_ms, uint64_t),
 		       .min = SECOND, .max = HOUR },
+	[Q_ENFORCE] = { "enforce", K_BOOL, AT(struct config_quarantine, enforce, bool) },
+	[Q_CONFIRM_TRIES] = { "confirm_tries", K_UINT,
+			      AT(struct config_quarantine, confirm_tries, uint32_t), .min = 0,
+			      .max = 10 },
+	[Q_OUTLIER_PERCENT] = { "outlier_percent", K_UINT,
+				AT(struct config_quarantine, outlier_percent, uint32_t), .min = 0,
+				.max = 100 },
+	[Q_OUTLIER_MIN_ATTEMPTS] = { "outlier_min_attempts", K_UINT,
+				     AT(struct config_quarantine, outlier_min_attempts, uint32_t),
+				     .min = 1, .max = 100000 },
 };
 
 static int quarantine_check(struct config_ctx *ctx, const struct config_node *map, void *obj,

@@ -232,7 +232,10 @@ static void print_service(FILE *out, struct json_object *svc, const struct names
 	}
 	/* vigil's own: its name, and whether the kernel has it yet */
 	if (name)
-		fprintf(out, " (%s%s)", name, in_kernel || !known ? "" : ", not in IPVS");
+		fprintf(out, " (%s%s%s)", name, in_kernel || !known ? "" : ", not in IPVS",
+			get(svc, "enforce") && !get_bool(svc, "enforce")
+			    ? ", dry run: quarantines not enforced"
+			    : "");
 	fputc('\n', out);
 	n = dests ? json_object_array_length(dests) : 0;
 	for (i = 0; i < n; i++)

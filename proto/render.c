@@ -175,6 +175,7 @@ static struct json_object *managed_dest_json(const struct render_dest *d)
 	}
 	r |= reply_add_u64(o, "quarantines", d->quarantines);
 	r |= reply_add_u64(o, "relapses", d->relapses);
+	r |= reply_add_u64(o, "suspicions", d->suspicions);
 	if (d->quarantined_until)
 		r |= reply_add_u64(o, "remaining_ms", d->remaining_ms);
 	r |= reply_add_bool(o, "in_kernel", d->kernel != NULL);
@@ -210,6 +211,8 @@ static struct json_object *service_json(const struct render_service *s,
 	if (s)
 		r |= reply_add_str(o, "name", s->name);
 	r |= reply_add_bool(o, "managed", s != NULL);
+	if (s)
+		r |= reply_add_bool(o, "enforce", !s->dry_run);
 	r |= service_fields(o, svc);
 	r |= reply_add_bool(o, "in_kernel", ks != NULL);
 	if (ks)

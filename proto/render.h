@@ -31,6 +31,7 @@ struct render_dest {
 	bool measured; /* rtt_ms and loss hold a measurement */
 	double rtt_ms, loss;
 	uint32_t quarantines, relapses;
+	uint32_t suspicions;    /* times it was suspect (each cleared or confirmed) */
 	bool quarantined_until; /* remaining_ms: a quarantine that ends by itself */
 	uint64_t remaining_ms;
 };
@@ -42,6 +43,7 @@ struct render_service {
 	const struct ipvs_table_service *kernel; /* the kernel's for it; NULL: not in the kernel */
 	const struct render_dest *dests;
 	size_t n_dests;
+	bool dry_run; /* quarantine.enforce false: decisions shown, IPVS left alone */
 };
 
 /*

@@ -53,6 +53,7 @@ struct attempt {
 	bool retransmitted;
 	bool carrier_pending;
 	bool refused;
+	bool told; /* it was evidence of silence against real: once is enough */
 };
 
 /* What a destination's handshakes have taught. */
@@ -369,6 +370,21 @@ static void attempt_evidence(struct evidence *ev, enum evidence_kind kind, uint6
 }
 
 /*
+ * Evidence that the attempt's destination is silent (SYN_TIMEOUT, RETRANS,
+ * GAVE_UP): once per attempt and destination, so that the policy's failure
+ * share counts attempts, not the retransmits of one. 1 if written.
+ */
+static int silence_evidence(struct evidence *ev, enum evidence_kind kind, uint64_t at_ns,
+			    struct attempt *a)
+{
+	if (a->told)
+		return 0;
+	a->told = true;
+	attempt_evidence(ev, kind, at_ns, a);
+	return 1;
+}
+
+/*
  * The SYN_TIMEOUT detector_expire() would have made had it been called at
  * the deadline: an event stamped at or after it proves that nothing arrived
  * in time (events of a flow come in order). This makes the outcome depend on
@@ -381,8 +397,7 @@ static int overdue(struct detector *d, uint32_t i, uint64_t ts, struct evidence 
 	if (a->heap_pos == 0 || a->deadline_ns > ts)
 		return 0;
 	heap_remove(d, i);
-	attempt_evidence(out, EVIDENCE_SYN_TIMEOUT, a->deadline_ns, a);
-	return 1;
+	return silence_evidence(out, EVIDENCE_SYN_TIMEOUT, a->deadline_ns, a);
 }
 
 static void attempt_end(struct detector *d, uint32_t i)
@@ -458,6 +473,7 @@ static int on_pick(struct detector *d, const struct vigil_event *e, struct evide
 		a->real = e->real;
 		a->retransmitted = false;
 		a->refused = false;
+		a->told = false;
 		a->carrier_pending = true;
 		attempt_wait(d, i, t, e->ts_ns);
 		return n;
@@ -508,7 +524,7 @@ static int on_state(struct detector *d, const struct vigil_event *e, struct evid
 		 * connect timeout) says nothing about the destination.
 		 */
 		if (from_syn_sent && !a->refused && e->ts_ns >= a->deadline_ns)
-			attempt_evidence(&out[n++], EVIDENCE_GAVE_UP, e->ts_ns, a);
+			n += silence_evidence(&out[n], EVIDENCE_GAVE_UP, e->ts_ns, a);
 		attempt_end(d, i);
 	}
 	return n;
@@ -531,8 +547,7 @@ static int on_retrans(struct detector *d, const struct vigil_event *e, struct ev
 		return n;
 	}
 	a->retransmitted = true;
-	attempt_evidence(&out[n++], EVIDENCE_RETRANS, e->ts_ns, a);
-	return n;
+	return n + silence_evidence(&out[n], EVIDENCE_RETRANS, e->ts_ns, a);
 }
 
 static int on_reset(struct detector *d, const struct vigil_event *e, struct evidence *out)
@@ -641,8 +656,8 @@ size_t detector_expire(struct detector *d, uint64_t now_ns, struct evidence *out
 	while (n < max && d->heap_n && attempt_at(d, d->heap[1])->deadline_ns <= now_ns) {
 		i = d->heap[1];
 		heap_remove(d, i);
-		attempt_evidence(&out[n++], EVIDENCE_SYN_TIMEOUT, attempt_at(d, i)->deadline_ns,
-				 attempt_at(d, i));
+		n += silence_evidence(&out[n], EVIDENCE_SYN_TIMEOUT, attempt_at(d, i)->deadline_ns,
+				      attempt_at(d, i));
 	}
 	return n;
 }
@@ -689,4 +704,18 @@ const char *evidence_kind_name(enum evidence_kind kind)
 	if ((unsigned int)kind < sizeof(names) / sizeof(names[0]) && names[kind])
 		return names[kind];
 	return "unknown";
+}
+
+bool evidence_certain(const struct evidence *ev)
+{
+	switch (ev->kind) {
+	case EVIDENCE_REFUSED:
+	case EVIDENCE_UDP_ERROR: /* an ICMP error came back: something answered, refusing */
+		return true;
+	case EVIDENCE_PROBE_FAILED:
+		return ev->error == ECONNREFUSED;
+	default:
+		/* silence: a dead destination, or a SYN lost on a lossy path */
+		return false;
+	}
 }

@@ -14,7 +14,9 @@
  *   - no SYN-ACK within the destination's syn_timeout, timed here, so that a
  *     silent destination is caught before the client's first retransmit (1 s);
  *   - an error reported on a connected UDP socket (ICMP port unreachable).
- * Each piece of evidence keeps what, when and which client 4-tuple.
+ * Each piece of evidence keeps what, when and which client 4-tuple. Silence
+ * (the first three and SYN_TIMEOUT) is told once per attempt and destination:
+ * the policy counts failed attempts, not the retransmits of one.
  *
  * syn_timeout = clamp(factor x the destination's smoothed handshake RTT,
  * min, max), max when it has shown no RTT yet; handshake RTT is the time from
@@ -29,6 +31,7 @@
 #ifndef VIGIL_AGENT_DETECTOR_H
 #define VIGIL_AGENT_DETECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
@@ -128,5 +131,12 @@ uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow 
 void detector_get_stats(const struct detector *d, struct detector_stats *ret);
 
 const char *evidence_kind_name(enum evidence_kind kind);
+
+/*
+ * Whether the evidence can only come from a destination that is down: a
+ * refusal (a reset to the SYN, an ICMP error, a check refused). Silence can
+ * also be a packet lost on a healthy path; the policy confirms it first.
+ */
+bool evidence_certain(const struct evidence *ev);
 
 #endif

@@ -45,7 +45,7 @@ static bool out_of_rotation(const struct policy_service *policy, size_t dest)
 	if (!policy || dest >= policy->n_dests)
 		return false;
 	st = policy->dests[dest].state;
-	return st == POLICY_QUARANTINED || st == POLICY_PROBATION;
+	return st == POLICY_QUARANTINED || st == POLICY_PROBATION || st == POLICY_SUSPECT;
 }
 
 /* The turn after the one due at next_ns: the first one after now_ns, without drift. */

@@ -11,18 +11,17 @@
 
 #define NS_PER_MS 1000000ull
 
-#define N_STATES  (POLICY_RAMPING + 1)
-#define N_ACTIONS (POLICY_ACT_MANUAL_RELEASE + 1)
+#define N_STATES  (POLICY_SUSPECT + 1)
+#define N_ACTIONS (POLICY_ACT_CLEARED + 1)
 
 _Static_assert(POLICY_MAX_DESTS >= CONFIG_MAX_DESTINATIONS, "every configured service fits");
 
 const char *policy_state_name(enum policy_state state)
 {
 	static const char *const names[N_STATES] = {
-		[POLICY_HEALTHY] = "healthy",
-		[POLICY_QUARANTINED] = "quarantined",
-		[POLICY_PROBATION] = "probation",
-		[POLICY_RAMPING] = "ramping",
+		[POLICY_HEALTHY] = "healthy",     [POLICY_QUARANTINED] = "quarantined",
+		[POLICY_PROBATION] = "probation", [POLICY_RAMPING] = "ramping",
+		[POLICY_SUSPECT] = "suspect",
 	};
 
 	return (unsigned int)state < N_STATES ? names[state] : "unknown";
@@ -39,6 +38,8 @@ const char *policy_action_name(enum policy_action action)
 		[POLICY_ACT_HEALTHY] = "healthy",
 		[POLICY_ACT_MANUAL_QUARANTINE] = "manual-quarantine",
 		[POLICY_ACT_MANUAL_RELEASE] = "manual-release",
+		[POLICY_ACT_SUSPECT] = "suspect",
+		[POLICY_ACT_CLEARED] = "cleared",
 	};
 
 	return (unsigned int)action < N_ACTIONS ? names[action] : "unknown";
@@ -66,6 +67,9 @@ void policy_settings_from_config(const struct config_policy *p, uint8_t protocol
 		.successes = pr->successes,
 		.probe_interval_ns = pr->interval_ms * NS_PER_MS,
 		.warmup_ns = pr->warmup_ms * NS_PER_MS,
+		.confirm_tries = q->confirm_tries,
+		.outlier_percent = q->outlier_percent,
+		.outlier_min_attempts = q->outlier_min_attempts,
 	};
 }
 
@@ -117,7 +121,9 @@ static bool settings_valid(const struct policy_settings *set)
 		return false;
 	if (!(set->multiplier >= 1.0) || !(set->jitter >= 0.0 && set->jitter < 1.0))
 		return false;
-	if (set->max_ejected_percent > 100)
+	if (set->max_ejected_percent > 100 || set->outlier_percent > 100)
+		return false;
+	if (set->outlier_percent && !set->outlier_min_attempts)
 		return false;
 	return !set->probe || (set->successes >= 1 && set->probe_interval_ns > 0);
 }
@@ -170,7 +176,13 @@ static void see(struct policy_service *s, uint64_t now)
 
 static bool out_of_rotation(enum policy_state st)
 {
-	return st == POLICY_QUARANTINED || st == POLICY_PROBATION;
+	return st == POLICY_QUARANTINED || st == POLICY_PROBATION || st == POLICY_SUSPECT;
+}
+
+/* Whether a suspicion can be confirmed or cleared by probing; else evidence is certain. */
+static bool confirms(const struct policy_settings *set)
+{
+	return set->probe && set->confirm_tries > 0;
 }
 
 static void forget_evidence(struct policy_recent *r)
@@ -229,7 +241,7 @@ static void relapse(struct policy_service *s, size_t i, uint64_t now, enum polic
 		d->quarantines++;
 	d->state = POLICY_QUARANTINED;
 	d->manual = d->probing = false;
-	d->passes = 0;
+	d->passes = d->tries = 0;
 	d->since_ns = now;
 	d->until_ns = ret->until_ns;
 	d->last_duration_ns = dur;
@@ -248,7 +260,7 @@ static void enter_rotation(struct policy_service *s, size_t i, uint64_t now,
 	decide(ret, action, i, now, d->state, to);
 	d->state = to;
 	d->manual = d->probing = false;
-	d->passes = 0;
+	d->passes = d->tries = 0;
 	d->since_ns = d->stable_since_ns = now;
 	d->until_ns = to == POLICY_RAMPING ? add_sat(now, s->set.warmup_ns) : 0;
 	if (to == POLICY_RAMPING)
@@ -295,8 +307,178 @@ static bool enough_evidence(const struct policy_settings *set, struct policy_rec
 	       !elapsed(r->at[r->next], now, add_sat(set->window_ns, 1));
 }
 
-int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, uint64_t now_ns,
-		       struct policy_decision *ret)
+/* The outlier window's half-windows, moved on to NOW's; a clock that went back moves nothing. */
+static void roll(const struct policy_settings *set, struct policy_recent *r, uint64_t now)
+{
+	uint64_t half = set->window_ns / 2 ? set->window_ns / 2 : 1, b = now / half;
+
+	if (b <= r->bucket)
+		return;
+	if (b == r->bucket + 1) {
+		r->attempts[0] = r->attempts[1];
+		r->failed[0] = r->failed[1];
+	} else {
+		r->attempts[0] = r->failed[0] = 0;
+	}
+	r->attempts[1] = r->failed[1] = 0;
+	r->bucket = b;
+}
+
+static uint32_t sum_sat(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+void policy_on_attempt(struct policy_service *s, size_t dest, uint64_t now_ns)
+{
+	struct policy_recent *r;
+
+	if (!s || dest >= s->n_dests)
+		return;
+	r = &s->recent[dest];
+	roll(&s->set, r, now_ns);
+	r->attempts[1] = sum_sat(r->attempts[1], 1);
+}
+
+/* A failed attempt; never more failures than attempts (an attempt seen before a restart). */
+static void count_failure(const struct policy_settings *set, struct policy_recent *r, uint64_t now)
+{
+	roll(set, r, now);
+	r->failed[1] = sum_sat(r->failed[1], 1);
+	if (r->attempts[1] < r->failed[1])
+		r->attempts[1] = r->failed[1];
+}
+
+void policy_attempts(const struct policy_service *s, size_t dest, uint64_t now_ns,
+		     uint32_t *ret_attempts, uint32_t *ret_failed)
+{
+	struct policy_recent r;
+
+	*ret_attempts = *ret_failed = 0;
+	if (!s || dest >= s->n_dests)
+		return;
+	r = s->recent[dest];
+	roll(&s->set, &r, now_ns);
+	*ret_attempts = sum_sat(r.attempts[0], r.attempts[1]);
+	*ret_failed = sum_sat(r.failed[0], r.failed[1]);
+}
+
+/*
+ * P(X >= f) for X ~ Binomial(n, p): how likely F or more failures of N
+ * attempts are when each fails with probability P. From the term at f
+ * upwards; past the mean the terms shrink, so it stops once they no longer
+ * count, which keeps it short however many attempts a busy client makes.
+ */
+static double binomial_tail(uint64_t n, uint64_t f, double p)
+{
+	double term, sum, ratio = p / (1.0 - p);
+	uint64_t k;
+
+	if (!f || p >= 1.0)
+		return 1.0;
+	if (f > n || p <= 0.0)
+		return 0.0;
+	term = exp(lgamma((double)n + 1) - lgamma((double)f + 1) - lgamma((double)(n - f) + 1) +
+		   (double)f * log(p) + (double)(n - f) * log1p(-p));
+	sum = term;
+	for (k = f; k < n && k - f < 10000 && term > sum * 1e-12; k++) {
+		term *= (double)(n - k) / (double)(k + 1) * ratio;
+		sum += term;
+	}
+	return sum > 1.0 ? 1.0 : sum;
+}
+
+/*
+ * Whether destination I fails where its peers succeed. Three conditions:
+ *   - at least outlier_min_attempts attempts to it within the window;
+ *   - its failure share at least outlier_percent points above the peers'
+ *     share (all its peers' attempts together; loss on every link raises
+ *     both alike);
+ *   - and that many failures very unlikely (below POLICY_OUTLIER_P) if it
+ *     failed only as often as its peers: 2 of 5 happen by chance on a lossy
+ *     path, 4 of 7 hardly. The peers' share is smoothed, (failed + 1) /
+ *     (attempts + 2), so that a few clean peer attempts do not make any
+ *     failure look significant.
+ */
+static bool outlier(const struct policy_service *s, size_t i, uint64_t now)
+{
+	uint64_t att, fail, peer_att = 0, peer_fail = 0;
+	double share, peers, p;
+	uint32_t a, f;
+	size_t j;
+
+	if (!s->set.outlier_percent)
+		return false;
+	policy_attempts(s, i, now, &a, &f);
+	att = a, fail = f;
+	if (!att || att < s->set.outlier_min_attempts)
+		return false;
+	for (j = 0; j < s->n_dests; j++) {
+		if (j == i)
+			continue;
+		policy_attempts(s, j, now, &a, &f);
+		peer_att += a, peer_fail += f;
+	}
+	share = (double)fail / (double)att;
+	peers = peer_att ? (double)peer_fail / (double)peer_att : 0.0;
+	if (share * 100.0 < peers * 100.0 + s->set.outlier_percent)
+		return false;
+	p = ((double)peer_fail + 1.0) / ((double)peer_att + 2.0);
+	return binomial_tail(att, fail, p) < POLICY_OUTLIER_P;
+}
+
+/* Out of rotation while probes confirm or clear the evidence. */
+static void suspect(struct policy_service *s, size_t i, uint64_t now, int evidence,
+		    struct policy_decision *ret)
+{
+	struct policy_dest *d = &s->dests[i];
+
+	decide(ret, POLICY_ACT_SUSPECT, i, now, d->state, POLICY_SUSPECT);
+	ret->evidence = evidence;
+	d->prior = d->state;
+	d->state = POLICY_SUSPECT;
+	d->probing = true;
+	d->tries = 0;
+	d->suspect_evidence = evidence;
+	d->suspect_ns = now;
+	if (d->suspicions < UINT32_MAX)
+		d->suspicions++;
+}
+
+/* A suspect's probe passed: back as it was, its ramp's times and backoff untouched. */
+static void clear_suspicion(struct policy_service *s, size_t i, uint64_t now,
+			    struct policy_decision *ret)
+{
+	struct policy_dest *d = &s->dests[i];
+
+	decide(ret, POLICY_ACT_CLEARED, i, now, POLICY_SUSPECT, d->prior);
+	if (d->prior == POLICY_RAMPING)
+		ret->until_ns = d->until_ns;
+	d->state = d->prior;
+	d->probing = false;
+	d->tries = 0;
+	/* the evidence that made it suspect is answered; the outlier counts stay */
+	forget_evidence(&s->recent[i]);
+}
+
+/* Asks the next confirmation probe of a suspect. */
+static void ask_confirm(struct policy_service *s, size_t i, uint64_t now,
+			struct policy_decision *ret)
+{
+	decide(ret, POLICY_ACT_PROBE, i, now, POLICY_SUSPECT, POLICY_SUSPECT);
+	s->dests[i].probing = true;
+}
+
+/* Confirmed: quarantined like any relapse, telling the evidence that made it suspect. */
+static void confirm(struct policy_service *s, size_t i, uint64_t now, int evidence,
+		    struct policy_decision *ret)
+{
+	relapse(s, i, now, POLICY_ACT_QUARANTINE, ret);
+	ret->evidence = evidence;
+}
+
+int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool certain,
+		       uint64_t now_ns, struct policy_decision *ret)
 {
 	struct policy_recent *r;
 	struct policy_dest *d;
@@ -307,6 +489,17 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, uint
 	see(s, now_ns);
 	d = &s->dests[dest];
 	r = &s->recent[dest];
+	if (!certain)
+		count_failure(&s->set, r, now_ns);
+	if (!confirms(&s->set))
+		certain = true;
+	/* a refusal, or an outlier, needs no probe to confirm the suspicion */
+	if (d->state == POLICY_SUSPECT) {
+		if (!certain && !outlier(s, dest, now_ns))
+			return 0;
+		confirm(s, dest, now_ns, evidence, ret);
+		return 1;
+	}
 	/* late evidence from connections made before it went out says nothing new */
 	if (out_of_rotation(d->state))
 		return 0;
@@ -326,8 +519,10 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, uint
 		ret->evidence = evidence;
 		return 1;
 	}
-	relapse(s, dest, now_ns, POLICY_ACT_QUARANTINE, ret);
-	ret->evidence = evidence;
+	if (certain || outlier(s, dest, now_ns))
+		confirm(s, dest, now_ns, evidence, ret);
+	else
+		suspect(s, dest, now_ns, evidence, ret);
 	return 1;
 }
 
@@ -340,6 +535,16 @@ int policy_on_probe(struct policy_service *s, size_t dest, bool passed, uint64_t
 		return -EINVAL;
 	see(s, now_ns);
 	d = &s->dests[dest];
+	if (d->state == POLICY_SUSPECT && d->probing) {
+		d->probing = false;
+		if (passed)
+			clear_suspicion(s, dest, now_ns, ret);
+		else if (++d->tries < s->set.confirm_tries)
+			ask_confirm(s, dest, now_ns, ret);
+		else
+			confirm(s, dest, now_ns, d->suspect_evidence, ret);
+		return 1;
+	}
 	/* a late answer to a probe from before a manual action or a restart */
 	if (d->state != POLICY_PROBATION || !d->probing)
 		return 0;
@@ -385,6 +590,17 @@ static bool tick_dest(struct policy_service *s, size_t i, uint64_t now, struct p
 		d->state = POLICY_HEALTHY;
 		d->since_ns = now;
 		d->until_ns = 0;
+		return true;
+	case POLICY_SUSPECT:
+		/* probes turned off by a reload: the suspicion cannot be confirmed */
+		if (!confirms(&s->set)) {
+			clear_suspicion(s, i, now, ret);
+			return true;
+		}
+		/* restored or reloaded: the probe's answer went with the old one */
+		if (d->probing)
+			return false;
+		ask_confirm(s, i, now, ret);
 		return true;
 	case POLICY_HEALTHY:
 		break;
@@ -440,6 +656,8 @@ static uint64_t dest_deadline(const struct policy_service *s, const struct polic
 		if (!s->set.probe)
 			return 0;
 		return d->probing ? POLICY_NEVER : d->next_probe_ns;
+	case POLICY_SUSPECT:
+		return d->probing && confirms(&s->set) ? POLICY_NEVER : 0;
 	case POLICY_RAMPING:
 		t = d->until_ns;
 		/* each step is a weight change the agent must program */
@@ -500,6 +718,7 @@ double policy_weight_factor(const struct policy_service *s, size_t dest, uint64_
 					       (double)ramp_step(warmup, now_ns - d->since_ns);
 	case POLICY_QUARANTINED:
 	case POLICY_PROBATION:
+	case POLICY_SUSPECT:
 		break;
 	}
 	return 0.0;
@@ -526,7 +745,7 @@ int policy_quarantine(struct policy_service *s, size_t dest, uint64_t now_ns, ui
 	d->state = POLICY_QUARANTINED;
 	d->manual = true;
 	d->probing = false;
-	d->passes = 0;
+	d->passes = d->tries = 0;
 	d->until_ns = ret->until_ns;
 	d->last_duration_ns = for_ns;
 	forget_evidence(&s->recent[dest]);
@@ -553,6 +772,8 @@ int policy_dest_restore(struct policy_service *s, size_t dest, const struct poli
 		return -EINVAL;
 	if (d->manual && d->state != POLICY_QUARANTINED)
 		return -EINVAL;
+	if (d->state == POLICY_SUSPECT && d->prior != POLICY_HEALTHY && d->prior != POLICY_RAMPING)
+		return -EINVAL;
 	/* only the operator's quarantine may last until released */
 	if (d->state == POLICY_QUARANTINED && !d->manual && d->until_ns == POLICY_NEVER)
 		return -EINVAL;
@@ -562,4 +783,15 @@ int policy_dest_restore(struct policy_service *s, size_t dest, const struct poli
 	to->probing = false;
 	forget_evidence(&s->recent[dest]);
 	return 0;
+}
+
+void policy_dest_persistent(const struct policy_dest *d, struct policy_dest *ret)
+{
+	*ret = *d;
+	if (d->state != POLICY_SUSPECT)
+		return;
+	/* the clients' next connections say again whether it is dead */
+	ret->state = d->prior;
+	ret->probing = false;
+	ret->tries = 0;
 }

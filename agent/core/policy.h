@@ -13,11 +13,39 @@
  *                        |  +--probe failed----+                     |
  *                        +--evidence (a relapse)---------------------+
  *
- * QUARANTINED and PROBATION are out of rotation (weight 0, or removed: the
- * agent's business), RAMPING and HEALTHY are in it.
+ *   HEALTHY or RAMPING -uncertain evidence-> SUSPECT -a probe passes-> back, as it was
+ *                                               |
+ *                                               +--confirm_tries probes fail, or certain
+ *                                                  evidence, or an outlier--> QUARANTINED
+ *
+ * QUARANTINED, PROBATION and SUSPECT are out of rotation (weight 0, or
+ * removed: the agent's business), RAMPING and HEALTHY are in it.
+ *
+ * Suspect, then confirm. A lost SYN on a lossy but healthy path looks, to
+ * one connection, just like a dead destination; so evidence that is not
+ * certain (anything but a refusal) makes the destination SUSPECT: out of
+ * rotation at once, which protects the clients (IPVS reschedules their
+ * retransmitted SYNs), and probed at once. A probe that passes puts it back
+ * as it was (ramp included) within about an RTT, with no relapse counted and
+ * its backoff untouched; confirm_tries probes that fail in a row confirm it:
+ * QUARANTINED, a relapse. Certain evidence (a refusal) quarantines at once.
+ * Without probes (probe none) or with confirm_tries 0, all evidence is taken
+ * as certain.
+ *
+ * Outliers, judged against the peers. Each destination counts its connection
+ * attempts (policy_on_attempt()) and the uncertain evidence against them
+ * over the last `window` (two half-window buckets). When at least
+ * outlier_min_attempts attempts were made to it, their failure share
+ * exceeds the share of all its peers' attempts by outlier_percent points or
+ * more, and that many failures would be very unlikely (POLICY_OUTLIER_P) at
+ * the peers' share, it is failing where its peers succeed: quarantined
+ * without waiting for a probe (a destination behind heavy loss answers a
+ * probe now and then, and would otherwise come back at once). Loss on every
+ * link raises every share alike, so it ejects nobody.
  *
  * - `failures` pieces of evidence within `window` take a destination in
- *   rotation out, for d = min(max, base x multiplier^relapses), jittered to
+ *   rotation out (to SUSPECT or QUARANTINED, see above); a quarantine lasts
+ *   d = min(max, base x multiplier^relapses), jittered to
  *   d x (1 + jitter x r), r uniform in [-1, 1). `relapses` counts the
  *   quarantines since the destination last stayed in rotation (ramping counts)
  *   for a whole `max` without being taken out or failing open; then it is 0.
@@ -59,12 +87,14 @@ struct config_policy;
 #define POLICY_RAMP_FLOOR 0.1        /* the weight factor a ramp starts at */
 #define POLICY_RAMP_STEPS 9u         /* steps from the floor to 1: 10%, 20%, ... 90% */
 #define POLICY_MAX_DESTS  1000u      /* CONFIG_MAX_DESTINATIONS */
+#define POLICY_OUTLIER_P  1e-3       /* how unlikely an outlier's failures must be by chance */
 
 enum policy_state {
 	POLICY_HEALTHY,
 	POLICY_QUARANTINED,
 	POLICY_PROBATION,
 	POLICY_RAMPING,
+	POLICY_SUSPECT, /* out of rotation while a probe confirms or clears the evidence */
 };
 
 enum policy_action {
@@ -76,6 +106,8 @@ enum policy_action {
 	POLICY_ACT_HEALTHY,           /* full weight: ramp done, or no warmup */
 	POLICY_ACT_MANUAL_QUARANTINE, /* the operator took it out */
 	POLICY_ACT_MANUAL_RELEASE,    /* the operator put it back */
+	POLICY_ACT_SUSPECT,           /* uncertain evidence: out of rotation, probe it now */
+	POLICY_ACT_CLEARED,           /* a suspect's probe passed: back as it was */
 };
 
 struct policy_settings {
@@ -88,7 +120,10 @@ struct policy_settings {
 	bool probe;         /* false: QUARANTINED goes straight to RAMPING */
 	uint32_t successes; /* probe passes in a row that end PROBATION */
 	uint64_t probe_interval_ns;
-	uint64_t warmup_ns; /* 0: released straight to HEALTHY */
+	uint64_t warmup_ns;       /* 0: released straight to HEALTHY */
+	uint32_t confirm_tries;   /* probes that must fail to confirm a suspect; 0: no suspects */
+	uint32_t outlier_percent; /* failure share above the peers' that ejects; 0: off */
+	uint32_t outlier_min_attempts; /* attempts within window before the share counts */
 };
 
 /* One destination: everything to persist across a restart, nothing else. */
@@ -105,6 +140,12 @@ struct policy_dest {
 	uint64_t next_probe_ns;    /* PROBATION: when the next probe is due */
 	uint64_t last_duration_ns; /* of the last quarantine, for the CLI */
 	uint64_t stable_since_ns;  /* in rotation without failing since; relapses reset after max */
+	/* SUSPECT only (a restart forgets a suspicion: the state file has `prior`) */
+	enum policy_state prior; /* HEALTHY or RAMPING: where a cleared suspicion goes back to */
+	uint32_t tries;          /* confirmation probes failed so far */
+	int suspect_evidence;    /* the evidence kind that made it suspect */
+	uint64_t suspect_ns;     /* when it became suspect */
+	uint32_t suspicions;     /* every entry into SUSPECT, for the CLI and metrics */
 };
 
 /* What the caller must log and act on. */
@@ -126,6 +167,9 @@ struct policy_recent {
 	uint32_t next, count;
 	bool failed_open; /* a FAIL_OPEN was reported at fail_open_ns */
 	uint64_t fail_open_ns;
+	/* the outlier window: [0] the previous half-window, [1] the current one */
+	uint64_t bucket; /* the current half-window's number: now / (window / 2) */
+	uint32_t attempts[2], failed[2];
 };
 
 /*
@@ -156,17 +200,28 @@ int policy_service_init(struct policy_service *s, const struct policy_settings *
 void policy_service_clear(struct policy_service *s);
 
 /*
- * One piece of evidence of kind EVIDENCE (passed through to the decision).
- * Returns 1 with *ret filled when it decides (QUARANTINE or FAIL_OPEN), 0
- * when not (too little evidence yet, already out of rotation), -EINVAL.
+ * One piece of evidence of kind EVIDENCE (passed through to the decision);
+ * CERTAIN when it cannot come from a healthy destination (a refusal).
+ * Returns 1 with *ret filled when it decides (SUSPECT, QUARANTINE or
+ * FAIL_OPEN), 0 when not (too little evidence yet, already out of rotation
+ * or suspect), -EINVAL.
  */
-int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, uint64_t now_ns,
-		       struct policy_decision *ret);
+int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool certain,
+		       uint64_t now_ns, struct policy_decision *ret);
+
+/* A connection attempt IPVS sent to the destination: the outliers' denominator. */
+void policy_on_attempt(struct policy_service *s, size_t dest, uint64_t now_ns);
+
+/* Its attempts and failed ones within the outlier window at now_ns, for the CLI. */
+void policy_attempts(const struct policy_service *s, size_t dest, uint64_t now_ns,
+		     uint32_t *ret_attempts, uint32_t *ret_failed);
 
 /*
- * The result of the outstanding probe of a destination in PROBATION. 1 with
- * *ret when it decides (PROBE_FAILED, RELEASE_TO_RAMP or HEALTHY), 0 when not
- * (more passes needed, no probe outstanding), -EINVAL.
+ * The result of the outstanding probe of a destination in PROBATION or
+ * SUSPECT. 1 with *ret when it decides (PROBATION: PROBE_FAILED,
+ * RELEASE_TO_RAMP or HEALTHY; SUSPECT: CLEARED, PROBE for the next try, or
+ * QUARANTINE once confirmed), 0 when not (more passes needed, no probe
+ * outstanding), -EINVAL.
  */
 int policy_on_probe(struct policy_service *s, size_t dest, bool passed, uint64_t now_ns,
 		    struct policy_decision *ret);
@@ -206,6 +261,9 @@ int policy_release(struct policy_service *s, size_t dest, uint64_t now_ns,
  * weight.h turns it into a weight.
  */
 double policy_weight_factor(const struct policy_service *s, size_t dest, uint64_t now_ns);
+
+/* The state to save for a restart: a suspicion is not kept, its prior state is. */
+void policy_dest_persistent(const struct policy_dest *d, struct policy_dest *ret);
 
 /*
  * Sets a destination's state from a saved (restart) or previous (reload)

@@ -253,6 +253,8 @@ uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t n
 		.health_weighted = hd ? hd->effective : 0,
 		.ramp = policy_weight_factor(&s->policy, dest, now_ns),
 		.remove = s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE,
+		.dry_run = !s->cs->policy.quarantine.enforce,
+		.manual = s->policy.dests[dest].manual,
 	};
 
 	return weight_effective(&in);

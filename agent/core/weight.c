@@ -13,12 +13,14 @@ static uint32_t scale(uint32_t base, double factor, uint32_t cap)
 
 uint32_t weight_effective(const struct weight_inputs *in)
 {
+	double ramp = in->dry_run && !in->manual ? 1.0 : in->ramp;
+
 	/* before the configured 0: a removed destination leaves IPVS whatever its weight */
-	if (in->ramp <= 0)
+	if (ramp <= 0)
 		return in->remove ? WEIGHT_REMOVED : 0;
 	if (!in->configured)
 		return 0;
-	return scale(in->health ? in->health_weighted : in->configured, in->ramp, in->configured);
+	return scale(in->health ? in->health_weighted : in->configured, ramp, in->configured);
 }
 
 uint32_t weight_health_target(uint32_t configured, double score)

@@ -12,6 +12,9 @@
  *   in rotation       max(1, round(health-weighted x ramp)), at most the
  *                     configured weight; with health weighting off the
  *                     configured weight stands for the health-weighted one
+ *   dry run           quarantine.enforce false: the policy's verdict (ramp)
+ *                     is shown, not applied, so the ramp counts as 1; the
+ *                     operator's own quarantine still applies
  *
  * Rounding is round(): halves away from zero. The floor of 1 keeps a
  * destination in rotation reachable; weight 0 would drain it.
@@ -31,6 +34,8 @@ struct weight_inputs {
 	uint32_t health_weighted; /* health.h's effective weight */
 	double ramp;              /* policy_weight_factor(): 0 out of rotation, up to 1 */
 	bool remove;              /* out of rotation means out of IPVS */
+	bool dry_run;             /* quarantine.enforce false: ramp ignored ... */
+	bool manual;              /* ... unless the operator took it out */
 };
 
 /* The weight the destination should have now, or WEIGHT_REMOVED. */

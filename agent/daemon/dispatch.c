@@ -40,15 +40,30 @@ void dispatch_decide(struct dispatch *d, struct runtime_service *s,
 	    pd->action == POLICY_ACT_MANUAL_QUARANTINE)
 		snprintf(until, sizeof(until), " for_ms=%llu relapses=%u",
 			 (unsigned long long)(pd->duration_ns / 1000000), pd->relapses);
-	log_notice("decision action=%s service=%s real=%s state=%s->%s%s%s%s",
-		   policy_action_name(pd->action), s->cs->name, real, policy_state_name(pd->from),
-		   policy_state_name(pd->to), until, pd->evidence ? " evidence=" : "",
-		   pd->evidence ? evidence_kind_name(pd->evidence) : "");
+	log_msg(pd->action == POLICY_ACT_SUSPECT || pd->action == POLICY_ACT_CLEARED ||
+			(pd->action == POLICY_ACT_PROBE && pd->from == POLICY_SUSPECT)
+		    ? LOG_INFO
+		    : LOG_NOTICE,
+		"decision action=%s service=%s real=%s state=%s->%s%s%s%s%s",
+		policy_action_name(pd->action), s->cs->name, real, policy_state_name(pd->from),
+		policy_state_name(pd->to), until, pd->evidence ? " evidence=" : "",
+		pd->evidence ? evidence_kind_name(pd->evidence) : "",
+		s->cs->policy.quarantine.enforce ? "" : " enforce=false (IPVS left as it is)");
 	switch (pd->action) {
 	case POLICY_ACT_PROBE:
 		start_probe(d, s, pd->dest, now_ns);
 		break;
 	case POLICY_ACT_FAIL_OPEN:
+		break;
+	case POLICY_ACT_SUSPECT:
+		/* weight 0 first: the clients' retransmitted SYNs go elsewhere while it is probed
+		 */
+		d->act.apply(d->act.data, s, origin_ns);
+		start_probe(d, s, pd->dest, now_ns);
+		break;
+	case POLICY_ACT_CLEARED:
+		/* a suspicion is not saved (policy_dest_persistent()), so neither is its end */
+		d->act.apply(d->act.data, s, 0);
 		break;
 	default:
 		d->act.apply(d->act.data, s, origin_ns);
@@ -88,7 +103,7 @@ static void judge(struct dispatch *d, const struct evidence *ev, uint64_t now_ns
 		 (now_ns - ev->at_ns) / 1e6, ev->error ? " error=" : "",
 		 ev->error ? strerror(ev->error) : "");
 	/* evidence that makes a decision is told with it, once IPVS has it */
-	if (policy_on_evidence(&s->policy, dest, ev->kind, now_ns, &pd) == 1)
+	if (policy_on_evidence(&s->policy, dest, ev->kind, evidence_certain(ev), now_ns, &pd) == 1)
 		dispatch_decide(d, s, &pd, ev, ev->at_ns, now_ns);
 	else
 		d->notify.evidence(d->notify.data, s, ev);

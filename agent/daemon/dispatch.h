@@ -22,7 +22,7 @@
 /* Syn-timeouts held until the connection events are verified (selfcheck_gate). */
 #define DISPATCH_HELD 64
 
-#define DISPATCH_ACTIONS (POLICY_ACT_MANUAL_RELEASE + 1) /* by enum policy_action */
+#define DISPATCH_ACTIONS (POLICY_ACT_CLEARED + 1) /* by enum policy_action */
 
 /* What a decision makes happen: the daemon's I/O. */
 struct dispatch_actions {

@@ -19,8 +19,8 @@
 #include "reconcile.h"
 #include "runtime.h"
 
-#define METRICS_OP_TYPES (RECONCILE_SERVICE_DEL + 1)     /* by enum reconcile_op_type */
-#define METRICS_ACTIONS  (POLICY_ACT_MANUAL_RELEASE + 1) /* by enum policy_action */
+#define METRICS_OP_TYPES (RECONCILE_SERVICE_DEL + 1) /* by enum reconcile_op_type */
+#define METRICS_ACTIONS  (POLICY_ACT_CLEARED + 1)    /* by enum policy_action */
 
 struct metrics_snapshot {
 	const char *version;

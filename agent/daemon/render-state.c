@@ -71,6 +71,7 @@ static void fill_dest(const struct runtime_service *s, size_t j,
 	}
 	ret->quarantines = p->quarantines;
 	ret->relapses = p->relapses;
+	ret->suspicions = p->suspicions;
 	ret->quarantined_until = p->state == POLICY_QUARANTINED && p->until_ns != POLICY_NEVER;
 	if (ret->quarantined_until)
 		ret->remaining_ms = p->until_ns > now_ns ? (p->until_ns - now_ns) / 1000000 : 0;
@@ -105,6 +106,7 @@ struct json_object *render_list_runtime(const struct runtime *rt, const struct i
 		svcs[i].kernel = find_service(kernel, &s->key);
 		svcs[i].dests = &dests[n];
 		svcs[i].n_dests = s->cs->n_dests;
+		svcs[i].dry_run = !s->cs->policy.quarantine.enforce;
 		for (j = 0; j < s->cs->n_dests; j++)
 			fill_dest(s, j, svcs[i].kernel, now_ns, &dests[n++]);
 	}

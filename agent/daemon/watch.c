@@ -43,15 +43,57 @@ static void on_probe_done(void *data, uint64_t token, bool passed, int err)
 	watch_rearm(a);
 }
 
-/* dispatch's probe action: a probation probe, straight to the destination */
+/*
+ * A suspect's probe waits as long as a client's SYN would (the detector's
+ * syn_timeout, from the destination's handshake RTT), at most the probation
+ * timeout: a probe whose SYN was lost on a lossy path then fails fast, and
+ * the next of confirm_tries goes out, instead of waiting for the kernel's
+ * retransmit 1 s later while the destination stays out of rotation.
+ */
+static uint64_t confirm_timeout(struct agent *a, const struct runtime_service *s, size_t dest,
+				uint64_t timeout)
+{
+	struct vigil_real vip, real;
+	struct vigil_flow flow;
+	uint64_t t;
+
+	if (health_real_from_addr(&s->cs->vip, &vip) < 0 ||
+	    health_real_from_addr(&s->cs->dests[dest].addr, &real) < 0)
+		return timeout;
+	memset(&flow, 0, sizeof(flow));
+	flow.vaddr = vip.addr;
+	flow.vport = vip.port;
+	flow.family = vip.family;
+	flow.protocol = s->cs->protocol;
+	t = detector_syn_timeout(a->detector, &flow, &real);
+	return t && t < timeout ? t : timeout;
+}
+
+/* dispatch's probe action: a probation or suspect's probe, straight to the destination */
 static int start_probe(void *data, struct runtime_service *s, size_t dest)
 {
 	struct agent *a = data;
 	uint64_t timeout = s->cs->policy.probation.timeout_ms * 1000000ull;
 
+	if (s->policy.dests[dest].state == POLICY_SUSPECT)
+		timeout = confirm_timeout(a, s, dest, timeout);
+
 	return a->tcpcheck ? tcpcheck_start(a->tcpcheck, degrade_token(a, s, dest),
 					    &s->cs->dests[dest].addr, timeout)
 			   : -ENOTCONN;
+}
+
+/* An IPVS pick for a TCP service is an attempt: the denominator of the policy's outliers. */
+static void count_attempt(struct agent *a, const struct vigil_event *e)
+{
+	struct runtime_service *s;
+	ssize_t dest;
+
+	if (e->kind != VIGIL_EV_IPVS_PICK || e->flow.protocol != IPPROTO_TCP || !e->real.family)
+		return;
+	s = runtime_find(a->rt, &e->flow, &e->real, &dest);
+	if (s && dest >= 0)
+		policy_on_attempt(&s->policy, dest, e->ts_ns);
 }
 
 static int on_event(const struct vigil_event *e, void *data)
@@ -61,6 +103,7 @@ static int on_event(const struct vigil_event *e, void *data)
 	int i, n;
 
 	verify_observe(a, e);
+	count_attempt(a, e);
 	n = detector_on_event(a->detector, e, ev, DETECTOR_EVIDENCE_MAX);
 	for (i = 0; i < n; i++)
 		dispatch_evidence(&a->dispatch, &ev[i], clock_now_ns());

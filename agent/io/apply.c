@@ -129,8 +129,9 @@ int apply_save_state(struct apply *ap)
 		const struct runtime_service *s = &ap->rt->services[i];
 
 		for (j = 0; j < s->policy.n_dests; j++) {
-			const struct policy_dest *p = &s->policy.dests[j];
+			struct policy_dest saved, *p = &saved;
 
+			policy_dest_persistent(&s->policy.dests[j], &saved);
 			/* a destination that never failed has nothing to remember */
 			if (p->state == POLICY_HEALTHY && !p->relapses && !p->quarantines)
 				continue;

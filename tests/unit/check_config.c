@@ -97,6 +97,10 @@ static void policy_eq(const struct config_policy *a, const struct config_policy 
 			  b->quarantine.syn_timeout_rtt_factor);
 	ck_assert_uint_eq(a->quarantine.failures, b->quarantine.failures);
 	ck_assert_uint_eq(a->quarantine.window_ms, b->quarantine.window_ms);
+	ck_assert_int_eq(a->quarantine.enforce, b->quarantine.enforce);
+	ck_assert_uint_eq(a->quarantine.confirm_tries, b->quarantine.confirm_tries);
+	ck_assert_uint_eq(a->quarantine.outlier_percent, b->quarantine.outlier_percent);
+	ck_assert_uint_eq(a->quarantine.outlier_min_attempts, b->quarantine.outlier_min_attempts);
 	ck_assert_int_eq(a->probation.probe, b->probation.probe);
 	ck_assert_uint_eq(a->probation.interval_ms, b->probation.interval_ms);
 	ck_assert_uint_eq(a->probation.timeout_ms, b->probation.timeout_ms);
@@ -653,7 +657,7 @@ static const struct rejection rejections[] = {
 	{ HEAD "    quarantine: {bsae: 1s}\n" DESTS, 4, 18,
 	  "unknown key \"bsae\" in quarantine (expected action, base, multiplier, max, jitter, "
 	  "max_ejected_percent, syn_timeout_min, syn_timeout_max, syn_timeout_rtt_factor, "
-	  "failures, window)" },
+	  "failures, window, enforce, confirm_tries, outlier_percent, outlier_min_attempts)" },
 	{ "defaults:\n  probation:\n    prob: tcp\n", 3, 5,
 	  "unknown key \"prob\" in probation (expected probe, interval, timeout, successes, "
 	  "warmup)" },

@@ -270,7 +270,7 @@ START_TEST(slow_destination_is_capped_at_max)
 }
 END_TEST
 
-START_TEST(silent_destination_times_out_once_then_retransmits_then_gives_up)
+START_TEST(silent_destination_is_told_once_per_attempt)
 {
 	struct detector *d = new_detector(16, 16);
 	struct vigil_flow f = flow(VIP_A, 40000);
@@ -286,13 +286,20 @@ START_TEST(silent_destination_times_out_once_then_retransmits_then_gives_up)
 	ck_assert_uint_eq(expire(d, t0 + MS(950), out, 8), 0);
 	ck_assert_uint_eq(detector_next_deadline(d), UINT64_MAX);
 
-	/* the client's own retransmits: 1 s, then linear */
-	feed_one(d, retrans_ev(t0 + MS(1000), f, r), EVIDENCE_RETRANS, t0 + MS(1000), r);
-	feed_one(d, retrans_ev(t0 + MS(2000), f, r), EVIDENCE_RETRANS, t0 + MS(2000), r);
-	feed_one(d, retrans_ev(t0 + MS(3000), f, r), EVIDENCE_RETRANS, t0 + MS(3000), r);
+	/*
+	 * the client's own retransmits and its giving up: the same attempt, so
+	 * no more evidence (the policy counts failed attempts)
+	 */
+	feed_none(d, retrans_ev(t0 + MS(1000), f, r));
+	feed_none(d, retrans_ev(t0 + MS(2000), f, r));
 	ck_assert_uint_eq(expire(d, t0 + MS(100000), out, 8), 0);
-	feed_one(d, state_ev(t0 + MS(3500), f, r, TCP_SYN_SENT, TCP_CLOSE), EVIDENCE_GAVE_UP,
-		 t0 + MS(3500), r);
+	feed_none(d, state_ev(t0 + MS(3500), f, r, TCP_SYN_SENT, TCP_CLOSE));
+	ck_assert_uint_eq(expire(d, t0 + MS(100000), out, 8), 0);
+
+	/* a retransmit before the syn_timeout is the attempt's one piece of evidence */
+	f = flow(VIP_A, 40001);
+	syn_sent(d, t0, f, r);
+	feed_one(d, retrans_ev(t0 + MS(300), f, r), EVIDENCE_RETRANS, t0 + MS(300), r);
 	ck_assert_uint_eq(expire(d, t0 + MS(100000), out, 8), 0);
 	detector_free(d);
 }
@@ -363,7 +370,7 @@ START_TEST(retransmitted_handshake_teaches_no_rtt)
 
 	feed_none(d, pick_ev(0, f, r));
 	ck_assert_uint_eq(expire_count(d, MS(900)), 1);
-	feed_one(d, retrans_ev(MS(1000), f, r), EVIDENCE_RETRANS, MS(1000), r);
+	feed_none(d, retrans_ev(MS(1000), f, r));
 	/* which SYN was answered is unknown, and 1 s of it was the RTO (Karn) */
 	feed_none(d, established_ev(MS(1010), f, r));
 	ck_assert_uint_eq(detector_syn_timeout(d, &f, &r), MS(900));
@@ -438,11 +445,10 @@ START_TEST(rescheduled_syn_moves_the_attempt)
 	feed_none(d, retrans_ev(MS(1000), f, b));
 	ck_assert_uint_eq(expire(d, MS(1899), out, 8), 0);
 	expire_syn_timeout(d, MS(1900), f, b);
-	/* b is silent too: from here on everything names b, never a */
-	feed_one(d, retrans_ev(MS(2000), f, b), EVIDENCE_RETRANS, MS(2000), b);
+	/* b is silent too, and told once; a never again */
+	feed_none(d, retrans_ev(MS(2000), f, b));
 	feed_none(d, retrans_ev(MS(2100), f, a));
-	feed_one(d, state_ev(MS(2500), f, b, TCP_SYN_SENT, TCP_CLOSE), EVIDENCE_GAVE_UP, MS(2500),
-		 b);
+	feed_none(d, state_ev(MS(2500), f, b, TCP_SYN_SENT, TCP_CLOSE));
 	detector_free(d);
 }
 END_TEST
@@ -532,16 +538,16 @@ START_TEST(overdue_timeout_comes_before_the_event_evidence)
 	struct evidence out[DETECTOR_EVIDENCE_MAX];
 
 	feed_none(d, pick_ev(0, f, r));
-	ck_assert_int_eq(feed(d, retrans_ev(MS(1000), f, r), out), 2);
+	/* the retransmit itself adds nothing: the attempt was told silent at its deadline */
+	ck_assert_int_eq(feed(d, retrans_ev(MS(1000), f, r), out), 1);
 	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(900), f, r);
-	assert_evidence(&out[1], EVIDENCE_RETRANS, MS(1000), f, r);
 	ck_assert_uint_eq(expire_count(d, MS(1000)), 0);
 
 	f = flow(VIP_A, 40001);
 	feed_none(d, pick_ev(MS(2000), f, r));
-	ck_assert_int_eq(feed(d, state_ev(MS(3000), f, r, TCP_SYN_SENT, TCP_CLOSE), out), 2);
+	ck_assert_int_eq(feed(d, reset_ev(MS(3000), f, r, TCP_SYN_SENT), out), 2);
 	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(2900), f, r);
-	assert_evidence(&out[1], EVIDENCE_GAVE_UP, MS(3000), f, r);
+	assert_evidence(&out[1], EVIDENCE_REFUSED, MS(3000), f, r);
 	detector_free(d);
 }
 END_TEST
@@ -557,8 +563,7 @@ START_TEST(four_tuple_reuse_after_close_is_a_new_attempt)
 	syn_sent(d, MS(60000), f, b);
 	ck_assert_uint_eq(detector_next_deadline(d), MS(60900));
 	expire_syn_timeout(d, MS(60900), f, b);
-	feed_one(d, state_ev(MS(61000), f, b, TCP_SYN_SENT, TCP_CLOSE), EVIDENCE_GAVE_UP, MS(61000),
-		 b);
+	feed_none(d, state_ev(MS(61000), f, b, TCP_SYN_SENT, TCP_CLOSE));
 
 	/* and again, to a, which answers: nothing left of the failed one */
 	accepted(d, MS(70000), f, a, MS(10));
@@ -667,7 +672,8 @@ START_TEST(attempts_are_bounded_oldest_forgotten_first)
 	feed_none(d, retrans_ev(MS(800), flow(VIP_A, 40000), r));
 	feed_none(d, retrans_ev(MS(800), flow(VIP_A, 40001), r));
 	feed_one(d, retrans_ev(MS(800), flow(VIP_A, 40002), r), EVIDENCE_RETRANS, MS(800), r);
-	ck_assert_uint_eq(expire_count(d, MS(905)), 4);
+	/* 40002 was told silent by its retransmit already */
+	ck_assert_uint_eq(expire_count(d, MS(905)), 3);
 
 	/* finished attempts give their room back */
 	for (i = 2; i < 6; i++)
@@ -916,7 +922,7 @@ int main(void)
 
 	tcase_add_test(tc, accepted_connection_teaches_rtt);
 	tcase_add_test(tc, slow_destination_is_capped_at_max);
-	tcase_add_test(tc, silent_destination_times_out_once_then_retransmits_then_gives_up);
+	tcase_add_test(tc, silent_destination_is_told_once_per_attempt);
 	tcase_add_test(tc, syn_timeout_follows_the_learned_rtt);
 	tcase_add_test(tc, retransmitted_handshake_teaches_no_rtt);
 	tcase_add_test(tc, refused_is_not_also_gave_up);

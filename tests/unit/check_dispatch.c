@@ -145,11 +145,12 @@ static void assert_calls(const char *want)
 	rec.n = 0;
 }
 
-/* A syn-timeout against destination DEST, with the events verified: it goes out. */
+/* A refusal by destination DEST, with the events verified: certain, it goes out at once. */
 static void quarantine_by_evidence(size_t dest)
 {
 	struct evidence ev = syn_timeout(dest, now);
 
+	ev.kind = EVIDENCE_REFUSED;
 	events_verified();
 	dispatch_evidence(&d, &ev, now);
 	assert_calls("ASed");
@@ -161,17 +162,58 @@ START_TEST(evidence_reaches_weight_0_before_anyone_is_told)
 
 	events_verified();
 	dispatch_evidence(&d, &ev, now);
-	/* IPVS, the state file, then the followers: the evidence, then the decision */
-	assert_calls("ASed");
+	/* IPVS, the confirming probe, then the followers: the evidence, then the decision */
+	assert_calls("APed");
 	ck_assert_uint_eq(rec.weights[0], 100);
 	ck_assert_uint_eq(rec.weights[1], 0);
 	ck_assert_uint_eq(rec.weights[2], 100);
 	ck_assert_uint_eq(rec.origin_ns, ev.at_ns); /* the latency is the evidence's */
-	ck_assert_int_eq(rec.decided, POLICY_ACT_QUARANTINE);
+	ck_assert_uint_eq(rec.probed, 1);
+	ck_assert_int_eq(rec.decided, POLICY_ACT_SUSPECT);
 	ck_assert(rec.decision_had_cause);
 	ck_assert_uint_eq(d.evidence_count, 1);
 	ck_assert_uint_eq(d.decision_count, 1);
-	ck_assert_uint_eq(d.decisions[POLICY_ACT_QUARANTINE], 1);
+	ck_assert_uint_eq(d.decisions[POLICY_ACT_SUSPECT], 1);
+}
+END_TEST
+
+START_TEST(a_suspect_whose_probe_passes_is_back_unsaved)
+{
+	struct runtime_service *s = &rt->services[0];
+	struct evidence ev = syn_timeout(1, now);
+
+	events_verified();
+	dispatch_evidence(&d, &ev, now);
+	assert_calls("APed");
+	dispatch_probe_done(&d, s, 1, true, 0, now + MS(1));
+	/* a suspicion is not in the state file, so its end is not written either */
+	assert_calls("Ad");
+	ck_assert_int_eq(rec.decided, POLICY_ACT_CLEARED);
+	ck_assert_uint_eq(rec.weights[1], 100);
+	ck_assert_uint_eq(s->policy.dests[1].quarantines, 0);
+	ck_assert_uint_eq(s->policy.dests[1].relapses, 0);
+}
+END_TEST
+
+START_TEST(a_suspect_is_quarantined_after_its_tries_fail)
+{
+	struct runtime_service *s = &rt->services[0];
+	struct evidence ev = syn_timeout(1, now);
+
+	events_verified();
+	dispatch_evidence(&d, &ev, now);
+	assert_calls("APed");
+	/* confirm_tries 3: two more probes, then the quarantine, saved */
+	dispatch_probe_done(&d, s, 1, false, ETIMEDOUT, now + MS(200));
+	assert_calls("Pd");
+	dispatch_probe_done(&d, s, 1, false, ETIMEDOUT, now + MS(400));
+	assert_calls("Pd");
+	dispatch_probe_done(&d, s, 1, false, ETIMEDOUT, now + MS(600));
+	assert_calls("ASd");
+	ck_assert_int_eq(rec.decided, POLICY_ACT_QUARANTINE);
+	ck_assert_uint_eq(rec.weights[1], 0);
+	ck_assert_uint_eq(s->policy.dests[1].quarantines, 1);
+	ck_assert_uint_eq(rec.probed, 1);
 }
 END_TEST
 
@@ -209,7 +251,7 @@ START_TEST(syn_timeouts_wait_for_the_events_to_be_verified)
 	ck_assert_uint_eq(d.n_held, 1);
 	events_verified();
 	dispatch_release_held(&d, now + MS(100));
-	assert_calls("ASed");
+	assert_calls("APed");
 	ck_assert_uint_eq(rec.weights[2], 0);
 	ck_assert_uint_eq(d.n_held, 0);
 }
@@ -301,12 +343,12 @@ START_TEST(fail_open_changes_no_weight)
 	size_t i;
 
 	events_verified();
-	/* max_ejected_percent 50: one of three out, the second is refused */
+	/* max_ejected_percent 50: one of three out (a suspect is out), the second is refused */
 	for (i = 0; i < 2; i++) {
 		ev = syn_timeout(i, now);
 		dispatch_evidence(&d, &ev, now);
 	}
-	assert_calls("ASeded");
+	assert_calls("APeded");
 	ck_assert_int_eq(rec.decided, POLICY_ACT_FAIL_OPEN);
 	ck_assert_uint_eq(rec.weights[1], 100);
 }
@@ -319,6 +361,8 @@ static Suite *dispatch_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, evidence_reaches_weight_0_before_anyone_is_told);
+	tcase_add_test(tc, a_suspect_whose_probe_passes_is_back_unsaved);
+	tcase_add_test(tc, a_suspect_is_quarantined_after_its_tries_fail);
 	tcase_add_test(tc, evidence_that_decides_nothing_is_told_alone);
 	tcase_add_test(tc, evidence_no_service_has_is_dropped);
 	tcase_add_test(tc, syn_timeouts_wait_for_the_events_to_be_verified);

@@ -121,7 +121,7 @@ static int check_ended(struct fallback_service *f, struct policy_service *p, siz
 	ck_assert_int_eq(fallback_done(f, dest, now), 0);
 	if (passed)
 		return 0;
-	return policy_on_evidence(p, dest, EVIDENCE_PROBE_FAILED, now, d);
+	return policy_on_evidence(p, dest, EVIDENCE_PROBE_FAILED, true, now, d);
 }
 
 /* The policy and the fallback checks of cs, as vigild keeps them. */

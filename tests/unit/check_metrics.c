@@ -68,7 +68,8 @@ static void fixture_init(struct fixture *f)
 	runtime_count_evidence(web, 2, EVIDENCE_SYN_TIMEOUT);
 	runtime_count_evidence(web, 2, EVIDENCE_RETRANS);
 	runtime_count_evidence(web, 2, EVIDENCE_RETRANS);
-	ck_assert_int_eq(policy_on_evidence(&web->policy, 2, EVIDENCE_RETRANS, MS(6000), &d), 1);
+	ck_assert_int_eq(policy_on_evidence(&web->policy, 2, EVIDENCE_RETRANS, true, MS(6000), &d),
+			 1);
 	ck_assert_int_eq(policy_quarantine(&dns->policy, 1, MS(6000), 0, &d), 1);
 	runtime_count_evidence(dns, 0, EVIDENCE_UDP_ERROR);
 	web->applied[0] = 100;

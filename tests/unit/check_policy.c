@@ -44,7 +44,7 @@ static struct policy_decision evidence(struct policy_service *s, size_t i, uint6
 {
 	struct policy_decision d;
 
-	ck_assert_int_eq(policy_on_evidence(s, i, KIND, now, &d), 1);
+	ck_assert_int_eq(policy_on_evidence(s, i, KIND, false, now, &d), 1);
 	ck_assert_msg(d.action == want, "evidence gave %s, expected %s",
 		      policy_action_name(d.action), policy_action_name(want));
 	ck_assert_uint_eq(d.dest, i);
@@ -57,7 +57,7 @@ static void no_decision_on_evidence(struct policy_service *s, size_t i, uint64_t
 {
 	struct policy_decision d;
 
-	ck_assert_int_eq(policy_on_evidence(s, i, KIND, now, &d), 0);
+	ck_assert_int_eq(policy_on_evidence(s, i, KIND, false, now, &d), 0);
 }
 
 /* A tick that must make exactly one decision, ACTION about destination I. */
@@ -195,7 +195,7 @@ START_TEST(bad_settings_and_arguments_are_refused)
 	policy_service_clear(&s);
 
 	init(&s, &base, 2);
-	ck_assert_int_eq(policy_on_evidence(&s, 2, KIND, 0, &d), -EINVAL);
+	ck_assert_int_eq(policy_on_evidence(&s, 2, KIND, false, 0, &d), -EINVAL);
 	ck_assert_int_eq(policy_on_probe(&s, 2, true, 0, &d), -EINVAL);
 	ck_assert_int_eq(policy_quarantine(&s, 2, 0, 0, &d), -EINVAL);
 	ck_assert_int_eq(policy_release(&s, 2, 0, &d), -EINVAL);
@@ -473,7 +473,7 @@ static size_t ejected(size_t n, uint32_t pct)
 	set.max_ejected_percent = pct;
 	init(&s, &set, n);
 	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(policy_on_evidence(&s, i, KIND, i * MS, &d), 1);
+		ck_assert_int_eq(policy_on_evidence(&s, i, KIND, false, i * MS, &d), 1);
 		if (d.action == POLICY_ACT_QUARANTINE) {
 			out++;
 		} else {
@@ -960,7 +960,8 @@ static struct flap flapping(const struct policy_settings *set, uint64_t seed, ui
 				ck_assert_int_eq(d[0].to,
 						 set->warmup_ns ? POLICY_RAMPING : POLICY_HEALTHY);
 		}
-		if (t < 30 * S && t % (2 * S) == 0 && policy_on_evidence(&s, 0, KIND, t, d) == 1) {
+		if (t < 30 * S && t % (2 * S) == 0 &&
+		    policy_on_evidence(&s, 0, KIND, false, t, d) == 1) {
 			ck_assert_int_eq(d[0].action, POLICY_ACT_QUARANTINE);
 			ck_assert_uint_lt(f.quarantines, 32);
 			f.durations[f.quarantines++] = d[0].duration_ns;
@@ -1038,7 +1039,281 @@ START_TEST(names)
 	ck_assert_str_eq(policy_action_name(POLICY_ACT_HEALTHY), "healthy");
 	ck_assert_str_eq(policy_action_name(POLICY_ACT_MANUAL_QUARANTINE), "manual-quarantine");
 	ck_assert_str_eq(policy_action_name(POLICY_ACT_MANUAL_RELEASE), "manual-release");
+	ck_assert_str_eq(policy_action_name(POLICY_ACT_SUSPECT), "suspect");
+	ck_assert_str_eq(policy_action_name(POLICY_ACT_CLEARED), "cleared");
+	ck_assert_str_eq(policy_state_name(POLICY_SUSPECT), "suspect");
 	ck_assert_str_eq(policy_action_name((enum policy_action) - 1), "unknown");
+}
+END_TEST
+
+/* Suspect, then confirm: the settings vigild's defaults have. */
+static struct policy_settings confirming(void)
+{
+	struct policy_settings set = settings();
+
+	set.confirm_tries = 3;
+	set.outlier_percent = 30;
+	set.outlier_min_attempts = 5;
+	return set;
+}
+
+static struct policy_decision uncertain(struct policy_service *s, size_t i, uint64_t now,
+					enum policy_action want)
+{
+	struct policy_decision d;
+
+	ck_assert_int_eq(policy_on_evidence(s, i, KIND, false, now, &d), 1);
+	ck_assert_msg(d.action == want, "evidence gave %s, expected %s",
+		      policy_action_name(d.action), policy_action_name(want));
+	ck_assert_uint_eq(d.dest, i);
+	ck_assert_int_eq(d.evidence, KIND);
+	return d;
+}
+
+static void attempts(struct policy_service *s, size_t i, unsigned int n, uint64_t now)
+{
+	while (n--)
+		policy_on_attempt(s, i, now);
+}
+
+START_TEST(a_suspect_whose_probe_passes_is_back_without_a_relapse)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+
+	init(&s, &set, 3);
+	d = uncertain(&s, 1, 5 * S, POLICY_ACT_SUSPECT);
+	ck_assert_int_eq(d.from, POLICY_HEALTHY);
+	ck_assert_int_eq(d.to, POLICY_SUSPECT);
+	/* out of rotation at once, and a probe is out */
+	ck_assert_double_eq(policy_weight_factor(&s, 1, 5 * S), 0.0);
+	ck_assert(s.dests[1].probing);
+	ck_assert_uint_eq(policy_next_deadline(&s), POLICY_NEVER);
+	/* more evidence while suspect decides nothing */
+	no_decision_on_evidence(&s, 1, 5 * S + MS);
+	d = probe(&s, 1, true, 5 * S + 2 * MS, POLICY_ACT_CLEARED);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	ck_assert_int_eq(d.to, POLICY_HEALTHY);
+	ck_assert_int_eq(state(&s, 1), POLICY_HEALTHY);
+	ck_assert_double_eq(policy_weight_factor(&s, 1, 5 * S + 2 * MS), 1.0);
+	ck_assert_uint_eq(s.dests[1].relapses, 0);
+	ck_assert_uint_eq(s.dests[1].quarantines, 0);
+	ck_assert_uint_eq(s.dests[1].suspicions, 1);
+	/* and the next lost SYN is a suspicion again, not a relapse */
+	uncertain(&s, 1, 6 * S, POLICY_ACT_SUSPECT);
+	ck_assert_uint_eq(s.dests[1].suspicions, 2);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(a_suspect_is_quarantined_when_its_tries_all_fail)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+
+	init(&s, &set, 3);
+	uncertain(&s, 0, 0, POLICY_ACT_SUSPECT);
+	d = probe(&s, 0, false, 200 * MS, POLICY_ACT_PROBE);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	ck_assert_int_eq(d.to, POLICY_SUSPECT);
+	probe(&s, 0, false, 400 * MS, POLICY_ACT_PROBE);
+	d = probe(&s, 0, false, 600 * MS, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	ck_assert_int_eq(d.to, POLICY_QUARANTINED);
+	ck_assert_int_eq(d.evidence, KIND); /* the evidence that made it suspect */
+	ck_assert_uint_eq(d.relapses, 0);
+	ck_assert_uint_eq(d.duration_ns, 1 * S);
+	ck_assert_uint_eq(d.until_ns, 600 * MS + 1 * S);
+	ck_assert_uint_eq(s.dests[0].relapses, 1);
+	ck_assert_uint_eq(s.dests[0].quarantines, 1);
+	/* its quarantine ends in probation like any other */
+	tick_one(&s, 1600 * MS, 0, POLICY_ACT_PROBE);
+	ck_assert_int_eq(state(&s, 0), POLICY_PROBATION);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(certain_evidence_quarantines_at_once_and_confirms_a_suspect)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+
+	init(&s, &set, 4);
+	ck_assert_int_eq(policy_on_evidence(&s, 0, KIND, true, 0, &d), 1);
+	ck_assert_int_eq(d.action, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(d.from, POLICY_HEALTHY);
+
+	uncertain(&s, 1, 0, POLICY_ACT_SUSPECT);
+	ck_assert_int_eq(policy_on_evidence(&s, 1, KIND, true, MS, &d), 1);
+	ck_assert_int_eq(d.action, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	ck_assert(!s.dests[1].probing);
+	/* the answer of the probe it no longer awaits is ignored */
+	ck_assert_int_eq(policy_on_probe(&s, 1, true, 2 * MS, &d), 0);
+	ck_assert_int_eq(state(&s, 1), POLICY_QUARANTINED);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(a_ramping_suspect_goes_back_to_its_ramp)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+	uint64_t at;
+
+	init(&s, &set, 2);
+	ck_assert_int_eq(policy_on_evidence(&s, 0, KIND, true, 0, &d), 1);
+	at = through_probation(&s, 0, 0);
+	ck_assert_int_eq(state(&s, 0), POLICY_RAMPING);
+	uncertain(&s, 0, at + 2 * S, POLICY_ACT_SUSPECT);
+	d = probe(&s, 0, true, at + 2 * S + MS, POLICY_ACT_CLEARED);
+	ck_assert_int_eq(d.to, POLICY_RAMPING);
+	ck_assert_uint_eq(d.until_ns, at + 9 * S);
+	ck_assert_uint_eq(s.dests[0].since_ns, at);
+	/* the ramp's third step: 30% */
+	ck_assert_double_eq_tol(policy_weight_factor(&s, 0, at + 2 * S + MS), 0.3, 1e-9);
+	ck_assert_uint_eq(s.dests[0].relapses, 1);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(a_destination_failing_where_its_peers_succeed_is_an_outlier)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+	size_t i;
+
+	init(&s, &set, 3);
+	for (i = 0; i < 3; i++)
+		attempts(&s, i, 10, 1 * S);
+	/*
+	 * 1, 2 and 3 of 10 failed while the peers lost none of 20: suspects,
+	 * cleared by their probes; 3 is 30 points above the peers, but would
+	 * happen by chance (0.8%) at the peers' smoothed share, 1/22
+	 */
+	for (i = 1; i <= 3; i++) {
+		uncertain(&s, 0, i * S, POLICY_ACT_SUSPECT);
+		probe(&s, 0, true, i * S + MS, POLICY_ACT_CLEARED);
+	}
+	/* 4 of 10 would not (0.07%): out without a probe */
+	d = uncertain(&s, 0, 4 * S, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(d.from, POLICY_HEALTHY);
+	ck_assert_uint_eq(s.dests[0].relapses, 1);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(loss_on_every_link_makes_no_outlier)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	uint32_t a, f;
+	size_t i, k;
+
+	init(&s, &set, 3);
+	for (i = 0; i < 3; i++)
+		attempts(&s, i, 10, 1 * S);
+	/* every destination loses half its attempts: the network, not one of them */
+	for (k = 0; k < 5; k++)
+		for (i = 0; i < 3; i++) {
+			uncertain(&s, i, 1 * S + k * MS, POLICY_ACT_SUSPECT);
+			probe(&s, i, true, 1 * S + k * MS, POLICY_ACT_CLEARED);
+		}
+	policy_attempts(&s, 0, 1 * S + 5 * MS, &a, &f);
+	ck_assert_uint_eq(a, 10);
+	ck_assert_uint_eq(f, 5);
+	for (i = 0; i < 3; i++) {
+		ck_assert_uint_eq(s.dests[i].quarantines, 0);
+		ck_assert_uint_eq(s.dests[i].suspicions, 5);
+	}
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(an_outlier_needs_enough_attempts_within_the_window)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	uint32_t a, f;
+
+	init(&s, &set, 2);
+	/* 4 attempts, all failed: too few to judge (outlier_min_attempts 5) */
+	attempts(&s, 0, 4, 1 * S);
+	attempts(&s, 1, 10, 1 * S);
+	uncertain(&s, 0, 1 * S, POLICY_ACT_SUSPECT);
+	probe(&s, 0, true, 1 * S, POLICY_ACT_CLEARED);
+	uncertain(&s, 0, 1 * S, POLICY_ACT_SUSPECT);
+	probe(&s, 0, true, 1 * S, POLICY_ACT_CLEARED);
+	/* window 10 s, in halves of 5 s: [0, 5) and [5, 10) count at 9.999 s, not at 10 s */
+	policy_attempts(&s, 0, 10 * S - 1, &a, &f);
+	ck_assert_uint_eq(a, 4);
+	ck_assert_uint_eq(f, 2);
+	policy_attempts(&s, 0, 10 * S, &a, &f);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(f, 0);
+	/* the old failures are forgotten: 5 fresh attempts, 1 failed, is no outlier */
+	attempts(&s, 0, 5, 11 * S);
+	uncertain(&s, 0, 11 * S, POLICY_ACT_SUSPECT);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(a_suspect_counts_against_max_ejected_percent)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+
+	init(&s, &set, 3);
+	uncertain(&s, 0, 0, POLICY_ACT_SUSPECT);
+	uncertain(&s, 1, MS, POLICY_ACT_FAIL_OPEN);
+	ck_assert_int_eq(state(&s, 1), POLICY_HEALTHY);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(a_suspicion_is_not_saved_and_a_restored_one_is_probed_again)
+{
+	struct policy_service s, next;
+	struct policy_settings set = confirming();
+	struct policy_dest saved;
+	struct policy_decision d;
+
+	init(&s, &set, 2);
+	uncertain(&s, 1, 0, POLICY_ACT_SUSPECT);
+	policy_dest_persistent(&s.dests[1], &saved);
+	ck_assert_int_eq(saved.state, POLICY_HEALTHY);
+	ck_assert(!saved.probing);
+	/* a reload carries it over as it is; its probe's answer is gone, so it asks again */
+	init(&next, &set, 2);
+	ck_assert_int_eq(policy_dest_restore(&next, 1, &s.dests[1]), 0);
+	ck_assert_int_eq(state(&next, 1), POLICY_SUSPECT);
+	ck_assert_uint_eq(policy_next_deadline(&next), 0);
+	d = tick_one(&next, MS, 1, POLICY_ACT_PROBE);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	probe(&next, 1, true, 2 * MS, POLICY_ACT_CLEARED);
+	/* a suspect with no state to go back to is refused */
+	saved = s.dests[1];
+	saved.prior = POLICY_QUARANTINED;
+	ck_assert_int_eq(policy_dest_restore(&next, 1, &saved), -EINVAL);
+	policy_service_clear(&next);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(without_probes_evidence_is_taken_as_certain)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+
+	set.probe = false;
+	init(&s, &set, 2);
+	uncertain(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	policy_service_clear(&s);
 }
 END_TEST
 
@@ -1048,6 +1323,16 @@ int main(void)
 	TCase *tc = tcase_create("policy");
 
 	tcase_add_test(tc, settings_come_from_the_config_in_nanoseconds);
+	tcase_add_test(tc, a_suspect_whose_probe_passes_is_back_without_a_relapse);
+	tcase_add_test(tc, a_suspect_is_quarantined_when_its_tries_all_fail);
+	tcase_add_test(tc, certain_evidence_quarantines_at_once_and_confirms_a_suspect);
+	tcase_add_test(tc, a_ramping_suspect_goes_back_to_its_ramp);
+	tcase_add_test(tc, a_destination_failing_where_its_peers_succeed_is_an_outlier);
+	tcase_add_test(tc, loss_on_every_link_makes_no_outlier);
+	tcase_add_test(tc, an_outlier_needs_enough_attempts_within_the_window);
+	tcase_add_test(tc, a_suspect_counts_against_max_ejected_percent);
+	tcase_add_test(tc, a_suspicion_is_not_saved_and_a_restored_one_is_probed_again);
+	tcase_add_test(tc, without_probes_evidence_is_taken_as_certain);
 	tcase_add_test(tc, bad_settings_and_arguments_are_refused);
 	tcase_add_test(tc, a_destination_goes_round_the_whole_cycle);
 	tcase_add_test(tc, evidence_against_a_destination_out_of_rotation_is_ignored);

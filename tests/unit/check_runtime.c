@@ -94,7 +94,8 @@ START_TEST(weights_follow_policy_and_health)
 	ck_assert_uint_eq(runtime_weight(web, 0, MS(1)), 100);
 	ck_assert_uint_eq(runtime_weight(web, 1, MS(1)), 200);
 	/* quarantined: weight 0, and the table keeps it at 0 */
-	ck_assert_int_eq(policy_on_evidence(&web->policy, 2, EVIDENCE_REFUSED, MS(1000), &dec), 1);
+	ck_assert_int_eq(
+	    policy_on_evidence(&web->policy, 2, EVIDENCE_REFUSED, true, MS(1000), &dec), 1);
 	ck_assert_int_eq(dec.action, POLICY_ACT_QUARANTINE);
 	ck_assert_uint_eq(runtime_weight(web, 2, MS(1001)), 0);
 	ck_assert_int_eq(runtime_desired(rt, MS(1001), &t), 0);
@@ -103,8 +104,9 @@ START_TEST(weights_follow_policy_and_health)
 	ck_assert_uint_eq(t->services[0].dests[2].weight, 0);
 	ipvs_table_free(t);
 	/* with action remove, a quarantined destination leaves the table */
-	ck_assert_int_eq(
-	    policy_on_evidence(&rt->services[1].policy, 0, EVIDENCE_UDP_ERROR, MS(1000), &dec), 1);
+	ck_assert_int_eq(policy_on_evidence(&rt->services[1].policy, 0, EVIDENCE_UDP_ERROR, true,
+					    MS(1000), &dec),
+			 1);
 	ck_assert_uint_eq(runtime_weight(&rt->services[1], 0, MS(1001)), RUNTIME_REMOVED);
 	ck_assert_int_eq(runtime_desired_service(&rt->services[1], MS(1001), &t), 0);
 	ck_assert_uint_eq(t->n_services, 1);
@@ -125,7 +127,8 @@ START_TEST(a_reload_keeps_what_it_knew)
 
 	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
 	ck_assert_int_eq(
-	    policy_on_evidence(&rt->services[0].policy, 2, EVIDENCE_REFUSED, MS(1000), &dec), 1);
+	    policy_on_evidence(&rt->services[0].policy, 2, EVIDENCE_REFUSED, true, MS(1000), &dec),
+	    1);
 	runtime_count_evidence(&rt->services[0], 2, EVIDENCE_REFUSED);
 	runtime_count_evidence(&rt->services[0], 2, EVIDENCE_REFUSED);
 	runtime_count_evidence(&rt->services[0], 1, EVIDENCE_RETRANS);

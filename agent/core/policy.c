@@ -537,9 +537,15 @@ int policy_on_probe(struct policy_service *s, size_t dest, bool passed, uint64_t
 	d = &s->dests[dest];
 	if (d->state == POLICY_SUSPECT && d->probing) {
 		d->probing = false;
-		if (passed)
+		/* a probe is an attempt too: it doubles what a quiet service tells of its outliers
+		 */
+		policy_on_attempt(s, dest, now_ns);
+		if (passed) {
 			clear_suspicion(s, dest, now_ns, ret);
-		else if (++d->tries < s->set.confirm_tries)
+			return 1;
+		}
+		count_failure(&s->set, &s->recent[dest], now_ns);
+		if (++d->tries < s->set.confirm_tries && !outlier(s, dest, now_ns))
 			ask_confirm(s, dest, now_ns, ret);
 		else
 			confirm(s, dest, now_ns, d->suspect_evidence, ret);

@@ -33,8 +33,9 @@
  * as certain.
  *
  * Outliers, judged against the peers. Each destination counts its connection
- * attempts (policy_on_attempt()) and the uncertain evidence against them
- * over the last `window` (two half-window buckets). When at least
+ * attempts (policy_on_attempt()) and the uncertain evidence against them,
+ * and its suspect probes and their failures, over the last `window` (two
+ * half-window buckets). When at least
  * outlier_min_attempts attempts were made to it, their failure share
  * exceeds the share of all its peers' attempts by outlier_percent points or
  * more, and that many failures would be very unlikely (POLICY_OUTLIER_P) at

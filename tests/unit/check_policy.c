@@ -1192,18 +1192,43 @@ START_TEST(a_destination_failing_where_its_peers_succeed_is_an_outlier)
 	for (i = 0; i < 3; i++)
 		attempts(&s, i, 10, 1 * S);
 	/*
-	 * 1, 2 and 3 of 10 failed while the peers lost none of 20: suspects,
-	 * cleared by their probes; 3 is 30 points above the peers, but would
-	 * happen by chance (0.8%) at the peers' smoothed share, 1/22
+	 * The peers lost none of their 20 attempts; their smoothed share is
+	 * 1/22. Each suspicion of 0 is cleared by a probe, which is one more
+	 * attempt: 1 of 10, 2 of 11, 3 of 12 and 4 of 13 failed would all
+	 * happen by chance at 1/22 more often than once in a thousand (4 of 13:
+	 * 0.22%), so each is a suspect whose probe clears it.
 	 */
-	for (i = 1; i <= 3; i++) {
+	for (i = 1; i <= 4; i++) {
 		uncertain(&s, 0, i * S, POLICY_ACT_SUSPECT);
 		probe(&s, 0, true, i * S + MS, POLICY_ACT_CLEARED);
 	}
-	/* 4 of 10 would not (0.07%): out without a probe */
-	d = uncertain(&s, 0, 4 * S, POLICY_ACT_QUARANTINE);
+	/* 5 of 14 would not (0.027%), and it is 36 points above them: out without a probe */
+	d = uncertain(&s, 0, 5 * S, POLICY_ACT_QUARANTINE);
 	ck_assert_int_eq(d.from, POLICY_HEALTHY);
 	ck_assert_uint_eq(s.dests[0].relapses, 1);
+	policy_service_clear(&s);
+}
+END_TEST
+
+START_TEST(failed_probes_of_a_suspect_count_towards_an_outlier)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+
+	set.confirm_tries = 10;
+	init(&s, &set, 3);
+	attempts(&s, 0, 5, 0);
+	attempts(&s, 1, 10, 0);
+	attempts(&s, 2, 10, 0);
+	/* 1 of 5, then each failed probe one more of one more: 2 of 6, 3 of 7 */
+	uncertain(&s, 0, S, POLICY_ACT_SUSPECT);
+	probe(&s, 0, false, S + 200 * MS, POLICY_ACT_PROBE);
+	probe(&s, 0, false, S + 400 * MS, POLICY_ACT_PROBE);
+	/* 4 of 8 at the peers' 1/22 happens once in 3000: confirmed with 7 tries left */
+	d = probe(&s, 0, false, S + 600 * MS, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	ck_assert_int_eq(d.evidence, KIND);
 	policy_service_clear(&s);
 }
 END_TEST
@@ -1224,8 +1249,9 @@ START_TEST(loss_on_every_link_makes_no_outlier)
 			uncertain(&s, i, 1 * S + k * MS, POLICY_ACT_SUSPECT);
 			probe(&s, i, true, 1 * S + k * MS, POLICY_ACT_CLEARED);
 		}
+	/* 10 attempts of clients and 5 probes, 5 of them failed */
 	policy_attempts(&s, 0, 1 * S + 5 * MS, &a, &f);
-	ck_assert_uint_eq(a, 10);
+	ck_assert_uint_eq(a, 15);
 	ck_assert_uint_eq(f, 5);
 	for (i = 0; i < 3; i++) {
 		ck_assert_uint_eq(s.dests[i].quarantines, 0);
@@ -1251,7 +1277,7 @@ START_TEST(an_outlier_needs_enough_attempts_within_the_window)
 	probe(&s, 0, true, 1 * S, POLICY_ACT_CLEARED);
 	/* window 10 s, in halves of 5 s: [0, 5) and [5, 10) count at 9.999 s, not at 10 s */
 	policy_attempts(&s, 0, 10 * S - 1, &a, &f);
-	ck_assert_uint_eq(a, 4);
+	ck_assert_uint_eq(a, 6); /* with the two probes */
 	ck_assert_uint_eq(f, 2);
 	policy_attempts(&s, 0, 10 * S, &a, &f);
 	ck_assert_uint_eq(a, 0);
@@ -1328,6 +1354,7 @@ int main(void)
 	tcase_add_test(tc, certain_evidence_quarantines_at_once_and_confirms_a_suspect);
 	tcase_add_test(tc, a_ramping_suspect_goes_back_to_its_ramp);
 	tcase_add_test(tc, a_destination_failing_where_its_peers_succeed_is_an_outlier);
+	tcase_add_test(tc, failed_probes_of_a_suspect_count_towards_an_outlier);
 	tcase_add_test(tc, loss_on_every_link_makes_no_outlier);
 	tcase_add_test(tc, an_outlier_needs_enough_attempts_within_the_window);
 	tcase_add_test(tc, a_suspect_counts_against_max_ejected_percent);

@@ -199,7 +199,7 @@ static void dest_states(FILE *f, const struct runtime *rt)
 		const struct runtime_service *s = &rt->services[i];
 
 		for (j = 0; j < s->cs->n_dests; j++)
-			for (state = POLICY_HEALTHY; state <= POLICY_RAMPING; state++) {
+			for (state = POLICY_HEALTHY; state <= POLICY_SUSPECT; state++) {
 				fputs("vigil_destination_state", f);
 				dest_labels(f, s, j);
 				label(f, ",", "state", policy_state_name(state));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,25 @@ START_TEST(list_in_ipvsadm_layout)
 		check_golden(views[i].golden, text);
 		free(text);
 	}
+	json_object_put(o);
+}
+END_TEST
+
+/* A service on quarantine.enforce false says so on its line, and only it. */
+START_TEST(dry_run_service_is_marked)
+{
+	struct json_object *o = golden_list(), *svcs, *first;
+	char *text, *line_end;
+
+	ck_assert(json_object_object_get_ex(o, "services", &svcs));
+	first = json_object_array_get_idx(svcs, 0);
+	json_object_object_add(first, "enforce", json_object_new_boolean(false));
+	CAPTURE(text, format_list(out, o, FORMAT_VIEW_DEFAULT));
+	ck_assert_ptr_nonnull(strstr(text, ", dry run: quarantines not enforced)"));
+	/* once: the other services enforce */
+	line_end = strstr(text, "dry run");
+	ck_assert_ptr_null(strstr(line_end + 1, "dry run"));
+	free(text);
 	json_object_put(o);
 }
 END_TEST
@@ -217,6 +237,7 @@ static Suite *format_suite(void)
 	TCase *tc = tcase_create("text");
 
 	tcase_add_test(tc, list_in_ipvsadm_layout);
+	tcase_add_test(tc, dry_run_service_is_marked);
 	tcase_add_test(tc, ipvsadm_headers_kept);
 	tcase_add_test(tc, names_without_numeric);
 	tcase_add_test(tc, kernel_only_list_without_header);

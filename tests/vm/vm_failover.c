@@ -306,6 +306,9 @@ START_TEST(quarantine_survives_a_restart)
 	for (i = 0; i < 3; i++)
 		vt_connect(VIP, 3000, &conn);
 	ck_assert(wait_weight(D3, is_zero, 3000));
+	/* a suspect is not saved: wait until its probes confirm it */
+	ck_assert_msg(vt_agent_wait(&a, "decision action=quarantine service=web real=" D3, 1, 10000),
+		      "d3 was not quarantined:\n%s", vt_agent_log(&a));
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 	vt_must("grep -q '\"state\":\"quarantined\"' %s/state.json", STATE_DIR);
 	/* started again: d3 stays out, and nothing had to change for that */

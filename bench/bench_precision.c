@@ -37,8 +37,8 @@
  *
  *   bench_precision [CLIENTS] [SCENE...]   (default: 200, every scene)
  *
- * With the defaults, 5 scenes of 3 controllers, it takes about 12 minutes
- * in firetest (TCG, 2 CPUs).
+ * With the defaults, 5 scenes of 3 controllers, it takes about 14 minutes
+ * in firetest (TCG, 2 CPUs, on a host busy with other VMs).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -99,7 +99,7 @@ struct sampler {
 };
 
 struct result {
-	unsigned int ok, failed, quarantines;
+	unsigned int ok, failed, timeouts, quarantines, samples;
 	double p50_s, p99_s, max_s, run_s;
 	double out_pct, clean_out_pct, lossy_down_s; /* lossy_down_s < 0: never */
 };
@@ -229,6 +229,7 @@ static void summarize(const struct sampler *s, double *times, unsigned int n, st
 	r->out_pct = s->total_ns ? 100.0 * all_ns / (N_DESTS * (double)s->total_ns) : 0;
 	r->clean_out_pct = s->total_ns ? 100.0 * clean_ns / (n_clean * (double)s->total_ns) : 0;
 	r->lossy_down_s = s->lossy_down_ns < 0 ? -1 : s->lossy_down_ns / 1e9;
+	r->samples = s->samples;
 }
 
 static int run(const struct scene *sc, enum bench_controller c, unsigned int clients,
@@ -275,10 +276,12 @@ static int run(const struct scene *sc, enum bench_controller c, unsigned int cli
 		sleep_until(next);
 		next = vt_now_ns() + INTERVAL_MS * 1000000ull;
 		vt_connect(BENCH_VIP, CAP_MS, &conn);
-		if (conn.err)
-			r->failed++;
-		else
+		if (!conn.err)
 			r->ok++;
+		else
+			r->failed++;
+		if (conn.err == ETIMEDOUT)
+			r->timeouts++;
 		times[n] = conn.seconds;
 	}
 	r->run_s = (vt_now_ns() - s.t0) / 1e9;
@@ -365,9 +368,9 @@ int main(int argc, char **argv)
 			chosen[n_chosen++] = &scenes[i];
 
 	printf("precision benchmark, kernel %s: 3 destinations behind one VIP, "
-	       "%u sequential clients per scene and controller capped at %d s, "
-	       "IPVS read every %d ms\n",
-	       vt_kernel(), clients, CAP_MS / 1000, SAMPLE_MS);
+	       "%u sequential clients per scene and controller, one every %d ms at most, "
+	       "each capped at %d s; IPVS read every %d ms\n",
+	       vt_kernel(), clients, INTERVAL_MS, CAP_MS / 1000, SAMPLE_MS);
 	fflush(stdout);
 	bench_lab_up();
 	for (i = 0; i < n_chosen; i++) {
@@ -379,11 +382,12 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			fprintf(stderr,
-				"bench: %s, %s: %u ok, %u failed in %.1f s, %u quarantines, "
-				"%.1f%% out (%.0f s since start)\n",
+				"bench: %s, %s: %u ok, %u failed (%u timed out, the rest reset or "
+				"refused) in %.1f s, %u quarantines, %.1f%% out, %u IPVS samples "
+				"(%.0f s since start)\n",
 				chosen[i]->name, bench_controller_names[compared[j]], r[j].ok,
-				r[j].failed, r[j].run_s, r[j].quarantines, r[j].out_pct,
-				(vt_now_ns() - t_start) / 1e9);
+				r[j].failed, r[j].timeouts, r[j].run_s, r[j].quarantines,
+				r[j].out_pct, r[j].samples, (vt_now_ns() - t_start) / 1e9);
 		}
 		print_scene(chosen[i], r);
 	}

@@ -16,6 +16,7 @@ const char *const bench_controller_names[BENCH_N_CONTROLLERS] = {
 	"no agent",
 	"keepalived, default sysctls",
 	"keepalived, expire_nodest_conn=1",
+	"keepalived, retry 0, expire_nodest_conn=1",
 	"vigild",
 };
 
@@ -51,7 +52,8 @@ static void vip_route(void)
 	      "ip route add 10.96.0.10/32 dev vigil0");
 }
 
-static void write_keepalived(void)
+/* RETRY: TCP_CHECK's retry, or -1 for keepalived's default (1). */
+static void write_keepalived(int retry)
 {
 	FILE *f = fopen(KA_CONFIG, "w");
 	size_t i;
@@ -66,14 +68,17 @@ static void write_keepalived(void)
 		*strchr(addr, ':') = ' ';
 		fprintf(f,
 			"  real_server %s {\n    weight 1\n    inhibit_on_failure\n"
-			"    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n",
+			"    TCP_CHECK {\n      connect_timeout 1\n",
 			addr);
+		if (retry >= 0)
+			fprintf(f, "      retry %d\n", retry);
+		fprintf(f, "    }\n  }\n");
 	}
 	fprintf(f, "}\n");
 	fclose(f);
 }
 
-static pid_t start_keepalived(bool nodest)
+static pid_t start_keepalived(bool nodest, int retry)
 {
 	pid_t pid;
 	int i;
@@ -81,7 +86,7 @@ static pid_t start_keepalived(bool nodest)
 	vip_route();
 	if (nodest)
 		vt_sh("sysctl -qw net.ipv4.vs.expire_nodest_conn=1");
-	write_keepalived();
+	write_keepalived(retry);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -118,8 +123,11 @@ pid_t bench_start(enum bench_controller c, struct vt_agent *agent, const char *d
 			   ? -1
 			   : 0;
 	case BENCH_KEEPALIVED:
+		return start_keepalived(false, -1);
 	case BENCH_KEEPALIVED_NODEST:
-		return start_keepalived(c == BENCH_KEEPALIVED_NODEST);
+		return start_keepalived(true, -1);
+	case BENCH_KEEPALIVED_RETRY0:
+		return start_keepalived(true, 0);
 	case BENCH_VIGILD:
 		vt_write(CONFIG,
 			 "agent: { state_dir: " BENCH_STATE_DIR " }\n"

@@ -4,7 +4,8 @@
  * three-destination lab (d1, d2, d3 at 10.100.N.2:8080): none (IPVS as
  * ipvsadm left it), keepalived (TCP_CHECK delay_loop 1, connect_timeout 1,
  * inhibit_on_failure) with the default sysctls and with expire_nodest_conn=1,
- * and vigild.
+ * the latter also with retry 0 (a destination out at its first failed check,
+ * where keepalived's default retries once a second later), and vigild.
  */
 #ifndef VIGIL_BENCH_CONTROLLER_H
 #define VIGIL_BENCH_CONTROLLER_H
@@ -20,6 +21,7 @@ enum bench_controller {
 	BENCH_NONE,
 	BENCH_KEEPALIVED,
 	BENCH_KEEPALIVED_NODEST,
+	BENCH_KEEPALIVED_RETRY0,
 	BENCH_VIGILD,
 	BENCH_N_CONTROLLERS
 };

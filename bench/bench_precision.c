@@ -48,6 +48,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <json-c/json.h>
 
 #include "config.h"
 #include "controller.h"
@@ -100,9 +101,50 @@ struct sampler {
 
 struct result {
 	unsigned int ok, failed, timeouts, quarantines, samples;
+	/* vigild's own count: suspicions (often too short for a read of IPVS to see), quarantines
+	 */
+	int suspicions, confirmed; /* -1: not vigild */
 	double p50_s, p99_s, max_s, run_s;
 	double out_pct, clean_out_pct, lossy_down_s; /* lossy_down_s < 0: never */
 };
+
+/*
+ * vigild's own counts, summed over the destinations, from `vigilctl list
+ * --json`: a suspicion lasts about an RTT, so the reads of IPVS see few of
+ * them, and its quarantines are what the targets speak of.
+ */
+static void vigild_counts(struct result *r)
+{
+	static const char *const keys[] = { "suspicions", "quarantines" };
+	int *into[] = { &r->suspicions, &r->confirmed };
+	json_object *list = NULL, *svcs, *dests, *v;
+	char *out = NULL;
+	size_t size = 0, i, j, k;
+	FILE *f = popen(VIGIL_BUILD_DIR "/cli/vigilctl list --json", "r");
+
+	r->suspicions = r->confirmed = -1;
+	if (f && getdelim(&out, &size, '\0', f) > 0)
+		list = json_tokener_parse(out);
+	if (f)
+		pclose(f);
+	free(out);
+	if (!list || !json_object_object_get_ex(list, "services", &svcs)) {
+		json_object_put(list);
+		return;
+	}
+	r->suspicions = r->confirmed = 0;
+	for (i = 0; i < json_object_array_length(svcs); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(svcs, i), "destinations",
+					       &dests))
+			continue;
+		for (j = 0; j < json_object_array_length(dests); j++)
+			for (k = 0; k < 2; k++)
+				if (json_object_object_get_ex(json_object_array_get_idx(dests, j),
+							      keys[k], &v))
+					*into[k] += json_object_get_int(v);
+	}
+	json_object_put(list);
+}
 
 /* The weight IPVS gives REAL now in TABLE; -1 when it is not there (removed). */
 static int64_t weight_of(const struct ipvs_table *t, const struct config_addr *real)
@@ -245,6 +287,7 @@ static int run(const struct scene *sc, enum bench_controller c, unsigned int cli
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	r->suspicions = r->confirmed = -1;
 	for (i = 0; i < N_DESTS; i++)
 		config_addr_parse(bench_reals[i], &s.reals[i], NULL, 0);
 	bench_fresh();
@@ -288,6 +331,8 @@ static int run(const struct scene *sc, enum bench_controller c, unsigned int cli
 	atomic_store(&s.stop, true);
 	pthread_join(s.thread, NULL);
 	ipvs_close(s.h);
+	if (c == BENCH_VIGILD)
+		vigild_counts(r);
 	bench_stop(c, pid, &agent);
 	summarize(&s, times, n, r);
 	return 0;
@@ -298,15 +343,19 @@ static void print_scene(const struct scene *sc, const struct result *r)
 	size_t i;
 
 	printf("\n%s: %s\n", sc->name, sc->what);
-	printf("  %-42s %9s %7s %7s %7s %11s %6s", "", "ok/fail", "p50 s", "p99 s", "max s",
-	       "quarantines", "out");
+	printf("  %-42s %9s %7s %7s %7s %11s %6s %17s", "", "ok/fail", "p50 s", "p99 s", "max s",
+	       "quarantines", "out", "own: susp/quar");
 	if (sc->lossy >= 0)
 		printf(" %9s %15s", "clean out", "d2 out after s");
 	printf("\n");
 	for (i = 0; i < N_COMPARED; i++) {
-		printf("  %-42s %5u/%-3u %7.3f %7.3f %7.3f %11u %5.1f%%",
+		char own[32] = "-";
+
+		if (r[i].suspicions >= 0)
+			snprintf(own, sizeof(own), "%d/%d", r[i].suspicions, r[i].confirmed);
+		printf("  %-42s %5u/%-3u %7.3f %7.3f %7.3f %11u %5.1f%% %17s",
 		       bench_controller_names[compared[i]], r[i].ok, r[i].failed, r[i].p50_s,
-		       r[i].p99_s, r[i].max_s, r[i].quarantines, r[i].out_pct);
+		       r[i].p99_s, r[i].max_s, r[i].quarantines, r[i].out_pct, own);
 		if (sc->lossy >= 0 && r[i].lossy_down_s >= 0)
 			printf(" %8.1f%% %15.2f", r[i].clean_out_pct, r[i].lossy_down_s);
 		else if (sc->lossy >= 0)

@@ -89,6 +89,17 @@ struct vigil_vip {
 	__u8 protocol;
 };
 
+/* What vigild sets for a VIP (value of the vips map). */
+struct vigil_vip_conf {
+	/*
+	 * The initial SYN RTO of client sockets connecting to the VIP, in
+	 * jiffies (vigild knows the kernel's HZ; the program need not); 0: the
+	 * kernel's own (TCP_TIMEOUT_INIT, 1 s).
+	 */
+	__u32 syn_rto_jiffies;
+	__u32 pad;
+};
+
 /*
  * TCP health of one real destination: the value of the health map (key
  * struct vigil_real), filled by the sockops program from the client sockets

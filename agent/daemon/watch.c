@@ -20,6 +20,7 @@
 #include "agent-internal.h"
 #include "clock.h"
 #include "degrade.h"
+#include "kernelhz.h"
 #include "log.h"
 #include "verify.h"
 #include "watch.h"
@@ -279,6 +280,97 @@ static const struct detector_timing *timing_of(const struct vigil_flow *flow, vo
 	return s ? &s->timing : NULL;
 }
 
+/* Whether a service of C asks for a SYN RTO: the sockops program is needed for it. */
+static bool syn_rto_wanted(const struct config *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n_services; i++)
+		if (c->services[i].policy.quarantine.syn_rto != CONFIG_SYN_RTO_OFF &&
+		    c->services[i].protocol == IPPROTO_TCP)
+			return true;
+	return false;
+}
+
+/*
+ * Gives service S the SYN RTO its measured RTTs ask for now (none while the
+ * kernel cannot take one): its clients' sockets get it from the vips map,
+ * and the detector's syn_timeout stays under it. FORCE: write the map entry
+ * even if the value is unchanged (a new entry).
+ */
+static void syn_rto_set(struct agent *a, struct runtime_service *s, bool force)
+{
+	struct vigil_vip_conf conf = { 0 };
+	struct vigil_vip vip;
+	uint64_t ns = 0;
+	int r;
+
+	if (!a->syn_rto_why && s->cs->protocol == IPPROTO_TCP) {
+		conf.syn_rto_jiffies = kernelhz_jiffies(runtime_syn_rto(s, a->detector), a->hz);
+		/* what the kernel's timer will be, rounded to its jiffies */
+		ns = conf.syn_rto_jiffies * 1000000000ull / a->hz;
+	}
+	if (!force && ns == s->timing.syn_rto_ns)
+		return;
+	runtime_vip(s, &vip);
+	r = probes_vip_set(a->probes, &vip, &conf);
+	if (r < 0) {
+		log_error("cannot watch the VIP of service %s: %s", s->cs->name, strerror(-r));
+		return;
+	}
+	if (ns != s->timing.syn_rto_ns)
+		log_debug("service %s: SYN RTO %" PRIu64 " ms (%u jiffies)", s->cs->name,
+			  ns / 1000000, conf.syn_rto_jiffies);
+	s->timing.syn_rto_ns = ns;
+}
+
+/* After the RTTs moved: every service's SYN RTO, written where it changed. */
+static void syn_rto_update(struct agent *a)
+{
+	size_t i;
+
+	if (!a->probes || a->syn_rto_why)
+		return;
+	for (i = 0; i < a->rt->n_services; i++)
+		syn_rto_set(a, &a->rt->services[i], false);
+}
+
+/* Why no service can have a SYN RTO, or NULL. */
+static const char *syn_rto_unavailable(const struct agent *a)
+{
+	if (!syn_rto_wanted(a->config))
+		return "quarantine.syn_rto is off";
+	if (!a->hz)
+		return "kernel HZ unknown";
+	if (!probes_sockops_attached(a->probes))
+		return "the sockops program is not attached";
+	return NULL;
+}
+
+/*
+ * The kernel's HZ, read once: it is the running kernel's. Told once: without
+ * it the clients wait the kernel's 1 s for their first SYN retransmit, which
+ * is slower failover, not a failure.
+ */
+static void syn_rto_start(struct agent *a)
+{
+	struct utsname uts;
+
+	if (kernelhz_read(KERNELHZ_BOOT_DIR, KERNELHZ_PROC_CONFIG,
+			  uname(&uts) == 0 ? uts.release : "?", &a->hz, a->hz_source,
+			  sizeof(a->hz_source)) < 0)
+		a->hz = 0;
+	a->syn_rto_why = syn_rto_unavailable(a);
+	if (!a->syn_rto_why)
+		log_info("SYN RTO: set for the clients of the VIPs (HZ %u, from %s)", a->hz,
+			 a->hz_source);
+	else if (syn_rto_wanted(a->config))
+		log_warning("SYN RTO: the clients' first SYN retransmit stays at the kernel's 1s: "
+			    "%s%s%s%s",
+			    a->syn_rto_why, a->hz ? "" : " (", a->hz ? "" : a->hz_source,
+			    a->hz ? "" : ")");
+}
+
 /* every service the config can hold has its entry: none is left unwatched */
 _Static_assert(CONFIG_MAX_SERVICES <= VIGIL_MAX_VIPS, "the vips map holds fewer than the config");
 
@@ -286,7 +378,6 @@ static void sync_vips(struct agent *a, const struct runtime *old)
 {
 	struct vigil_vip vip;
 	size_t i;
-	int r;
 
 	for (i = 0; old && i < old->n_services; i++) {
 		if (runtime_service_of(a->rt, &old->services[i].key))
@@ -294,13 +385,9 @@ static void sync_vips(struct agent *a, const struct runtime *old)
 		runtime_vip(&old->services[i], &vip);
 		probes_vip_del(a->probes, &vip);
 	}
-	for (i = 0; i < a->rt->n_services; i++) {
-		runtime_vip(&a->rt->services[i], &vip);
-		r = probes_vip_add(a->probes, &vip);
-		if (r < 0)
-			log_error("cannot watch the VIP of service %s: %s",
-				  a->rt->services[i].cs->name, strerror(-r));
-	}
+	/* with the SYN RTO its RTTs ask for (carried over a reload by the detector) */
+	for (i = 0; i < a->rt->n_services; i++)
+		syn_rto_set(a, &a->rt->services[i], true);
 }
 
 /* The smallest health interval of the services that weight by health; 0: none. */
@@ -353,6 +440,8 @@ static int on_selfcheck(struct loop *loop, void *data)
 		resync_after_drops(a, clock_now_ns());
 	selfcheck_tick(&a->selfcheck, clock_now_ns(), verify_lost_since(a));
 	verify_apply(a);
+	/* the RTTs learned this second, so a fast destination's clients get a short RTO soon */
+	syn_rto_update(a);
 	watch_rearm(a);
 	return 0;
 }
@@ -381,7 +470,8 @@ int watch_start(struct agent *a)
 		.netns_ino = own_netns_ino(),
 		.ringbuf_bytes = a->config->agent.ringbuf_size,
 		.max_flows = a->config->agent.max_flows,
-		.sockops = health_interval_ns(a->config) != 0,
+		/* health weighting, and the SYN RTO it sets at TIMEOUT_INIT */
+		.sockops = health_interval_ns(a->config) != 0 || syn_rto_wanted(a->config),
 	};
 	struct utsname uts;
 	int r;
@@ -410,6 +500,7 @@ int watch_start(struct agent *a)
 	a->passive = true;
 	log_info("watching attached=\"%s\"", probes_attached(a->probes));
 	degrade_log(a);
+	syn_rto_start(a);
 	sync_vips(a, NULL);
 	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);
 	if (!r)
@@ -432,8 +523,11 @@ void watch_reload(struct agent *a, const struct runtime *old)
 	/* probes in flight carry indexes of the old runtime: ask them again */
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
-	if (a->probes)
+	if (a->probes) {
+		/* a service may have switched it on or off; HZ is that of the same kernel */
+		a->syn_rto_why = syn_rto_unavailable(a);
 		sync_vips(a, old);
+	}
 	/* other services, other counters */
 	selfcheck_ipvs_forget(&a->selfcheck);
 	r = degrade_start(a);

@@ -356,7 +356,7 @@ static void syn_rto_start(struct agent *a)
 {
 	struct utsname uts;
 
-	if (kernelhz_read(KERNELHZ_BOOT_DIR, KERNELHZ_PROC_CONFIG,
+	if (kernelhz_read(KERNELHZ_BOOT_DIR, KERNELHZ_MODULES_DIR, KERNELHZ_PROC_CONFIG,
 			  uname(&uts) == 0 ? uts.release : "?", &a->hz, a->hz_source,
 			  sizeof(a->hz_source)) < 0)
 		a->hz = 0;

@@ -38,33 +38,38 @@ int kernelhz_from_config(const char *path, unsigned int *ret_hz)
 	return r;
 }
 
-int kernelhz_read(const char *boot_dir, const char *proc_config, const char *release,
-		  unsigned int *ret_hz, char *ret_source, size_t size)
+static int read_one(const char *path, unsigned int *ret_hz, char *ret_source, size_t size)
 {
-	char boot[512];
+	int r = kernelhz_from_config(path, ret_hz);
+
+	if (r == 0)
+		snprintf(ret_source, size, "%s", path);
+	else if (r != -ENOENT)
+		snprintf(ret_source, size, "%s: %s", path,
+			 r == -ENODATA ? "no CONFIG_HZ" : strerror(-r));
+	return r;
+}
+
+int kernelhz_read(const char *boot_dir, const char *modules_dir, const char *proc_config,
+		  const char *release, unsigned int *ret_hz, char *ret_source, size_t size)
+{
+	char boot[512], modules[512];
 	int r;
 
 	snprintf(boot, sizeof(boot), "%s/config-%s", boot_dir, release);
-	r = kernelhz_from_config(boot, ret_hz);
-	if (r == 0) {
-		snprintf(ret_source, size, "%s", boot);
-		return 0;
-	}
-	if (r != -ENOENT) {
-		snprintf(ret_source, size, "%s: %s", boot,
-			 r == -ENODATA ? "no CONFIG_HZ" : strerror(-r));
+	snprintf(modules, sizeof(modules), "%s/%s/config", modules_dir, release);
+	/* a file that exists but does not tell is the answer: the others are older or absent */
+	r = read_one(boot, ret_hz, ret_source, size);
+	if (r != -ENOENT)
+		return r;
+	r = read_one(modules, ret_hz, ret_source, size);
+	if (r != -ENOENT)
+		return r;
+	r = read_one(proc_config, ret_hz, ret_source, size);
+	if (r == -ENOENT || r == -EACCES || r == -EPERM) {
+		snprintf(ret_source, size, "no %s, %s nor readable %s", boot, modules, proc_config);
 		return r;
 	}
-	r = kernelhz_from_config(proc_config, ret_hz);
-	if (r == 0) {
-		snprintf(ret_source, size, "%s", proc_config);
-		return 0;
-	}
-	if (r == -ENOENT || r == -EACCES || r == -EPERM)
-		snprintf(ret_source, size, "no %s nor readable %s", boot, proc_config);
-	else
-		snprintf(ret_source, size, "no %s, and %s: %s", boot, proc_config,
-			 r == -ENODATA ? "no CONFIG_HZ" : strerror(-r));
 	return r;
 }
 

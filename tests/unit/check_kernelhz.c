@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -56,39 +57,49 @@ static void write_file(const char *name, const char *text, bool gzip)
 
 START_TEST(boot_config_first)
 {
-	char boot[300], proc[300], source[600];
+	char boot[300], proc[300], source[600], path[400];
 	unsigned int hz = 0;
 
 	write_file("config-6.1.0-1-amd64", DEBIAN_CONFIG, false);
 	write_file("config.gz", "CONFIG_HZ=1000\n", true);
 	snprintf(boot, sizeof(boot), "%s", dir);
 	snprintf(proc, sizeof(proc), "%s/config.gz", dir);
-	ck_assert_int_eq(kernelhz_read(boot, proc, "6.1.0-1-amd64", &hz, source, sizeof(source)),
-			 0);
+	ck_assert_int_eq(
+	    kernelhz_read(boot, dir, proc, "6.1.0-1-amd64", &hz, source, sizeof(source)), 0);
 	ck_assert_uint_eq(hz, 250);
 	ck_assert_str_eq(strrchr(source, '/'), "/config-6.1.0-1-amd64");
 	/* another release: the gzipped one */
-	ck_assert_int_eq(kernelhz_read(boot, proc, "7.2.0-1-amd64", &hz, source, sizeof(source)),
-			 0);
+	ck_assert_int_eq(
+	    kernelhz_read(boot, dir, proc, "7.2.0-1-amd64", &hz, source, sizeof(source)), 0);
 	ck_assert_uint_eq(hz, 1000);
 	ck_assert_str_eq(strrchr(source, '/'), "/config.gz");
+	/* a split 7.x package's /lib/modules/RELEASE/config, before /proc */
+	snprintf(path, sizeof(path), "%s/7.2.0-1-amd64", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	write_file("7.2.0-1-amd64/config", "CONFIG_HZ=300\n", false);
+	ck_assert_int_eq(
+	    kernelhz_read(boot, dir, proc, "7.2.0-1-amd64", &hz, source, sizeof(source)), 0);
+	ck_assert_uint_eq(hz, 300);
+	ck_assert_str_eq(strrchr(source, '-'), "-amd64/config");
 }
 END_TEST
 
 START_TEST(neither_says_why)
 {
-	char boot[300], proc[300], source[600], expect[800];
+	char boot[300], proc[300], source[600], expect[1000];
 	unsigned int hz = 0;
 
 	snprintf(boot, sizeof(boot), "%s", dir);
 	snprintf(proc, sizeof(proc), "%s/config.gz", dir);
-	ck_assert_int_eq(kernelhz_read(boot, proc, "6.12.1", &hz, source, sizeof(source)), -ENOENT);
-	snprintf(expect, sizeof(expect), "no %s/config-6.12.1 nor readable %s/config.gz", dir, dir);
+	ck_assert_int_eq(kernelhz_read(boot, dir, proc, "6.12.1", &hz, source, sizeof(source)),
+			 -ENOENT);
+	snprintf(expect, sizeof(expect),
+		 "no %s/config-6.12.1, %s/6.12.1/config nor readable %s/config.gz", dir, dir, dir);
 	ck_assert_str_eq(source, expect);
 	ck_assert_uint_eq(hz, 0);
 
 	write_file("config-6.12.1", "CONFIG_HZ_250=y\n", false);
-	ck_assert_int_eq(kernelhz_read(boot, proc, "6.12.1", &hz, source, sizeof(source)),
+	ck_assert_int_eq(kernelhz_read(boot, dir, proc, "6.12.1", &hz, source, sizeof(source)),
 			 -ENODATA);
 	snprintf(expect, sizeof(expect), "%s/config-6.12.1: no CONFIG_HZ", dir);
 	ck_assert_str_eq(source, expect);

@@ -498,10 +498,11 @@ int watch_start(struct agent *a)
 		return 0;
 	}
 	a->passive = true;
-	log_info("watching attached=\"%s\"", probes_attached(a->probes));
-	degrade_log(a);
+	/* the VIPs first: until they are in the map, nothing is watched */
 	syn_rto_start(a);
 	sync_vips(a, NULL);
+	log_info("watching attached=\"%s\"", probes_attached(a->probes));
+	degrade_log(a);
 	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);
 	if (!r)
 		r = loop_add_timer(a->loop, PROBES_DRAIN_INTERVAL_MS * 1000000ull, on_drain, a,

@@ -63,6 +63,9 @@ struct agent {
 	unsigned int hz;
 	char hz_source[320];
 	const char *syn_rto_why;
+	/* an RTT was learned since the SYN RTOs were computed, at syn_rto_at_ns */
+	bool syn_rto_dirty;
+	uint64_t syn_rto_at_ns;
 
 	/* verify.c: whether what is attached delivers (selfcheck.h) */
 	struct selfcheck selfcheck;

@@ -62,6 +62,9 @@ static int on_event(const struct vigil_event *e, void *data)
 	int i, n;
 
 	verify_observe(a, e);
+	/* the detector learns a handshake RTT from it: the SYN RTOs may move */
+	if (e->kind == VIGIL_EV_STATE && e->state == TCP_ESTABLISHED)
+		a->syn_rto_dirty = true;
 	n = detector_on_event(a->detector, e, ev, DETECTOR_EVIDENCE_MAX);
 	for (i = 0; i < n; i++)
 		dispatch_evidence(&a->dispatch, &ev[i], clock_now_ns());
@@ -76,11 +79,14 @@ static void consume(struct agent *a)
 		log_error("cannot read connection events: %s", strerror(-r));
 }
 
+static void syn_rto_update(struct agent *a);
+
 static int on_events(struct loop *loop, int fd, uint32_t events, void *data)
 {
 	struct agent *a = data;
 
 	consume(a);
+	syn_rto_update(a);
 	watch_rearm(a);
 	return 0;
 }
@@ -324,13 +330,28 @@ static void syn_rto_set(struct agent *a, struct runtime_service *s, bool force)
 	s->timing.syn_rto_ns = ns;
 }
 
+/*
+ * How often at most the SYN RTOs are computed again while RTTs are learned:
+ * often enough that the first connections' RTTs shorten it at once (the
+ * first clients of a service are the likeliest to meet a dead destination),
+ * seldom enough that a connection storm does not walk every destination of
+ * every service for each drain of the ring buffer.
+ */
+#define SYN_RTO_UPDATE_NS (200 * 1000000ull)
+
 /* After the RTTs moved: every service's SYN RTO, written where it changed. */
 static void syn_rto_update(struct agent *a)
 {
+	uint64_t now;
 	size_t i;
 
-	if (!a->probes || a->syn_rto_why)
+	if (!a->probes || a->syn_rto_why || !a->syn_rto_dirty)
 		return;
+	now = clock_now_ns();
+	if (now - a->syn_rto_at_ns < SYN_RTO_UPDATE_NS)
+		return; /* the next drain or self-check comes back to it */
+	a->syn_rto_dirty = false;
+	a->syn_rto_at_ns = now;
 	for (i = 0; i < a->rt->n_services; i++)
 		syn_rto_set(a, &a->rt->services[i], false);
 }
@@ -348,10 +369,28 @@ static const char *syn_rto_unavailable(const struct agent *a)
 }
 
 /*
- * The kernel's HZ, read once: it is the running kernel's. Told once: without
- * it the clients wait the kernel's 1 s for their first SYN retransmit, which
- * is slower failover, not a failure.
+ * Says once whether the clients get a SYN RTO, and if they do not although a
+ * service asks for it, why: they then wait the kernel's 1 s for their first
+ * SYN retransmit, which is slower failover, not a failure.
  */
+static void syn_rto_tell(const struct agent *a)
+{
+	if (!a->syn_rto_why)
+		log_info("SYN RTO: set for the clients of the VIPs (HZ %u, from %s)", a->hz,
+			 a->hz_source);
+	else if (!syn_rto_wanted(a->config))
+		return;
+	else if (!a->hz)
+		log_warning("SYN RTO: the clients' first SYN retransmit stays at the kernel's 1s: "
+			    "its HZ is unknown (%s)",
+			    a->hz_source);
+	else
+		log_warning("SYN RTO: the clients' first SYN retransmit stays at the kernel's 1s: "
+			    "%s",
+			    a->syn_rto_why);
+}
+
+/* The kernel's HZ is read once: it is the running kernel's. */
 static void syn_rto_start(struct agent *a)
 {
 	struct utsname uts;
@@ -361,14 +400,7 @@ static void syn_rto_start(struct agent *a)
 			  sizeof(a->hz_source)) < 0)
 		a->hz = 0;
 	a->syn_rto_why = syn_rto_unavailable(a);
-	if (!a->syn_rto_why)
-		log_info("SYN RTO: set for the clients of the VIPs (HZ %u, from %s)", a->hz,
-			 a->hz_source);
-	else if (syn_rto_wanted(a->config))
-		log_warning("SYN RTO: the clients' first SYN retransmit stays at the kernel's 1s: "
-			    "%s%s%s%s",
-			    a->syn_rto_why, a->hz ? "" : " (", a->hz ? "" : a->hz_source,
-			    a->hz ? "" : ")");
+	syn_rto_tell(a);
 }
 
 /* every service the config can hold has its entry: none is left unwatched */
@@ -440,7 +472,7 @@ static int on_selfcheck(struct loop *loop, void *data)
 		resync_after_drops(a, clock_now_ns());
 	selfcheck_tick(&a->selfcheck, clock_now_ns(), verify_lost_since(a));
 	verify_apply(a);
-	/* the RTTs learned this second, so a fast destination's clients get a short RTO soon */
+	/* RTTs learned since the last drain's update, when no event came after them */
 	syn_rto_update(a);
 	watch_rearm(a);
 	return 0;
@@ -526,7 +558,11 @@ void watch_reload(struct agent *a, const struct runtime *old)
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
 	if (a->probes) {
 		/* a service may have switched it on or off; HZ is that of the same kernel */
+		const char *why = a->syn_rto_why;
+
 		a->syn_rto_why = syn_rto_unavailable(a);
+		if (why != a->syn_rto_why)
+			syn_rto_tell(a);
 		sync_vips(a, old);
 	}
 	/* other services, other counters */

@@ -87,8 +87,8 @@ uint64_t runtime_syn_rto(const struct runtime_service *s, const struct detector 
 	uint64_t largest = 0;
 	uint32_t i;
 
-	if (q->syn_rto == CONFIG_SYN_RTO_OFF)
-		return 0;
+	if (q->syn_rto == CONFIG_SYN_RTO_OFF || s->cs->protocol != IPPROTO_TCP)
+		return 0; /* off, or no SYN to time */
 	runtime_vip(s, &vip);
 	memset(&flow, 0, sizeof(flow));
 	flow.vaddr = vip.addr;

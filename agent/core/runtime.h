@@ -101,7 +101,7 @@ void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret);
 /*
  * The SYN RTO S's clients should get now (detector_syn_rto() over the
  * syn_timeouts D measured for its destinations), in ns; 0 when its
- * quarantine.syn_rto is off. Whether the kernel can take it is the caller's.
+ * quarantine.syn_rto is off or it is a UDP service. Whether the kernel can take it is the caller's.
  */
 uint64_t runtime_syn_rto(const struct runtime_service *s, const struct detector *d);
 

@@ -311,7 +311,7 @@ static void syn_rto_set(struct agent *a, struct runtime_service *s, bool force)
 	uint64_t ns = 0;
 	int r;
 
-	if (!a->syn_rto_why && s->cs->protocol == IPPROTO_TCP) {
+	if (!a->syn_rto_why) {
 		conf.syn_rto_jiffies = kernelhz_jiffies(runtime_syn_rto(s, a->detector), a->hz);
 		/* what the kernel's timer will be, rounded to its jiffies */
 		ns = conf.syn_rto_jiffies * 1000000000ull / a->hz;

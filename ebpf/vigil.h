@@ -127,7 +127,7 @@ struct vigil_health {
 enum vigil_mute {
 	VIGIL_MUTE_EVENTS = 1 << 0,  /* tcp_connect and the TCP tracepoints */
 	VIGIL_MUTE_IPVS = 1 << 1,    /* ip_vs_conn_new: no pick, no correlation */
-	VIGIL_MUTE_SOCKOPS = 1 << 2, /* the sockops program counts nothing */
+	VIGIL_MUTE_SOCKOPS = 1 << 2, /* the sockops program counts nothing, sets no SYN RTO */
 };
 
 /* Indexes of the per-CPU counters map. */

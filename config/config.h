@@ -63,8 +63,7 @@ enum config_quarantine_action {
 
 /* quarantine.syn_rto: whether sockops shortens the SYN RTO of connections through the VIP */
 enum config_syn_rto {
-	CONFIG_SYN_RTO_AUTO, /* from the destinations' handshake RTTs, when the kernel's HZ is known
-			      */
+	CONFIG_SYN_RTO_AUTO, /* from the destinations' RTTs, when the kernel's HZ is known */
 	CONFIG_SYN_RTO_OFF,  /* the kernel's 1 s */
 };
 

@@ -172,10 +172,10 @@ static const struct field quarantine_fields[] = {
 	[Q_SYN_FACTOR] = { "syn_timeout_rtt_factor", K_UINT,
 			   AT(struct config_quarantine, syn_timeout_rtt_factor, uint32_t), .min = 1,
 			   .max = 100 },
-	/* longer than the kernel's 1s would only make failover slower */
 	[Q_SYN_RTO] = { "syn_rto", K_ENUM,
 			AT(struct config_quarantine, syn_rto, enum config_syn_rto),
 			WORDS(syn_rto_words) },
+	/* longer than the kernel's 1s would only make failover slower */
 	[Q_RTO_MIN] = { "syn_rto_min", K_DURATION,
 			AT(struct config_quarantine, syn_rto_min_ms, uint64_t), .min = 100,
 			.max = SECOND },

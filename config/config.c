@@ -47,6 +47,10 @@ void config_defaults(struct config_policy *ret)
 			.syn_timeout_min_ms = 200,
 			.syn_timeout_max_ms = 900,
 			.syn_timeout_rtt_factor = 4,
+			/* the kernel's SYN RTO is 1s; a shorter one brings the rescheduled retransmit sooner */
+			.syn_rto = CONFIG_SYN_RTO_AUTO,
+			.syn_rto_min_ms = 300,
+			.syn_rto_max_ms = 1000,
 			.failures = 1,
 			.window_ms = 10000,
 			.enforce = true,
@@ -153,6 +157,18 @@ const char *config_quarantine_action_name(enum config_quarantine_action a)
 		return "weight0";
 	case CONFIG_QUARANTINE_REMOVE:
 		return "remove";
+	default:
+		return "unknown";
+	}
+}
+
+const char *config_syn_rto_name(enum config_syn_rto r)
+{
+	switch (r) {
+	case CONFIG_SYN_RTO_AUTO:
+		return "auto";
+	case CONFIG_SYN_RTO_OFF:
+		return "off";
 	default:
 		return "unknown";
 	}

@@ -61,6 +61,12 @@ enum config_quarantine_action {
 	CONFIG_QUARANTINE_REMOVE,
 };
 
+/* quarantine.syn_rto: whether sockops shortens the SYN RTO of connections through the VIP */
+enum config_syn_rto {
+	CONFIG_SYN_RTO_AUTO, /* from the destinations' RTTs, when the kernel's HZ is known */
+	CONFIG_SYN_RTO_OFF,  /* the kernel's 1 s */
+};
+
 enum config_probe {
 	CONFIG_PROBE_AUTO, /* only in config.defaults: tcp for TCP services, none for UDP */
 	CONFIG_PROBE_NONE,
@@ -71,6 +77,7 @@ enum config_probe {
 _Static_assert(sizeof(enum config_forwarding) == sizeof(int), "enum stored as int");
 _Static_assert(sizeof(enum config_quarantine_action) == sizeof(int), "enum stored as int");
 _Static_assert(sizeof(enum config_probe) == sizeof(int), "enum stored as int");
+_Static_assert(sizeof(enum config_syn_rto) == sizeof(int), "enum stored as int");
 
 /* Durations are milliseconds; fractions are 0.0..1.0 (10% = 0.1). */
 struct config_quarantine {
@@ -83,6 +90,9 @@ struct config_quarantine {
 	uint64_t syn_timeout_min_ms;
 	uint64_t syn_timeout_max_ms;
 	uint32_t syn_timeout_rtt_factor;
+	enum config_syn_rto syn_rto;
+	uint64_t syn_rto_min_ms;
+	uint64_t syn_rto_max_ms;
 	uint32_t failures;
 	uint64_t window_ms;
 	bool enforce;                  /* false: decide, log and show, but leave IPVS alone */
@@ -251,5 +261,6 @@ const char *config_protocol_name(uint8_t protocol); /* "tcp", "udp" */
 const char *config_forwarding_name(enum config_forwarding f);
 const char *config_quarantine_action_name(enum config_quarantine_action a);
 const char *config_probe_name(enum config_probe p);
+const char *config_syn_rto_name(enum config_syn_rto r); /* "auto", "off" */
 
 #endif

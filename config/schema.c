@@ -66,7 +66,7 @@ struct field {
 	const char *hint;            /* appended to a range error: why the range is what it is */
 };
 
-#define MAX_FIELDS 16
+#define MAX_FIELDS 24
 
 /* The nodes of the keys a mapping had, by field index; NULL if absent. */
 struct found {
@@ -134,6 +134,9 @@ enum {
 	Q_SYN_MIN,
 	Q_SYN_MAX,
 	Q_SYN_FACTOR,
+	Q_SYN_RTO,
+	Q_RTO_MIN,
+	Q_RTO_MAX,
 	Q_FAILURES,
 	Q_WINDOW,
 	Q_ENFORCE,
@@ -143,6 +146,10 @@ enum {
 };
 
 #define SYN_HINT "it must end before the client's first SYN retransmit, 1s after the SYN"
+static const char *const syn_rto_words[] = {
+	[CONFIG_SYN_RTO_AUTO] = "auto",
+	[CONFIG_SYN_RTO_OFF] = "off",
+};
 
 static const struct field quarantine_fields[] = {
 	[Q_ACTION] = { "action", K_ENUM,
@@ -169,6 +176,16 @@ static const struct field quarantine_fields[] = {
 	[Q_SYN_FACTOR] = { "syn_timeout_rtt_factor", K_UINT,
 			   AT(struct config_quarantine, syn_timeout_rtt_factor, uint32_t), .min = 1,
 			   .max = 100 },
+	[Q_SYN_RTO] = { "syn_rto", K_ENUM,
+			AT(struct config_quarantine, syn_rto, enum config_syn_rto),
+			WORDS(syn_rto_words) },
+	/* longer than the kernel's 1s would only make failover slower */
+	[Q_RTO_MIN] = { "syn_rto_min", K_DURATION,
+			AT(struct config_quarantine, syn_rto_min_ms, uint64_t), .min = 100,
+			.max = SECOND },
+	[Q_RTO_MAX] = { "syn_rto_max", K_DURATION,
+			AT(struct config_quarantine, syn_rto_max_ms, uint64_t), .min = 100,
+			.max = SECOND },
 	[Q_FAILURES] = { "failures", K_UINT, AT(struct config_quarantine, failures, uint32_t),
 			 .min = 1, .max = 1000 },
 	[Q_WINDOW] = { "window", K_DURATION, AT(struct config_quarantine, window_ms, uint64_t),
@@ -799,9 +816,14 @@ static int quarantine_check(struct config_ctx *ctx, const struct config_node *ma
 			q->max_ms, found->val[Q_MAX]);
 	if (r < 0)
 		return r;
-	return order_check(ctx, map, "quarantine", "syn_timeout_min", q->syn_timeout_min_ms,
-			   found->val[Q_SYN_MIN], "syn_timeout_max", q->syn_timeout_max_ms,
-			   found->val[Q_SYN_MAX]);
+	r = order_check(ctx, map, "quarantine", "syn_timeout_min", q->syn_timeout_min_ms,
+			found->val[Q_SYN_MIN], "syn_timeout_max", q->syn_timeout_max_ms,
+			found->val[Q_SYN_MAX]);
+	if (r < 0)
+		return r;
+	return order_check(ctx, map, "quarantine", "syn_rto_min", q->syn_rto_min_ms,
+			   found->val[Q_RTO_MIN], "syn_rto_max", q->syn_rto_max_ms,
+			   found->val[Q_RTO_MAX]);
 }
 
 /* A check still running when the next is due would make two at once. */

@@ -67,7 +67,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VIGIL_MAX_VIPS);
 	__type(key, struct vigil_vip);
-	__type(value, __u8);
+	__type(value, struct vigil_vip_conf);
 } vips SEC(".maps");
 
 struct {
@@ -91,7 +91,8 @@ static __always_inline bool net_wanted(const struct net *net)
 	return !netns_ino || BPF_CORE_READ(net, ns.inum) == netns_ino;
 }
 
-static __always_inline bool is_vip(const struct vigil_flow *flow)
+/* What vigild set for the VIP of a flow; NULL: not a VIP. */
+static __always_inline struct vigil_vip_conf *vip_conf(const struct vigil_flow *flow)
 {
 	struct vigil_vip vip;
 
@@ -100,7 +101,12 @@ static __always_inline bool is_vip(const struct vigil_flow *flow)
 	vip.port = flow->vport;
 	vip.family = flow->family;
 	vip.protocol = flow->protocol;
-	return bpf_map_lookup_elem(&vips, &vip) != NULL;
+	return bpf_map_lookup_elem(&vips, &vip);
+}
+
+static __always_inline bool is_vip(const struct vigil_flow *flow)
+{
+	return vip_conf(flow) != NULL;
 }
 
 static __always_inline bool is_v4_mapped(const __u32 *a)
@@ -560,7 +566,8 @@ int ip_vs_conn_new_fexit_backup(__u64 *ctx)
  * The program is attached to the root cgroup v2, so the kernel runs it for a
  * handful of operations of every TCP socket on the machine (timeout and
  * window initialisation, connect, establishment). Those it leaves at once,
- * except ACTIVE_ESTABLISHED: there a client socket whose flow IPVS scheduled
+ * except TIMEOUT_INIT of a socket connecting to a VIP (its SYN RTO, below)
+ * and ACTIVE_ESTABLISHED: there a client socket whose flow IPVS scheduled
  * (it has an entry in the flows map, made by ip_vs_conn_new) is counted, and
  * only that socket asks for the RTT and retransmit callbacks, which find the
  * socket's entry again by its 4-tuple. Every other socket gets no callback
@@ -676,6 +683,19 @@ static __always_inline bool skops_flow(const struct bpf_sock_ops *skops, struct 
 	return true;
 }
 
+/* Whether a sockops socket belongs to the namespace watched (always, when any is). */
+static __always_inline bool skops_net_wanted(struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *sk;
+	struct tcp_sock *tp;
+
+	if (!netns_ino)
+		return true;
+	sk = skops->sk;
+	tp = sk ? bpf_skc_to_tcp_sock(sk) : NULL;
+	return tp && ((struct sock *)tp)->__sk_common.skc_net.net->ns.inum == netns_ino;
+}
+
 static __always_inline void on_active_established(struct bpf_sock_ops *skops)
 {
 	struct vigil_flow flow;
@@ -689,13 +709,8 @@ static __always_inline void on_active_established(struct bpf_sock_ops *skops)
 	if (!f)
 		return; /* not through a VIP: this socket costs nothing more */
 	/* the flows of another namespace with the same addresses are not ours */
-	if (netns_ino) {
-		struct bpf_sock *sk = skops->sk;
-		struct tcp_sock *tp = sk ? bpf_skc_to_tcp_sock(sk) : NULL;
-
-		if (!tp || ((struct sock *)tp)->__sk_common.skc_net.net->ns.inum != netns_ino)
-			return;
-	}
+	if (!skops_net_wanted(skops))
+		return;
 	real = f->real;
 	h = health_of(&real);
 	if (!h) {
@@ -740,12 +755,38 @@ static __always_inline void on_followed(struct bpf_sock_ops *skops, bool rtt)
 	}
 }
 
+/*
+ * The initial RTO of a client socket's SYN (tcp_connect_init(), once the
+ * addresses and ports are set): vigild's for a VIP, so that the retransmit
+ * IPVS reschedules away from a dead destination (expire_nodest_conn) leaves
+ * in a few hundred milliseconds rather than at 1 s. The kernel takes the
+ * reply only when the program returns 1, and 0 (left as is) means its own.
+ */
+static __always_inline void on_timeout_init(struct bpf_sock_ops *skops)
+{
+	struct vigil_vip_conf *conf;
+	struct vigil_flow flow;
+
+	/* only the active side: a request socket's SYN-ACK is not ours to time */
+	if (!skops->is_fullsock || skops->state != TCP_SYN_SENT)
+		return;
+	if (!skops_flow(skops, &flow))
+		return;
+	conf = vip_conf(&flow);
+	if (!conf || !conf->syn_rto_jiffies || !skops_net_wanted(skops))
+		return;
+	skops->reply = conf->syn_rto_jiffies;
+}
+
 SEC("sockops")
 int tcp_health(struct bpf_sock_ops *skops)
 {
 	if (muted & VIGIL_MUTE_SOCKOPS)
 		return 1;
 	switch (skops->op) {
+	case BPF_SOCK_OPS_TIMEOUT_INIT:
+		on_timeout_init(skops);
+		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		on_active_established(skops);
 		break;
@@ -756,6 +797,6 @@ int tcp_health(struct bpf_sock_ops *skops)
 		on_followed(skops, false);
 		break;
 	}
-	/* 1: the operation may proceed; reply untouched, so every default stays */
+	/* 1: the operation may proceed; reply untouched but for TIMEOUT_INIT to a VIP */
 	return 1;
 }

@@ -89,6 +89,17 @@ struct vigil_vip {
 	__u8 protocol;
 };
 
+/* What vigild sets for a VIP (value of the vips map). */
+struct vigil_vip_conf {
+	/*
+	 * The initial SYN RTO of client sockets connecting to the VIP, in
+	 * jiffies (vigild knows the kernel's HZ; the program need not); 0: the
+	 * kernel's own (TCP_TIMEOUT_INIT, 1 s).
+	 */
+	__u32 syn_rto_jiffies;
+	__u32 pad;
+};
+
 /*
  * TCP health of one real destination: the value of the health map (key
  * struct vigil_real), filled by the sockops program from the client sockets
@@ -116,7 +127,7 @@ struct vigil_health {
 enum vigil_mute {
 	VIGIL_MUTE_EVENTS = 1 << 0,  /* tcp_connect and the TCP tracepoints */
 	VIGIL_MUTE_IPVS = 1 << 1,    /* ip_vs_conn_new: no pick, no correlation */
-	VIGIL_MUTE_SOCKOPS = 1 << 2, /* the sockops program counts nothing */
+	VIGIL_MUTE_SOCKOPS = 1 << 2, /* the sockops program counts nothing, sets no SYN RTO */
 };
 
 /* Indexes of the per-CPU counters map. */

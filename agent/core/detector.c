@@ -296,12 +296,11 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static uint64_t syn_timeout(const struct detector_timing *t, const struct dest *ds)
+/* What the destination's RTT asks for; the caller has checked ds. */
+static uint64_t rtt_syn_timeout(const struct detector_timing *t, const struct dest *ds)
 {
 	uint64_t v;
 
-	if (!ds)
-		return t->syn_timeout_max_ns;
 	if (t->rtt_factor && ds->srtt_ns > UINT64_MAX / t->rtt_factor)
 		v = UINT64_MAX;
 	else
@@ -311,6 +310,16 @@ static uint64_t syn_timeout(const struct detector_timing *t, const struct dest *
 	/* min last: a config with min above max still gets a sane floor */
 	if (v < t->syn_timeout_min_ns)
 		v = t->syn_timeout_min_ns;
+	return v;
+}
+
+static uint64_t syn_timeout(const struct detector_timing *t, const struct dest *ds)
+{
+	uint64_t v = ds ? rtt_syn_timeout(t, ds) : t->syn_timeout_max_ns;
+
+	/* last, over min: the client's own retransmit must find the weight at 0 */
+	if (t->syn_rto_ns && v > t->syn_rto_ns * 2 / 3)
+		v = t->syn_rto_ns * 2 / 3;
 	return v;
 }
 
@@ -680,6 +689,33 @@ uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow 
 	if (!t)
 		return 0;
 	return syn_timeout(t, dest_find(d, real));
+}
+
+uint64_t detector_measured_syn_timeout(const struct detector *d, const struct vigil_flow *flow,
+				       const struct vigil_real *real)
+{
+	const struct detector_timing *t;
+	const struct dest *ds;
+
+	if (!d || !flow || !real)
+		return 0;
+	t = d->timing(flow, d->data);
+	ds = dest_find(d, real);
+	return t && ds ? rtt_syn_timeout(t, ds) : 0;
+}
+
+uint64_t detector_syn_rto(uint64_t largest_ns, uint64_t min_ns, uint64_t max_ns)
+{
+	uint64_t v;
+
+	if (!largest_ns)
+		return max_ns; /* nothing measured: the safest of the shortened */
+	v = largest_ns > UINT64_MAX / 3 ? UINT64_MAX : largest_ns * 3 / 2;
+	if (v > max_ns)
+		v = max_ns;
+	if (v < min_ns)
+		v = min_ns;
+	return v;
 }
 
 void detector_get_stats(const struct detector *d, struct detector_stats *ret)

@@ -65,6 +65,13 @@ struct detector_timing {
 	uint64_t syn_timeout_min_ns;
 	uint64_t syn_timeout_max_ns;
 	uint32_t rtt_factor;
+	/*
+	 * The SYN RTO its clients' sockets get from sockops; 0: the kernel's
+	 * own (1 s). When set, every syn_timeout is at most 2/3 of it: the
+	 * weight must be 0 before the client retransmits, or IPVS sends the
+	 * retransmitted SYN to the same dead destination.
+	 */
+	uint64_t syn_rto_ns;
 };
 
 /*
@@ -127,6 +134,23 @@ uint64_t detector_next_deadline(const struct detector *d);
  */
 uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow *flow,
 			      const struct vigil_real *real);
+
+/*
+ * The syn_timeout the destination's measured handshake RTT asks for in
+ * FLOW's service, without the cap syn_rto_ns puts on it; 0 when it has no
+ * RTT measured yet or the VIP is not watched. What detector_syn_rto() takes.
+ */
+uint64_t detector_measured_syn_timeout(const struct detector *d, const struct vigil_flow *flow,
+				       const struct vigil_real *real);
+
+/*
+ * The SYN RTO for the clients of a service: clamp(3/2 x LARGEST, MIN, MAX),
+ * LARGEST being the largest measured syn_timeout of its destinations, or MAX
+ * when none is measured (LARGEST 0). 3/2 leaves the detector's syn_timeout,
+ * capped at 2/3 of it, its time, and an answering destination whose
+ * handshake is slow no spurious retransmit.
+ */
+uint64_t detector_syn_rto(uint64_t largest_ns, uint64_t min_ns, uint64_t max_ns);
 
 void detector_get_stats(const struct detector *d, struct detector_stats *ret);
 

@@ -78,6 +78,39 @@ void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret)
 	memcpy(ret->addr, &real->addr, real->family == VIGIL_AF_INET6 ? 16 : 4);
 }
 
+uint64_t runtime_syn_rto(const struct runtime_service *s, const struct detector *d)
+{
+	const struct config_quarantine *q = &s->cs->policy.quarantine;
+	struct vigil_flow flow;
+	struct vigil_real real;
+	struct vigil_vip vip;
+	uint64_t largest = 0;
+	uint32_t i;
+
+	if (q->syn_rto == CONFIG_SYN_RTO_OFF || s->cs->protocol != IPPROTO_TCP)
+		return 0; /* off, or no SYN to time */
+	runtime_vip(s, &vip);
+	memset(&flow, 0, sizeof(flow));
+	flow.vaddr = vip.addr;
+	flow.vport = vip.port;
+	flow.family = vip.family;
+	flow.protocol = vip.protocol;
+	for (i = 0; i < s->cs->n_dests; i++) {
+		const struct config_addr *a = &s->cs->dests[i].addr;
+		uint64_t v;
+
+		memset(&real, 0, sizeof(real));
+		real.family = a->family == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
+		real.port = a->port;
+		memcpy(&real.addr, a->addr, a->family == AF_INET6 ? 16 : 4);
+		v = detector_measured_syn_timeout(d, &flow, &real);
+		if (v > largest)
+			largest = v;
+	}
+	return detector_syn_rto(largest, q->syn_rto_min_ms * NS_PER_MS,
+				q->syn_rto_max_ms * NS_PER_MS);
+}
+
 struct runtime_service *runtime_service_of(const struct runtime *rt, const struct ipvs_service *key)
 {
 	struct vip_key k = key_of_service(key);

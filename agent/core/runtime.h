@@ -98,6 +98,13 @@ uint64_t runtime_next_deadline(const struct runtime *rt);
 /* vigil_real <-> config_addr, for matching events to destinations. */
 void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret);
 
+/*
+ * The SYN RTO S's clients should get now (detector_syn_rto() over the
+ * syn_timeouts D measured for its destinations), in ns; 0 when its
+ * quarantine.syn_rto is off or it is a UDP service. Whether the kernel can take it is the caller's.
+ */
+uint64_t runtime_syn_rto(const struct runtime_service *s, const struct detector *d);
+
 /* S's VIP as the BPF side keys it (the vips map, a check's evidence). */
 void runtime_vip(const struct runtime_service *s, struct vigil_vip *ret);
 

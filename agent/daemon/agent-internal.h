@@ -55,6 +55,17 @@ struct agent {
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	/* ring-buffer drops the detector has been resynchronised after (resync_after_drops) */
 	uint64_t drops_seen, resyncs, resync_warned_ns;
+	/*
+	 * The kernel's HZ, which the SYN RTO sockops sets is counted in (0:
+	 * unknown, so no service gets one), and the file it came from or why
+	 * not; syn_rto_why: why no service's SYN RTO is in force, NULL if some may be.
+	 */
+	unsigned int hz;
+	char hz_source[320];
+	const char *syn_rto_why;
+	/* an RTT was learned since the SYN RTOs were computed, at syn_rto_at_ns */
+	bool syn_rto_dirty;
+	uint64_t syn_rto_at_ns;
 
 	/* verify.c: whether what is attached delivers (selfcheck.h) */
 	struct selfcheck selfcheck;

@@ -118,6 +118,10 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 		st.have_detector = true;
 		detector_get_stats(a->detector, &st.detector);
 	}
+	st.syn_rto = a->probes && !a->syn_rto_why;
+	st.syn_rto_why = a->probes ? a->syn_rto_why : "connections are not watched";
+	st.hz = a->hz;
+	st.hz_source = a->hz_source[0] ? a->hz_source : NULL;
 	reply(c, render_status(&st));
 }
 

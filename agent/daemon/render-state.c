@@ -2,6 +2,7 @@
 #include "render-state.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,26 @@ static struct json_object *degraded_json(const struct render_status *st)
 	return reply_finish(o, r);
 }
 
+/* Each TCP service's SYN RTO in ms, 0 for the kernel's own; empty when none is in force. */
+static struct json_object *syn_rto_services(const struct render_status *st)
+{
+	struct json_object *o = json_object_new_object();
+	size_t i;
+	int r = 0;
+
+	for (i = 0; o && st->syn_rto && st->rt && i < st->rt->n_services; i++) {
+		const struct runtime_service *s = &st->rt->services[i];
+
+		if (s->cs->protocol == IPPROTO_TCP)
+			r |= reply_add_u64(o, s->cs->name, s->timing.syn_rto_ns / 1000000);
+	}
+	if (r) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 struct json_object *render_status(const struct render_status *st)
 {
 	size_t states[POLICY_RAMPING + 1] = { 0 }, manual = 0, dests = 0, i, j;
@@ -237,6 +258,19 @@ struct json_object *render_status(const struct render_status *st)
 		}
 	}
 	r |= reply_add(o, "detection", sub);
+
+	sub = json_object_new_object();
+	if (sub) {
+		r |= reply_add_bool(sub, "in_force", st->syn_rto);
+		if (!st->syn_rto && st->syn_rto_why)
+			r |= reply_add_str(sub, "why", st->syn_rto_why);
+		if (st->hz)
+			r |= reply_add_u64(sub, "hz", st->hz);
+		if (st->hz_source)
+			r |= reply_add_str(sub, st->hz ? "hz_from" : "hz_unknown", st->hz_source);
+		r |= reply_add(sub, "service_ms", syn_rto_services(st));
+	}
+	r |= reply_add(o, "syn_rto", sub);
 
 	sub = json_object_new_object();
 	if (sub && st->reconcile_real_ns) {

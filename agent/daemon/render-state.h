@@ -55,6 +55,15 @@ struct render_status {
 	struct watch_counters counters;
 	bool have_detector;
 	struct detector_stats detector;
+	/*
+	 * The SYN RTO sockops sets: in force or why not; the kernel's HZ (0:
+	 * unknown) and where it was read, or why not. When in force, each TCP
+	 * service of rt has its own (timing.syn_rto_ns).
+	 */
+	bool syn_rto;
+	const char *syn_rto_why;
+	unsigned int hz;
+	const char *hz_source;
 	uint64_t evidence, decisions;
 	/* the last reconcile pass; at_real_ns 0: none yet */
 	int64_t reconcile_real_ns;

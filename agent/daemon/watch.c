@@ -20,6 +20,7 @@
 #include "agent-internal.h"
 #include "clock.h"
 #include "degrade.h"
+#include "kernelhz.h"
 #include "log.h"
 #include "verify.h"
 #include "watch.h"
@@ -104,6 +105,9 @@ static int on_event(const struct vigil_event *e, void *data)
 
 	verify_observe(a, e);
 	count_attempt(a, e);
+	/* the detector learns a handshake RTT from it: the SYN RTOs may move */
+	if (e->kind == VIGIL_EV_STATE && e->state == TCP_ESTABLISHED)
+		a->syn_rto_dirty = true;
 	n = detector_on_event(a->detector, e, ev, DETECTOR_EVIDENCE_MAX);
 	for (i = 0; i < n; i++)
 		dispatch_evidence(&a->dispatch, &ev[i], clock_now_ns());
@@ -118,11 +122,14 @@ static void consume(struct agent *a)
 		log_error("cannot read connection events: %s", strerror(-r));
 }
 
+static void syn_rto_update(struct agent *a);
+
 static int on_events(struct loop *loop, int fd, uint32_t events, void *data)
 {
 	struct agent *a = data;
 
 	consume(a);
+	syn_rto_update(a);
 	watch_rearm(a);
 	return 0;
 }
@@ -322,6 +329,123 @@ static const struct detector_timing *timing_of(const struct vigil_flow *flow, vo
 	return s ? &s->timing : NULL;
 }
 
+/* Whether a service of C asks for a SYN RTO: the sockops program is needed for it. */
+static bool syn_rto_wanted(const struct config *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n_services; i++)
+		if (c->services[i].policy.quarantine.syn_rto != CONFIG_SYN_RTO_OFF &&
+		    c->services[i].protocol == IPPROTO_TCP)
+			return true;
+	return false;
+}
+
+/*
+ * Gives service S the SYN RTO its measured RTTs ask for now (none while the
+ * kernel cannot take one): its clients' sockets get it from the vips map,
+ * and the detector's syn_timeout stays under it. FORCE: write the map entry
+ * even if the value is unchanged (a new entry).
+ */
+static void syn_rto_set(struct agent *a, struct runtime_service *s, bool force)
+{
+	struct vigil_vip_conf conf = { 0 };
+	struct vigil_vip vip;
+	uint64_t ns = 0;
+	int r;
+
+	if (!a->syn_rto_why) {
+		conf.syn_rto_jiffies = kernelhz_jiffies(runtime_syn_rto(s, a->detector), a->hz);
+		/* what the kernel's timer will be, rounded to its jiffies */
+		ns = conf.syn_rto_jiffies * 1000000000ull / a->hz;
+	}
+	if (!force && ns == s->timing.syn_rto_ns)
+		return;
+	runtime_vip(s, &vip);
+	r = probes_vip_set(a->probes, &vip, &conf);
+	if (r < 0) {
+		log_error("cannot watch the VIP of service %s: %s", s->cs->name, strerror(-r));
+		return;
+	}
+	if (ns != s->timing.syn_rto_ns)
+		log_debug("service %s: SYN RTO %" PRIu64 " ms (%u jiffies)", s->cs->name,
+			  ns / 1000000, conf.syn_rto_jiffies);
+	s->timing.syn_rto_ns = ns;
+}
+
+/*
+ * How often at most the SYN RTOs are computed again while RTTs are learned:
+ * often enough that the first connections' RTTs shorten it at once (the
+ * first clients of a service are the likeliest to meet a dead destination),
+ * seldom enough that a connection storm does not walk every destination of
+ * every service for each drain of the ring buffer.
+ */
+#define SYN_RTO_UPDATE_NS (200 * 1000000ull)
+
+/* After the RTTs moved: every service's SYN RTO, written where it changed. */
+static void syn_rto_update(struct agent *a)
+{
+	uint64_t now;
+	size_t i;
+
+	if (!a->probes || a->syn_rto_why || !a->syn_rto_dirty)
+		return;
+	now = clock_now_ns();
+	if (now - a->syn_rto_at_ns < SYN_RTO_UPDATE_NS)
+		return; /* the next drain or self-check comes back to it */
+	a->syn_rto_dirty = false;
+	a->syn_rto_at_ns = now;
+	for (i = 0; i < a->rt->n_services; i++)
+		syn_rto_set(a, &a->rt->services[i], false);
+}
+
+/* Why no service can have a SYN RTO, or NULL. */
+static const char *syn_rto_unavailable(const struct agent *a)
+{
+	if (!syn_rto_wanted(a->config))
+		return "quarantine.syn_rto is off";
+	if (!a->hz)
+		return "kernel HZ unknown";
+	if (!probes_sockops_attached(a->probes))
+		return "the sockops program is not attached";
+	return NULL;
+}
+
+/*
+ * Says once whether the clients get a SYN RTO, and if they do not although a
+ * service asks for it, why: they then wait the kernel's 1 s for their first
+ * SYN retransmit, which is slower failover, not a failure.
+ */
+static void syn_rto_tell(const struct agent *a)
+{
+	if (!a->syn_rto_why)
+		log_info("SYN RTO: set for the clients of the VIPs (HZ %u, from %s)", a->hz,
+			 a->hz_source);
+	else if (!syn_rto_wanted(a->config))
+		return;
+	else if (!a->hz)
+		log_warning("SYN RTO: the clients' first SYN retransmit stays at the kernel's 1s: "
+			    "its HZ is unknown (%s)",
+			    a->hz_source);
+	else
+		log_warning("SYN RTO: the clients' first SYN retransmit stays at the kernel's 1s: "
+			    "%s",
+			    a->syn_rto_why);
+}
+
+/* The kernel's HZ is read once: it is the running kernel's. */
+static void syn_rto_start(struct agent *a)
+{
+	struct utsname uts;
+
+	if (kernelhz_read(KERNELHZ_BOOT_DIR, KERNELHZ_MODULES_DIR, KERNELHZ_PROC_CONFIG,
+			  uname(&uts) == 0 ? uts.release : "?", &a->hz, a->hz_source,
+			  sizeof(a->hz_source)) < 0)
+		a->hz = 0;
+	a->syn_rto_why = syn_rto_unavailable(a);
+	syn_rto_tell(a);
+}
+
 /* every service the config can hold has its entry: none is left unwatched */
 _Static_assert(CONFIG_MAX_SERVICES <= VIGIL_MAX_VIPS, "the vips map holds fewer than the config");
 
@@ -329,7 +453,6 @@ static void sync_vips(struct agent *a, const struct runtime *old)
 {
 	struct vigil_vip vip;
 	size_t i;
-	int r;
 
 	for (i = 0; old && i < old->n_services; i++) {
 		if (runtime_service_of(a->rt, &old->services[i].key))
@@ -337,13 +460,9 @@ static void sync_vips(struct agent *a, const struct runtime *old)
 		runtime_vip(&old->services[i], &vip);
 		probes_vip_del(a->probes, &vip);
 	}
-	for (i = 0; i < a->rt->n_services; i++) {
-		runtime_vip(&a->rt->services[i], &vip);
-		r = probes_vip_add(a->probes, &vip);
-		if (r < 0)
-			log_error("cannot watch the VIP of service %s: %s",
-				  a->rt->services[i].cs->name, strerror(-r));
-	}
+	/* with the SYN RTO its RTTs ask for (carried over a reload by the detector) */
+	for (i = 0; i < a->rt->n_services; i++)
+		syn_rto_set(a, &a->rt->services[i], true);
 }
 
 /* The smallest health interval of the services that weight by health; 0: none. */
@@ -396,6 +515,8 @@ static int on_selfcheck(struct loop *loop, void *data)
 		resync_after_drops(a, clock_now_ns());
 	selfcheck_tick(&a->selfcheck, clock_now_ns(), verify_lost_since(a));
 	verify_apply(a);
+	/* RTTs learned since the last drain's update, when no event came after them */
+	syn_rto_update(a);
 	watch_rearm(a);
 	return 0;
 }
@@ -424,7 +545,8 @@ int watch_start(struct agent *a)
 		.netns_ino = own_netns_ino(),
 		.ringbuf_bytes = a->config->agent.ringbuf_size,
 		.max_flows = a->config->agent.max_flows,
-		.sockops = health_interval_ns(a->config) != 0,
+		/* health weighting, and the SYN RTO it sets at TIMEOUT_INIT */
+		.sockops = health_interval_ns(a->config) != 0 || syn_rto_wanted(a->config),
 	};
 	struct utsname uts;
 	int r;
@@ -451,9 +573,11 @@ int watch_start(struct agent *a)
 		return 0;
 	}
 	a->passive = true;
+	/* the VIPs first: until they are in the map, nothing is watched */
+	syn_rto_start(a);
+	sync_vips(a, NULL);
 	log_info("watching attached=\"%s\"", probes_attached(a->probes));
 	degrade_log(a);
-	sync_vips(a, NULL);
 	r = loop_add_io(a->loop, probes_fd(a->probes), EPOLLIN, on_events, a, &a->events);
 	if (!r)
 		r = loop_add_timer(a->loop, PROBES_DRAIN_INTERVAL_MS * 1000000ull, on_drain, a,
@@ -475,8 +599,15 @@ void watch_reload(struct agent *a, const struct runtime *old)
 	/* probes in flight carry indexes of the old runtime: ask them again */
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
-	if (a->probes)
+	if (a->probes) {
+		/* a service may have switched it on or off; HZ is that of the same kernel */
+		const char *why = a->syn_rto_why;
+
+		a->syn_rto_why = syn_rto_unavailable(a);
+		if (why != a->syn_rto_why)
+			syn_rto_tell(a);
 		sync_vips(a, old);
+	}
 	/* other services, other counters */
 	selfcheck_ipvs_forget(&a->selfcheck);
 	r = degrade_start(a);

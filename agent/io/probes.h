@@ -15,6 +15,7 @@
 #include "event.h"
 
 _Static_assert(sizeof(struct vigil_health) == 56, "vigil_health layout");
+_Static_assert(sizeof(struct vigil_vip_conf) == 8, "vigil_vip_conf layout");
 
 struct probes_opts {
 	bool trace_all;         /* every TCP flow of the namespace, not only flows to VIPs */
@@ -92,6 +93,10 @@ uint64_t probes_bad_records(const struct probes *p);
 /* How each hook is attached, e.g. "fentry/tcp_connect tp_btf/inet_sock_set_state ..." */
 const char *probes_attached(const struct probes *p);
 
+/* Watches VIP, or sets what it has (CONF NULL: all zero, the kernel's SYN RTO). */
+int probes_vip_set(struct probes *p, const struct vigil_vip *vip,
+		   const struct vigil_vip_conf *conf);
+/* Watches VIP with the kernel's SYN RTO. */
 int probes_vip_add(struct probes *p, const struct vigil_vip *vip);
 int probes_vip_del(struct probes *p, const struct vigil_vip *vip);
 

@@ -132,13 +132,19 @@ const char *probes_attached(const struct probes *p)
 	return p->attached;
 }
 
-int probes_vip_add(struct probes *p, const struct vigil_vip *vip)
+int probes_vip_set(struct probes *p, const struct vigil_vip *vip, const struct vigil_vip_conf *conf)
 {
-	uint8_t one = 1;
+	struct vigil_vip_conf none = { 0 };
 
-	if (bpf_map__update_elem(p->skel->maps.vips, vip, sizeof(*vip), &one, sizeof(one), BPF_ANY))
+	if (bpf_map__update_elem(p->skel->maps.vips, vip, sizeof(*vip), conf ? conf : &none,
+				 sizeof(*conf), BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int probes_vip_add(struct probes *p, const struct vigil_vip *vip)
+{
+	return probes_vip_set(p, vip, NULL);
 }
 
 int probes_vip_del(struct probes *p, const struct vigil_vip *vip)

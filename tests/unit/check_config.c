@@ -95,6 +95,9 @@ static void policy_eq(const struct config_policy *a, const struct config_policy 
 	ck_assert_uint_eq(a->quarantine.syn_timeout_max_ms, b->quarantine.syn_timeout_max_ms);
 	ck_assert_uint_eq(a->quarantine.syn_timeout_rtt_factor,
 			  b->quarantine.syn_timeout_rtt_factor);
+	ck_assert_int_eq(a->quarantine.syn_rto, b->quarantine.syn_rto);
+	ck_assert_uint_eq(a->quarantine.syn_rto_min_ms, b->quarantine.syn_rto_min_ms);
+	ck_assert_uint_eq(a->quarantine.syn_rto_max_ms, b->quarantine.syn_rto_max_ms);
 	ck_assert_uint_eq(a->quarantine.failures, b->quarantine.failures);
 	ck_assert_uint_eq(a->quarantine.window_ms, b->quarantine.window_ms);
 	ck_assert_int_eq(a->quarantine.enforce, b->quarantine.enforce);
@@ -201,6 +204,9 @@ START_TEST(builtin_defaults)
 	ck_assert_uint_eq(p.quarantine.syn_timeout_min_ms, 200);
 	ck_assert_uint_eq(p.quarantine.syn_timeout_max_ms, 900);
 	ck_assert_uint_eq(p.quarantine.syn_timeout_rtt_factor, 4);
+	ck_assert_int_eq(p.quarantine.syn_rto, CONFIG_SYN_RTO_AUTO);
+	ck_assert_uint_eq(p.quarantine.syn_rto_min_ms, 300);
+	ck_assert_uint_eq(p.quarantine.syn_rto_max_ms, 1000);
 	ck_assert_uint_eq(p.quarantine.failures, 1);
 	ck_assert_uint_eq(p.quarantine.window_ms, 10000);
 	ck_assert_int_eq(p.probation.probe, CONFIG_PROBE_AUTO);
@@ -409,6 +415,9 @@ START_TEST(accepted_edges)
 	    "    syn_timeout_min: 999ms\n"
 	    "    syn_timeout_max: 999ms\n"
 	    "    syn_timeout_rtt_factor: 100\n"
+	    "    syn_rto: off\n"
+	    "    syn_rto_min: 1s\n"
+	    "    syn_rto_max: 1s\n"
 	    "    failures: 1000\n"
 	    "    base: 1h\n"
 	    "    max: 1d\n"
@@ -424,6 +433,7 @@ START_TEST(accepted_edges)
 	    "      - {weight: 65535, address: \"[fd00::1]:1\"}\n"
 	    "  - name: _-.\n"
 	    "    vip: 10.0.0.1:1\n"
+	    "    quarantine: {syn_rto: auto, syn_rto_min: 100ms, syn_rto_max: 100ms}\n"
 	    "    destinations: [10.0.0.1:1]\n"); /* the same real server in another service */
 	const struct config_service *s = &c->services[0];
 
@@ -432,6 +442,10 @@ START_TEST(accepted_edges)
 	ck_assert_double_eq(c->defaults.quarantine.multiplier, 10.0);
 	ck_assert_double_eq(c->defaults.quarantine.jitter, 0.5);
 	ck_assert_uint_eq(c->defaults.quarantine.syn_timeout_max_ms, 999);
+	ck_assert_int_eq(c->defaults.quarantine.syn_rto, CONFIG_SYN_RTO_OFF);
+	ck_assert_uint_eq(c->defaults.quarantine.syn_rto_min_ms, 1000);
+	ck_assert_int_eq(c->services[1].policy.quarantine.syn_rto, CONFIG_SYN_RTO_AUTO);
+	ck_assert_uint_eq(c->services[1].policy.quarantine.syn_rto_max_ms, 100);
 	ck_assert_uint_eq(c->defaults.quarantine.max_ms, 86400000);
 	ck_assert(c->defaults.health.enabled);
 	ck_assert_double_eq(c->defaults.health.min_change, 1.0);
@@ -657,7 +671,8 @@ static const struct rejection rejections[] = {
 	{ HEAD "    quarantine: {bsae: 1s}\n" DESTS, 4, 18,
 	  "unknown key \"bsae\" in quarantine (expected action, base, multiplier, max, jitter, "
 	  "max_ejected_percent, syn_timeout_min, syn_timeout_max, syn_timeout_rtt_factor, "
-	  "failures, window, enforce, confirm_tries, outlier_percent, outlier_min_attempts)" },
+	  "syn_rto, syn_rto_min, syn_rto_max, failures, window, enforce, confirm_tries, "
+	  "outlier_percent, outlier_min_attempts)" },
 	{ "defaults:\n  probation:\n    prob: tcp\n", 3, 5,
 	  "unknown key \"prob\" in probation (expected probe, interval, timeout, successes, "
 	  "warmup)" },
@@ -917,6 +932,15 @@ static const struct rejection rejections[] = {
 	  "quarantine.syn_timeout_max 500ms is less than syn_timeout_min 800ms" },
 	{ "defaults:\n  quarantine: {syn_timeout_min: 950ms}\n", 2, 33,
 	  "quarantine.syn_timeout_min 950ms is more than syn_timeout_max 900ms" },
+	{ "defaults: {quarantine: {syn_rto_max: 2s}}\n", 1, 38,
+	  "quarantine.syn_rto_max \"2s\" is out of range 100ms..1s" },
+	{ "defaults: {quarantine: {syn_rto_min: 50ms}}\n", 1, 38,
+	  "quarantine.syn_rto_min \"50ms\" is out of range 100ms..1s" },
+	{ "defaults: {quarantine: {syn_rto: on}}\n", 1, 34, "quarantine.syn_rto" },
+	{ "defaults:\n  quarantine: {syn_rto_min: 800ms, syn_rto_max: 500ms}\n", 2, 49,
+	  "quarantine.syn_rto_max 500ms is less than syn_rto_min 800ms" },
+	{ HEAD "    quarantine: {syn_rto_max: 200ms}\n" DESTS, 4, 31,
+	  "quarantine.syn_rto_max 200ms is less than syn_rto_min 300ms" },
 	{ "defaults: {fallback: {interval: 50ms}}\n", 1, 33,
 	  "fallback.interval \"50ms\" is out of range 100ms..1h" },
 	{ "defaults: {fallback: {timeout: 2m}}\n", 1, 32,

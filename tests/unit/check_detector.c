@@ -18,23 +18,29 @@
 #define VIP_A "10.96.0.10"
 #define VIP_B "10.96.0.20"
 #define VIP_6 "fd00::10"
+#define VIP_C "10.96.0.30" /* with a SYN RTO of 600 ms */
 
-static const struct detector_timing timing_a = { MS(200), MS(900), 4 };
-static const struct detector_timing timing_b = { MS(50), MS(300), 2 };
+static const struct detector_timing timing_a = { MS(200), MS(900), 4, 0 };
+static const struct detector_timing timing_b = { MS(50), MS(300), 2, 0 };
+static const struct detector_timing timing_c = { MS(200), MS(900), 4, MS(600) };
 
 static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
 {
-	union vigil_addr a, b, v6;
+	union vigil_addr a, b, c, v6;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
 	inet_pton(AF_INET, VIP_A, &a.v4);
 	inet_pton(AF_INET, VIP_B, &b.v4);
+	inet_pton(AF_INET, VIP_C, &c.v4);
 	inet_pton(AF_INET6, VIP_6, v6.v6);
 	if (!memcmp(&flow->vaddr, &a, sizeof(a)) || !memcmp(&flow->vaddr, &v6, sizeof(v6)))
 		return &timing_a;
 	if (!memcmp(&flow->vaddr, &b, sizeof(b)))
 		return &timing_b;
+	if (!memcmp(&flow->vaddr, &c, sizeof(c)))
+		return &timing_c;
 	return NULL;
 }
 
@@ -869,6 +875,49 @@ START_TEST(timing_is_per_service)
 }
 END_TEST
 
+START_TEST(syn_timeout_stays_under_two_thirds_of_the_syn_rto)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow(VIP_C, 40000);
+	struct vigil_flow fa = flow(VIP_A, 1), unwatched = flow("10.1.1.1", 1);
+	struct vigil_real fast = real("192.168.1.10"), slow = real("192.168.1.11");
+
+	/* nothing measured: max 900 ms, capped at 600 x 2/3 = 400 ms */
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &fast), MS(400));
+	ck_assert_uint_eq(detector_measured_syn_timeout(d, &f, &fast), 0);
+	feed_none(d, pick_ev(MS(1000), f, fast));
+	ck_assert_uint_eq(detector_next_deadline(d), MS(1400));
+	expire_syn_timeout(d, MS(1400), f, fast);
+
+	/* 4 x 10 ms -> min 200 ms: under the cap, kept */
+	accepted(d, MS(2000), flow(VIP_C, 40001), fast, MS(10));
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &fast), MS(200));
+	ck_assert_uint_eq(detector_measured_syn_timeout(d, &f, &fast), MS(200));
+	/* 4 x 150 ms = 600 ms: measured as such, capped at 400 ms */
+	accepted(d, MS(3000), flow(VIP_C, 40002), slow, MS(150));
+	ck_assert_uint_eq(detector_measured_syn_timeout(d, &f, &slow), MS(600));
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &slow), MS(400));
+	/* the same destination behind a service without a SYN RTO: uncapped */
+	ck_assert_uint_eq(detector_syn_timeout(d, &fa, &slow), MS(600));
+	ck_assert_uint_eq(detector_measured_syn_timeout(d, &unwatched, &slow), 0);
+	detector_free(d);
+}
+END_TEST
+
+START_TEST(syn_rto_is_three_halves_of_the_largest_syn_timeout)
+{
+	/* nothing measured: the max */
+	ck_assert_uint_eq(detector_syn_rto(0, MS(300), MS(1000)), MS(1000));
+	ck_assert_uint_eq(detector_syn_rto(MS(200), MS(300), MS(1000)), MS(300));
+	ck_assert_uint_eq(detector_syn_rto(MS(300), MS(300), MS(1000)), MS(450));
+	ck_assert_uint_eq(detector_syn_rto(MS(401), MS(300), MS(1000)), 601500000);
+	ck_assert_uint_eq(detector_syn_rto(MS(900), MS(300), MS(1000)), MS(1000));
+	/* the floor */
+	ck_assert_uint_eq(detector_syn_rto(MS(10), MS(100), MS(1000)), MS(100));
+	ck_assert_uint_eq(detector_syn_rto(UINT64_MAX, MS(100), MS(1000)), MS(1000));
+}
+END_TEST
+
 START_TEST(ipv6_flows_are_followed)
 {
 	struct detector *d = new_detector(16, 16);
@@ -921,6 +970,8 @@ int main(void)
 	TCase *tc = tcase_create("detector");
 
 	tcase_add_test(tc, accepted_connection_teaches_rtt);
+	tcase_add_test(tc, syn_timeout_stays_under_two_thirds_of_the_syn_rto);
+	tcase_add_test(tc, syn_rto_is_three_halves_of_the_largest_syn_timeout);
 	tcase_add_test(tc, slow_destination_is_capped_at_max);
 	tcase_add_test(tc, silent_destination_is_told_once_per_attempt);
 	tcase_add_test(tc, syn_timeout_follows_the_learned_rtt);

@@ -169,13 +169,24 @@ START_TEST(status_counts_and_probes)
 		.reconcile_why = "periodic",
 		.reconcile_ms = 1.25,
 		.reconcile_ops = 3,
+		.syn_rto = true,
+		.hz = 250,
+		.hz_source = "/boot/config-6.1.0-13-amd64",
 	};
 	struct json_object *o, *v;
 
 	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
 	ck_assert_int_eq(policy_quarantine(&rt->services[0].policy, 1, MS(1), 0, &d), 1);
+	rt->services[0].timing.syn_rto_ns = MS(300);
 	st.rt = rt;
 	o = render_status(&st);
+	/* per TCP service; dns is UDP: no SYN */
+	ck_assert_str_eq(str(o, "syn_rto.in_force"), "true");
+	ck_assert_str_eq(str(o, "syn_rto.hz"), "250");
+	ck_assert_str_eq(str(o, "syn_rto.hz_from"), "/boot/config-6.1.0-13-amd64");
+	ck_assert_str_eq(str(o, "syn_rto.service_ms.web"), "300");
+	ck_assert_ptr_null(at(o, "syn_rto.service_ms.dns"));
+	ck_assert_ptr_null(at(o, "syn_rto.why"));
 	ck_assert_str_eq(str(o, "kernel"), "6.1.0-13-amd64");
 	ck_assert_str_eq(str(o, "metrics"), "127.0.0.1:9712");
 	ck_assert_str_eq(str(o, "started"), "2026-01-01T00:00:00.000Z");
@@ -242,6 +253,8 @@ START_TEST(status_says_what_is_missing_and_what_instead)
 		.degraded = &d,
 		.fallback_ms = 2000,
 		.fallback_dests = 5,
+		.syn_rto_why = "kernel HZ unknown",
+		.hz_source = "no /boot/config-6.1.0-13-amd64 nor readable /proc/config.gz",
 	};
 	struct json_object *o;
 	char *text;

@@ -52,6 +52,90 @@ static struct vigil_real real(const char *addr, unsigned int port)
 	return r;
 }
 
+static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
+{
+	struct runtime_service *s = runtime_find(data, flow, NULL, NULL);
+
+	return s ? &s->timing : NULL;
+}
+
+/* A connection through the web VIP (port CPORT) to R, established after RTT. */
+static void handshake(struct detector *d, unsigned int cport, struct vigil_real r, uint64_t at,
+		      uint64_t rtt)
+{
+	struct vigil_event e;
+	struct evidence ev[DETECTOR_EVIDENCE_MAX];
+
+	memset(&e, 0, sizeof(e));
+	e.flow = flow_to("10.96.0.1", 80, IPPROTO_TCP);
+	e.flow.cport = cport;
+	e.real = r;
+	e.ts_ns = at;
+	e.kind = VIGIL_EV_IPVS_PICK;
+	ck_assert_int_eq(detector_on_event(d, &e, ev, DETECTOR_EVIDENCE_MAX), 0);
+	e.ts_ns = at + rtt;
+	e.kind = VIGIL_EV_STATE;
+	e.old_state = 2; /* SYN_SENT */
+	e.state = 1;     /* ESTABLISHED */
+	ck_assert_int_eq(detector_on_event(d, &e, ev, DETECTOR_EVIDENCE_MAX), 0);
+}
+
+START_TEST(syn_rto_follows_the_slowest_measured_destination)
+{
+	struct config *c = parse(CONFIG);
+	struct runtime *rt = NULL;
+	struct detector *d;
+	struct runtime_service *web, *dns;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	d = detector_new(16, 16, timing_of, rt);
+	ck_assert_ptr_nonnull(d);
+	web = &rt->services[0];
+	dns = &rt->services[1];
+	/* nothing measured: syn_rto_max */
+	ck_assert_uint_eq(runtime_syn_rto(web, d), MS(1000));
+	/* 4 x 10 ms -> syn_timeout_min 200 ms; x 1.5 = 300 ms */
+	handshake(d, 40000, real("10.100.1.2", 8080), MS(1000), MS(10));
+	ck_assert_uint_eq(runtime_syn_rto(web, d), MS(300));
+	/* the slowest measured counts: 4 x 120 ms = 480 ms; x 1.5 = 720 ms */
+	handshake(d, 40001, real("10.100.2.2", 8080), MS(2000), MS(120));
+	ck_assert_uint_eq(runtime_syn_rto(web, d), MS(720));
+	/* 4 x 200 ms -> syn_timeout_max 900 ms; x 1.5 -> syn_rto_max 1 s */
+	handshake(d, 40002, real("10.100.3.2", 8080), MS(3000), MS(200));
+	ck_assert_uint_eq(runtime_syn_rto(web, d), MS(1000));
+	/* UDP: no SYN, whatever its destinations' RTTs (measured through web) */
+	ck_assert_uint_eq(runtime_syn_rto(dns, d), 0);
+	detector_free(d);
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(syn_rto_off_is_zero)
+{
+	struct config *c = parse("services:\n"
+				 "  - name: web\n"
+				 "    vip: 10.96.0.1:80\n"
+				 "    quarantine: { syn_rto: off }\n"
+				 "    destinations: [10.100.1.2:8080]\n"
+				 "  - name: api\n"
+				 "    vip: 10.96.0.1:443\n"
+				 "    quarantine: { syn_rto_min: 100ms, syn_rto_max: 200ms }\n"
+				 "    destinations: [10.100.1.2:8080]\n");
+	struct runtime *rt = NULL;
+	struct detector *d;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	d = detector_new(16, 16, timing_of, rt);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(runtime_syn_rto(&rt->services[0], d), 0);
+	ck_assert_uint_eq(runtime_syn_rto(&rt->services[1], d), MS(200));
+	detector_free(d);
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
 START_TEST(events_find_their_service_and_destination)
 {
 	struct config *c = parse(CONFIG);
@@ -189,6 +273,8 @@ int main(void)
 	TCase *tc = tcase_create("runtime");
 
 	tcase_add_test(tc, events_find_their_service_and_destination);
+	tcase_add_test(tc, syn_rto_follows_the_slowest_measured_destination);
+	tcase_add_test(tc, syn_rto_off_is_zero);
 	tcase_add_test(tc, weights_follow_policy_and_health);
 	tcase_add_test(tc, a_reload_keeps_what_it_knew);
 	tcase_add_test(tc, the_applied_table_is_what_was_programmed);

@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,6 +109,153 @@ START_TEST(silent_destination_every_client_connects)
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
 	ck_assert(strstr(vt_agent_log(&a), "evidence kind=syn-timeout service=web real=" D2));
 	ck_assert(strstr(vt_agent_log(&a), "decision action=quarantine service=web real=" D2));
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+/* `vigilctl status --json`; free it with json_object_put(). */
+static json_object *status(void)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = popen(VIGIL_BUILD_DIR "/cli/vigilctl status --json", "r");
+	json_object *o;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_gt(getdelim(&out, &size, '\0', f), 0);
+	ck_assert_int_eq(pclose(f), 0);
+	o = json_tokener_parse(out);
+	ck_assert_ptr_nonnull(o);
+	free(out);
+	return o;
+}
+
+/* status.syn_rto.KEY (a number or a boolean), or status.syn_rto.service_ms.web; -1 if absent. */
+static long long syn_rto_status(const char *key)
+{
+	json_object *st = status(), *r, *v;
+	long long n = -1;
+
+	if (json_object_object_get_ex(st, "syn_rto", &r)) {
+		if (!strcmp(key, "web") && json_object_object_get_ex(r, "service_ms", &v))
+			r = v;
+		if (json_object_object_get_ex(r, key, &v))
+			n = json_object_get_int64(v);
+	}
+	json_object_put(st);
+	return n;
+}
+
+/* Waits up to timeout_ms for the web service's SYN RTO in status to be MS. */
+static bool wait_syn_rto_ms(long long ms, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+
+	while (vt_now_ns() < deadline) {
+		if (syn_rto_status("web") == ms)
+			return true;
+		usleep(100000);
+	}
+	return syn_rto_status("web") == ms;
+}
+
+/*
+ * The RTO (us) of a SYN to ADDR:PORT, just sent: tcp_info of a non-blocking
+ * connect that has not been answered (the destination is silent).
+ */
+static unsigned int syn_rto_us(const char *addr, unsigned int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	memset(&info, 0, sizeof(info));
+	ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+	ck_assert_int_eq(info.tcpi_state, 2); /* SYN_SENT: nothing answered yet */
+	close(fd);
+	return info.tcpi_rto;
+}
+
+#define SILENCE_ALL "for d in d1 d2 d3; do %s silent $d; done"
+
+START_TEST(syn_rto_is_shortened_through_the_vip_only)
+{
+	struct vt_agent a;
+	unsigned int vip, direct;
+	struct vt_clients c;
+
+	start(&a, QUICK NO_HEALTH,
+	      WEB_SERVICE "    quarantine: { syn_rto_min: 200ms, syn_rto_max: 400ms }\n");
+	ck_assert_int_eq(syn_rto_status("in_force"), 1);
+	fprintf(stderr, "syn_rto: HZ %lld, web %lld ms\n", syn_rto_status("hz"),
+		syn_rto_status("web"));
+	/* nothing measured yet: syn_rto_max */
+	ck_assert_int_eq(syn_rto_status("web"), 400);
+	vt_must(SILENCE_ALL, vt_lab());
+	vip = syn_rto_us("10.96.0.10", 80);
+	direct = syn_rto_us("10.100.1.2", 8080);
+	fprintf(stderr, "SYN RTO through the VIP %u us, straight to d1 %u us\n", vip, direct);
+	/* jiffies rounded up: at most one jiffy (4 ms at HZ 250, 10 ms at HZ 100) more */
+	ck_assert_uint_ge(vip, 400000);
+	ck_assert_uint_le(vip, 410000);
+	ck_assert_uint_eq(direct, 1000000);
+
+	/* measured: 1.5 x syn_timeout (its min, 200 ms, on the lab's RTTs) = 300 ms */
+	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+	c = connect_n(6, 5000);
+	ck_assert_uint_eq(c.ok, 6);
+	ck_assert_msg(wait_syn_rto_ms(300, 5000), "web's SYN RTO is %lld ms, not 300:\n%s",
+		      syn_rto_status("web"), vt_agent_log(&a));
+	vt_must(SILENCE_ALL, vt_lab());
+	vip = syn_rto_us("10.96.0.10", 80);
+	ck_assert_uint_ge(vip, 300000);
+	ck_assert_uint_le(vip, 310000);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+
+	/* off: the kernel's own */
+	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE "    quarantine: { syn_rto: off }\n");
+	ck_assert_int_eq(syn_rto_status("in_force"), 0);
+	vt_must(SILENCE_ALL, vt_lab());
+	vip = syn_rto_us("10.96.0.10", 80);
+	fprintf(stderr, "syn_rto off: SYN RTO through the VIP %u us\n", vip);
+	ck_assert_uint_eq(vip, 1000000);
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
+/*
+ * bench/failover's scene with the SYN RTO shortened (the defaults): the
+ * client whose SYN meets the silent destination retransmits after 300 ms,
+ * when the destination is at weight 0 already (syn_timeout <= 200 ms), and
+ * IPVS sends the retransmit elsewhere.
+ */
+START_TEST(silent_destination_every_client_connects_within_half_a_second)
+{
+	struct vt_agent a;
+	struct vt_clients c;
+
+	start(&a, QUICK NO_HEALTH, WEB_SERVICE);
+	c = connect_n(6, 5000); /* the destinations show their RTTs */
+	ck_assert_uint_eq(c.ok, 6);
+	ck_assert_msg(wait_syn_rto_ms(300, 5000), "web's SYN RTO is %lld ms, not 300:\n%s",
+		      syn_rto_status("web"), vt_agent_log(&a));
+	vt_must("%s silent d2", vt_lab());
+	c = connect_n(30, 10000);
+	fprintf(stderr,
+		"silent d2, SYN RTO 300 ms: %u of 30 connected, %u failed, slowest %.3f s, all "
+		"%.2f s\n",
+		c.ok, c.failed, c.max_s, c.total_s);
+	ck_assert_uint_eq(c.ok, 30);
+	ck_assert_msg(c.max_s < 0.5, "the slowest client took %.3f s:\n%s", c.max_s,
+		      vt_agent_log(&a));
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
+	ck_assert(strstr(vt_agent_log(&a), "evidence kind=syn-timeout service=web real=" D2));
 	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
 }
 END_TEST
@@ -334,6 +486,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, fresh, NULL);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, silent_destination_every_client_connects);
+	tcase_add_test(tc, syn_rto_is_shortened_through_the_vip_only);
+	tcase_add_test(tc, silent_destination_every_client_connects_within_half_a_second);
 	tcase_add_test(tc, refusing_destination_is_out_after_its_first_reset);
 	tcase_add_test(tc, recovered_destination_is_probed_and_ramped_back);
 	tcase_add_test(tc, flapping_destination_changes_weight_a_bounded_number_of_times);

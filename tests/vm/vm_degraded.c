@@ -73,21 +73,13 @@ static void start_muted(struct vt_agent *a, const char *mute, bool health)
 		      "vigild does not watch:\n%s", vt_agent_log(a));
 }
 
-/* `vigilctl status --json` of the running agent. Free it with json_object_put(). */
+/* `vigilctl status --json` of the running agent, shown on stderr. Free it with json_object_put().
+ */
 static json_object *status(void)
 {
-	char *out = NULL;
-	size_t size = 0;
-	FILE *f = popen(VIGIL_BUILD_DIR "/cli/vigilctl status --json", "r");
-	json_object *o;
+	json_object *o = vt_vigilctl_json("status");
 
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_gt(getdelim(&out, &size, '\0', f), 0);
-	ck_assert_int_eq(pclose(f), 0);
-	fprintf(stderr, "%s\n", out);
-	o = json_tokener_parse(out);
-	ck_assert_ptr_nonnull(o);
-	free(out);
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	return o;
 }
 

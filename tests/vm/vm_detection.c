@@ -54,18 +54,7 @@ static void start(struct vt_agent *a, const char *defaults)
 /* `vigilctl list --json`; free it with json_object_put(). */
 static json_object *list(void)
 {
-	char *out = NULL;
-	size_t size = 0;
-	FILE *f = popen(VIGILCTL " list --json", "r");
-	json_object *o;
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_gt(getdelim(&out, &size, '\0', f), 0);
-	ck_assert_int_eq(pclose(f), 0);
-	o = json_tokener_parse(out);
-	ck_assert_ptr_nonnull(o);
-	free(out);
-	return o;
+	return vt_vigilctl_json("list");
 }
 
 /* The service named web in LIST. */

@@ -119,18 +119,7 @@ END_TEST
 /* `vigilctl status --json`; free it with json_object_put(). */
 static json_object *status(void)
 {
-	char *out = NULL;
-	size_t size = 0;
-	FILE *f = popen(VIGIL_BUILD_DIR "/cli/vigilctl status --json", "r");
-	json_object *o;
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_gt(getdelim(&out, &size, '\0', f), 0);
-	ck_assert_int_eq(pclose(f), 0);
-	o = json_tokener_parse(out);
-	ck_assert_ptr_nonnull(o);
-	free(out);
-	return o;
+	return vt_vigilctl_json("status");
 }
 
 /* status.syn_rto.KEY (a number or a boolean), or status.syn_rto.service_ms.web; -1 if absent. */

@@ -687,6 +687,24 @@ int vt_write(const char *path, const char *fmt, ...)
 	return 0;
 }
 
+json_object *vt_vigilctl_json(const char *args)
+{
+	char cmd[256], *out = NULL;
+	size_t size = 0;
+	json_object *o;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), VIGIL_BUILD_DIR "/cli/vigilctl %s --json", args);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_gt(getdelim(&out, &size, '\0', f), 0);
+	ck_assert_int_eq(pclose(f), 0);
+	o = json_tokener_parse(out);
+	ck_assert_msg(o != NULL, "%s printed no JSON: %s", cmd, out);
+	free(out);
+	return o;
+}
+
 char *vt_output(const char *fmt, ...)
 {
 	char cmd[4096], *out = NULL;

@@ -149,6 +149,12 @@ struct vt_reconcile {
 int vt_write(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A command's standard output, sorted (NULL if it failed). Free it. */
 char *vt_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * `vigilctl ARGS --json` of this build against the running agent: its answer,
+ * parsed (free it with json_object_put()); fails the test unless vigilctl
+ * exits 0 with JSON.
+ */
+json_object *vt_vigilctl_json(const char *args);
 
 /* Starts vigild -c CONFIG and waits for its first reconcile. */
 int vt_agent_start(struct vt_agent *a, const char *config);

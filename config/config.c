@@ -61,10 +61,17 @@ void config_defaults(struct config_policy *ret)
 		},
 		.probation = {
 			.probe = CONFIG_PROBE_AUTO,
+			.dns_name = ".",
 			.interval_ms = 1000,
 			.timeout_ms = 1000,
 			.successes = 1,
 			.warmup_ms = 30000,
+		},
+		/* a resolver's client retries after 1 s: be done well before */
+		.udp = {
+			.expect_reply = true,
+			.reply_timeout_min_ms = 200,
+			.reply_timeout_max_ms = 500,
 		},
 		.health = {
 			.enabled = true,
@@ -157,6 +164,8 @@ const char *config_quarantine_action_name(enum config_quarantine_action a)
 		return "weight0";
 	case CONFIG_QUARANTINE_REMOVE:
 		return "remove";
+	case CONFIG_QUARANTINE_AUTO:
+		return "auto";
 	default:
 		return "unknown";
 	}
@@ -183,6 +192,10 @@ const char *config_probe_name(enum config_probe p)
 		return "none";
 	case CONFIG_PROBE_TCP:
 		return "tcp";
+	case CONFIG_PROBE_DNS:
+		return "dns";
+	case CONFIG_PROBE_UDP:
+		return "udp";
 	default:
 		return "unknown";
 	}

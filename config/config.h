@@ -59,6 +59,13 @@ enum config_forwarding {
 enum config_quarantine_action {
 	CONFIG_QUARANTINE_WEIGHT0, /* keep the destination at weight 0 */
 	CONFIG_QUARANTINE_REMOVE,
+	/*
+	 * Only in config.defaults: remove for UDP services (IPVS keeps a UDP
+	 * client on its destination while its connection entry lives, weight 0
+	 * or not; a removed destination's entries expire with
+	 * expire_nodest_conn), weight0 for TCP.
+	 */
+	CONFIG_QUARANTINE_AUTO,
 };
 
 /* quarantine.syn_rto: whether sockops shortens the SYN RTO of connections through the VIP */
@@ -68,10 +75,16 @@ enum config_syn_rto {
 };
 
 enum config_probe {
-	CONFIG_PROBE_AUTO, /* only in config.defaults: tcp for TCP services, none for UDP */
+	CONFIG_PROBE_AUTO, /* only in config.defaults: tcp for TCP, dns for UDP port 53, else none
+			    */
 	CONFIG_PROBE_NONE,
 	CONFIG_PROBE_TCP,
+	CONFIG_PROBE_DNS, /* a DNS query for probation.dns_name; any well-formed answer passes */
+	CONFIG_PROBE_UDP, /* probation.udp_payload; any reply passes */
 };
+
+#define CONFIG_DNS_NAME_MAX    253 /* a domain name in text, without the final dot */
+#define CONFIG_UDP_PAYLOAD_MAX 512
 
 /* The parser stores enums through an int; the asserts keep that honest. */
 _Static_assert(sizeof(enum config_forwarding) == sizeof(int), "enum stored as int");
@@ -103,6 +116,9 @@ struct config_quarantine {
 
 struct config_probation {
 	enum config_probe probe;
+	char dns_name[CONFIG_DNS_NAME_MAX + 2];      /* probe dns: the name asked for (SOA) */
+	uint8_t udp_payload[CONFIG_UDP_PAYLOAD_MAX]; /* probe udp: the datagram sent */
+	uint32_t udp_payload_len;
 	uint64_t interval_ms;
 	uint64_t timeout_ms;
 	uint32_t successes;
@@ -114,6 +130,18 @@ struct config_health {
 	uint64_t interval_ms;
 	double min_change;
 	uint32_t max_changes_per_minute;
+};
+
+/*
+ * UDP services: a datagram through the VIP that gets no reply within the
+ * reply timeout is evidence (no-reply), for services that expect replies.
+ * The timeout is clamp(quarantine.syn_timeout_rtt_factor x the destination's
+ * smoothed reply time, reply_timeout_min, reply_timeout_max).
+ */
+struct config_udp {
+	bool expect_reply; /* false: one-way (syslog): never judged by replies */
+	uint64_t reply_timeout_min_ms;
+	uint64_t reply_timeout_max_ms;
 };
 
 /*
@@ -134,6 +162,7 @@ struct config_policy {
 	uint64_t persistence_ms; /* 0 = off; whole seconds */
 	struct config_quarantine quarantine;
 	struct config_probation probation;
+	struct config_udp udp;
 	struct config_health health;
 	struct config_fallback fallback;
 };
@@ -160,7 +189,7 @@ struct config_service {
 	char name[CONFIG_NAME_MAX + 1];
 	uint8_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
 	struct config_addr vip;
-	struct config_policy policy; /* resolved: probation.probe is never AUTO */
+	struct config_policy policy; /* resolved: probation.probe, quarantine.action never AUTO */
 	struct config_dest *dests;
 	uint32_t n_dests;
 	struct config_mark mark;      /* the service's mapping */

@@ -224,11 +224,6 @@ static __always_inline int on_tcp_connect(const struct sock *sk)
 	return 0;
 }
 
-SEC("fentry/tcp_connect")
-int BPF_PROG(tcp_connect_fentry, struct sock *sk)
-{
-	return on_tcp_connect(sk);
-}
 
 SEC("kprobe/tcp_connect")
 int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
@@ -421,11 +416,21 @@ int BPF_KRETPROBE(ip_vs_conn_new_kretprobe, const struct ip_vs_conn *cp)
  * it on the same hit, acts unless that hit is this one. A hit, not a flag: when
  * the backup was the one busy, the irq program acted and nothing cleared
  * what it noted, and a flag left up would make the backup skip the next hit
- * that the irq program missed. That needs the irq program to run first:
- * tracepoints call their programs in the order they were attached,
- * trampolines (fexit) in the reverse order, and vigild attaches accordingly.
- * Where the context cannot be told, the task program acts alone and says so
- * in context_unknown.
+ * that the irq program missed.
+ *
+ * Task context can nest too, where the kernel preempts tracing programs:
+ * since 6.19 tracepoints call them under SRCU, not with preemption off, and
+ * Debian's 7.x kernels preempt (PREEMPT_LAZY). A task preempted inside the
+ * task program leaves it busy on that CPU for the next task's hit. So the
+ * task program notes its hit too, in the task's own storage (a per-CPU note
+ * would be overwritten by the task that preempts it), and in task context
+ * the backup acts unless its task's note is this hit.
+ *
+ * Both notes need the programs to run task, irq, backup: tracepoints call
+ * their programs in the order they were attached, trampolines (fentry,
+ * fexit) in the reverse order, and vigild attaches accordingly. Where the
+ * context cannot be told, the task program acts alone and says so in
+ * context_unknown.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -434,13 +439,28 @@ struct {
 	__type(value, __u64);
 } irq_acted SEC(".maps");
 
-static __always_inline bool task_turn(void)
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} task_acted SEC(".maps");
+
+/* In task context: the task program acts, and notes HIT for the backup. */
+static __always_inline bool task_turn(__u64 hit)
 {
 	int irq = vigil_in_interrupt();
+	__u64 *acted;
 
 	if (irq < 0)
 		context_unknown = 1;
-	return irq <= 0;
+	if (irq > 0)
+		return false;
+	acted = bpf_task_storage_get(&task_acted, bpf_get_current_task_btf(), 0,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (acted)
+		*acted = hit;
+	return true;
 }
 
 /* In interrupt context: the irq program acts, and notes HIT for the backup. */
@@ -458,17 +478,25 @@ static __always_inline void irq_note(__u64 hit)
 		*acted = hit;
 }
 
-/* In interrupt context, on a hit the irq program did not act on. */
+/* On a hit the program of its context (task or irq) did not act on. */
 static __always_inline bool backup_turn(__u64 hit)
 {
+	int irq = vigil_in_interrupt();
 	__u32 zero = 0;
 	__u64 *acted;
 
-	if (vigil_in_interrupt() <= 0)
-		return false;
-	acted = bpf_map_lookup_elem(&irq_acted, &zero);
-	if (!acted)
-		return false;
+	if (irq < 0)
+		return false; /* the task program acts alone */
+	if (irq == 0) {
+		/* no note: this task never got to run the task program */
+		acted = bpf_task_storage_get(&task_acted, bpf_get_current_task_btf(), 0, 0);
+		if (!acted)
+			return true;
+	} else {
+		acted = bpf_map_lookup_elem(&irq_acted, &zero);
+		if (!acted)
+			return false;
+	}
 	if (*acted == hit) {
 		*acted = 0;
 		return false;
@@ -495,7 +523,7 @@ static __always_inline __u64 sk_hit(const struct sock *sk, __u32 what)
 	SEC(section)                                                                               \
 	int BPF_PROG(name, args)                                                                   \
 	{                                                                                          \
-		return task_turn() ? call : 0;                                                     \
+		return task_turn(hit) ? call : 0;                                                  \
 	}                                                                                          \
 	SEC(section)                                                                               \
 	int BPF_PROG(name##_irq, args)                                                             \
@@ -529,20 +557,34 @@ THREE_PROGRAMS("tp_btf/tcp_receive_reset", tcp_receive_reset, ARGS(const struct 
 THREE_PROGRAMS("tp_btf/inet_sk_error_report", inet_sk_error_report, ARGS(const struct sock *sk),
 	       sk_hit(sk, 3 << 16), on_error_report(sk))
 
+/* connect() runs in task context only: the task program and its backup */
+SEC("fentry/tcp_connect")
+int BPF_PROG(tcp_connect_fentry, struct sock *sk)
+{
+	return task_turn(sk_hit(sk, 4 << 16)) ? on_tcp_connect(sk) : 0;
+}
+
+SEC("fentry/tcp_connect")
+int BPF_PROG(tcp_connect_fentry_backup, struct sock *sk)
+{
+	return backup_turn(sk_hit(sk, 4 << 16)) ? on_tcp_connect(sk) : 0;
+}
+
 /* seven arguments, so the return value is the eighth slot of the context */
 #define IPVS_CONN(ctx) ((const struct ip_vs_conn *)(ctx)[7])
-
-SEC("fexit/ip_vs_conn_new")
-int ip_vs_conn_new_fexit(__u64 *ctx)
-{
-	/* in task context unless the context cannot be told (then: not known to be) */
-	return task_turn() ? on_ipvs_conn(IPVS_CONN(ctx), !context_unknown) : 0;
-}
 
 /* The hit: the client's address and port of the connection made (0 if none was). */
 static __always_inline __u64 conn_hit(const struct ip_vs_conn *cp)
 {
 	return (__u64)BPF_CORE_READ(cp, caddr.ip) << 32 | BPF_CORE_READ(cp, cport);
+}
+
+SEC("fexit/ip_vs_conn_new")
+int ip_vs_conn_new_fexit(__u64 *ctx)
+{
+	/* in task context unless the context cannot be told (then: not known to be) */
+	return task_turn(conn_hit(IPVS_CONN(ctx))) ? on_ipvs_conn(IPVS_CONN(ctx), !context_unknown)
+						   : 0;
 }
 
 SEC("fexit/ip_vs_conn_new")

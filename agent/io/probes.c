@@ -157,6 +157,9 @@ static void hooks_init(struct probes *p)
 	const struct probes_hook hooks[] = {
 		{ .prog = s->progs.tcp_connect_fentry,
 		  .link = &s->links.tcp_connect_fentry,
+		  .backup = s->progs.tcp_connect_fentry_backup,
+		  .backup_link = &s->links.tcp_connect_fentry_backup,
+		  .last_runs_first = true,
 		  .fallback = s->progs.tcp_connect_kprobe,
 		  .fallback_link = &s->links.tcp_connect_kprobe },
 		{ HOOK(s, inet_sock_set_state) },
@@ -218,10 +221,10 @@ static int open_object(struct probes *p, const struct probes_opts *opts)
 static void hook_autoload(const struct probes_hook *h, bool load)
 {
 	bpf_program__set_autoload(h->prog, load);
-	if (h->irq) {
+	if (h->irq)
 		bpf_program__set_autoload(h->irq, load);
+	if (h->backup)
 		bpf_program__set_autoload(h->backup, load);
-	}
 }
 
 /*
@@ -271,29 +274,31 @@ static int attach_prog(const struct probes *p, struct bpf_program *prog, struct 
 	return *link ? 0 : -errno;
 }
 
-static int attach_twins(const struct probes *p, const struct probes_hook *h,
-			struct bpf_program **ret_failed)
+/*
+ * A hook's programs, to run in the order task, irq, backup (see vigil.bpf.c):
+ * attached in that order, or the reverse where the last attached runs first.
+ * On failure, *RET_FAILED is the program that failed.
+ */
+static int attach_in_run_order(const struct probes *p, const struct probes_hook *h,
+			       struct bpf_program **ret_failed)
 {
+	struct bpf_program *progs[] = { h->prog, h->irq, h->backup };
+	struct bpf_link **links[] = { h->link, h->irq_link, h->backup_link };
+	size_t i, n = sizeof(progs) / sizeof(progs[0]);
 	int r;
 
-	if (!h->irq)
-		return 0;
-	if (h->last_runs_first) {
-		*ret_failed = h->backup;
-		r = attach_prog(p, h->backup, h->backup_link);
-		if (!r) {
-			*ret_failed = h->irq;
-			r = attach_prog(p, h->irq, h->irq_link);
-		}
-	} else {
-		*ret_failed = h->irq;
-		r = attach_prog(p, h->irq, h->irq_link);
-		if (!r) {
-			*ret_failed = h->backup;
-			r = attach_prog(p, h->backup, h->backup_link);
+	for (i = 0; i < n; i++) {
+		size_t k = h->last_runs_first ? n - 1 - i : i;
+
+		if (!progs[k])
+			continue;
+		r = attach_prog(p, progs[k], links[k]);
+		if (r) {
+			*ret_failed = progs[k];
+			return r;
 		}
 	}
-	return r;
+	return 0;
 }
 
 static void detach(struct bpf_link **link)
@@ -320,9 +325,7 @@ static int attach(struct probes *p, const struct probes_hook *h)
 		degraded_why(c, "%s: not loaded (%s)", bpf_program__section_name(h->prog),
 			     h->left_out);
 	} else {
-		r = attach_prog(p, h->prog, h->link);
-		if (!r)
-			r = attach_twins(p, h, &failed);
+		r = attach_in_run_order(p, h, &failed);
 		if (!r) {
 			note_attached(p, c, h->prog);
 			return 0;

@@ -66,16 +66,17 @@ int probes_counters(const struct probes *p, uint64_t ret[VIGIL_CTR_MAX])
 }
 
 /*
- * A skipped run of a program that has interrupt-context twins lost nothing:
- * a twin took the hit (see vigil.bpf.c). Unless the programs cannot tell the
- * contexts apart; then the task programs act alone and their misses count.
+ * A skipped run of a program that has twins lost nothing: a twin took the
+ * hit (see vigil.bpf.c). Unless the programs cannot tell the contexts apart;
+ * then the task programs act alone and their misses count.
  */
 static bool miss_is_loss(const struct probes *p, const struct bpf_program *prog)
 {
 	const struct vigil_bpf *s = p->skel;
-	/* the task programs of the hooks with interrupt-context twins */
+	/* the task programs of the hooks with twins */
 	// clang-format off
 	const struct bpf_program *task[] = {
+		s->progs.tcp_connect_fentry,
 		s->progs.inet_sock_set_state,
 		s->progs.tcp_retransmit_skb,
 		s->progs.tcp_receive_reset,

@@ -38,8 +38,8 @@ struct probes_hook {
 	struct bpf_link **link, **irq_link, **backup_link, **fallback_link;
 	/*
 	 * Trampolines (fentry/fexit) run the program attached last first;
-	 * tracepoints, the one attached first. The irq program must run
-	 * before its backup.
+	 * tracepoints, the one attached first. The task and irq programs must
+	 * run before their backup.
 	 */
 	bool last_runs_first;
 	/* where the kernel lacks it: left out without a word in status, this logged instead */

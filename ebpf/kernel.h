@@ -89,6 +89,16 @@ struct ip_vs_conn {
 	struct netns_ipvs *ipvs;
 };
 
+struct msghdr {
+	void *msg_name; /* the kernel's copy of sendto()'s address; NULL: connected */
+};
+
+struct sk_buff {
+	unsigned char *head;
+	__u16 transport_header; /* offsets from head */
+	__u16 network_header;
+};
+
 #pragma clang attribute pop
 
 #endif

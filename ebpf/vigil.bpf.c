@@ -63,6 +63,27 @@ struct {
 	__type(value, struct flow_entry);
 } flows SEC(".maps");
 
+/*
+ * A UDP flow through a VIP, for its requests and replies. Keyed by the flow
+ * with the client's address zeroed: an unconnected socket's datagram has no
+ * source address yet when udp_sendmsg() starts (the route picks it later),
+ * and a reply's destination address is the client's own; the port tells the
+ * client. The entry keeps the flow as IPVS saw it, for the events.
+ */
+struct udp_entry {
+	struct vigil_flow flow;
+	struct vigil_real real;
+	__u32 waiting; /* a request went out that no reply has answered yet */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* resized by vigild before load, as flows */
+	__type(key, struct vigil_flow);
+	__type(value, struct udp_entry);
+} udp_flows SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VIGIL_MAX_VIPS);
@@ -224,7 +245,6 @@ static __always_inline int on_tcp_connect(const struct sock *sk)
 	return 0;
 }
 
-
 SEC("kprobe/tcp_connect")
 int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
 {
@@ -340,6 +360,25 @@ static __always_inline void read_inet_addr(union vigil_addr *dst, const union nf
 }
 
 /*
+ * The datagram IPVS just scheduled is the flow's first request: the pick
+ * starts it (udp_sendmsg() ran before IPVS, and found no entry).
+ */
+static __always_inline void udp_flow_add(const struct vigil_flow *flow,
+					 const struct vigil_real *real)
+{
+	struct vigil_flow key = *flow;
+	struct udp_entry entry;
+
+	__builtin_memset(&entry, 0, sizeof(entry));
+	entry.flow = *flow;
+	entry.real = *real;
+	entry.waiting = 1;
+	__builtin_memset(&key.caddr, 0, sizeof(key.caddr));
+	if (bpf_map_update_elem(&udp_flows, &key, &entry, BPF_ANY))
+		count(VIGIL_CTR_FLOW_ERRORS);
+}
+
+/*
  * ip_vs_conn_new() has seven arguments, the seventh on the stack, but
  * everything vigil needs is in the connection it returns: read it from there.
  */
@@ -385,6 +424,8 @@ static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp, bool task)
 	/* BPF_ANY: a rescheduled SYN (expire_nodest_conn) replaces the old pick */
 	if (bpf_map_update_elem(&flows, &flow, &entry, BPF_ANY))
 		count(VIGIL_CTR_FLOW_ERRORS);
+	if (protocol == IPPROTO_UDP)
+		udp_flow_add(&flow, real);
 	emit(VIGIL_EV_IPVS_PICK, &flow, real, task ? VIGIL_PICK_TASK : 0, 0);
 	return 0;
 }
@@ -541,8 +582,6 @@ static __always_inline __u64 sk_hit(const struct sock *sk, __u32 what)
 
 #define ARGS(...) __VA_ARGS__
 
-struct sk_buff;
-
 /* a connection's transition happens once: the connection and the states tell it */
 THREE_PROGRAMS("tp_btf/inet_sock_set_state", inet_sock_set_state,
 	       ARGS(const struct sock *sk, int oldstate, int newstate),
@@ -568,6 +607,185 @@ SEC("fentry/tcp_connect")
 int BPF_PROG(tcp_connect_fentry_backup, struct sock *sk)
 {
 	return backup_turn(sk_hit(sk, 4 << 16)) ? on_tcp_connect(sk) : 0;
+}
+
+/* sockaddr_in and sockaddr_in6 as sendto() gives them: UAPI, fixed layouts */
+struct vigil_sin {
+	__u16 family;
+	__be16 port;
+	__be32 addr;
+};
+
+struct vigil_sin6 {
+	__u16 family;
+	__be16 port;
+	__u32 flowinfo;
+	__u8 addr[16];
+};
+
+/*
+ * The udp_flows key of a datagram SK sends: to MSG's address (sendto) or to
+ * the socket's peer (connected). udpv6_sendmsg() hands IPv4 destinations,
+ * v4-mapped ones included, to udp_sendmsg(), so V6 takes IPv6 ones only.
+ */
+static __always_inline bool udp_send_key(const struct sock *sk, const struct msghdr *msg, bool v6,
+					 struct vigil_flow *key)
+{
+	const void *name = BPF_CORE_READ(msg, msg_name);
+
+	__builtin_memset(key, 0, sizeof(*key));
+	key->protocol = IPPROTO_UDP;
+	/* 0: not bound yet, so this is the flow's first datagram, which IPVS reports */
+	key->cport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	if (!key->cport)
+		return false;
+	if (name) {
+		__u16 family = 0;
+
+		bpf_probe_read_kernel(&family, sizeof(family), name);
+		if (!v6 && family == VIGIL_AF_INET) {
+			struct vigil_sin sin;
+
+			bpf_probe_read_kernel(&sin, sizeof(sin), name);
+			key->vaddr.v4 = sin.addr;
+			key->vport = bpf_ntohs(sin.port);
+		} else if (v6 && family == VIGIL_AF_INET6) {
+			struct vigil_sin6 sin6;
+
+			bpf_probe_read_kernel(&sin6, sizeof(sin6), name);
+			__builtin_memcpy(key->vaddr.v6, sin6.addr, sizeof(sin6.addr));
+			key->vport = bpf_ntohs(sin6.port);
+		} else {
+			return false;
+		}
+	} else if (v6) {
+		BPF_CORE_READ_INTO(&key->vaddr.v6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		key->vport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	} else {
+		key->vaddr.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		key->vport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	}
+	if (v6 && is_v4_mapped(key->vaddr.v6_32))
+		return false;
+	key->family = v6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
+	return true;
+}
+
+/*
+ * A request starts when a datagram leaves a flow whose last request was
+ * answered. The record is reserved before the flow is marked waiting: a
+ * reply on another CPU that sees the mark reserves its record after this
+ * one, so the ring buffer never has a flow's reply before its request.
+ */
+static __always_inline int on_udp_send(const struct sock *sk, const struct msghdr *msg, bool v6)
+{
+	struct vigil_flow key;
+	struct udp_entry *entry;
+	struct vigil_event *e;
+
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
+	if (!udp_send_key(sk, msg, v6, &key))
+		return 0;
+	entry = bpf_map_lookup_elem(&udp_flows, &key);
+	if (!entry || entry->waiting)
+		return 0;
+	if (!net_wanted(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(VIGIL_CTR_RINGBUF_DROPS);
+		return 0;
+	}
+	entry->waiting = 1;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->flow = entry->flow;
+	e->real = entry->real;
+	e->kind = VIGIL_EV_UDP_SEND;
+	e->state = 0;
+	e->old_state = 0;
+	e->error = 0;
+	bpf_ringbuf_submit(e, wakeup_flag(VIGIL_EV_UDP_SEND, 0, 0));
+	count(VIGIL_CTR_EVENTS);
+	return 0;
+}
+
+/* sendmsg runs in task context only: the task program and its backup, as tcp_connect */
+SEC("fentry/udp_sendmsg")
+int BPF_PROG(udp_sendmsg_fentry, struct sock *sk, struct msghdr *msg)
+{
+	return task_turn(sk_hit(sk, 5 << 16)) ? on_udp_send(sk, msg, false) : 0;
+}
+
+SEC("fentry/udp_sendmsg")
+int BPF_PROG(udp_sendmsg_fentry_backup, struct sock *sk, struct msghdr *msg)
+{
+	return backup_turn(sk_hit(sk, 5 << 16)) ? on_udp_send(sk, msg, false) : 0;
+}
+
+SEC("fentry/udpv6_sendmsg")
+int BPF_PROG(udpv6_sendmsg_fentry, struct sock *sk, struct msghdr *msg)
+{
+	return task_turn(sk_hit(sk, 6 << 16)) ? on_udp_send(sk, msg, true) : 0;
+}
+
+SEC("fentry/udpv6_sendmsg")
+int BPF_PROG(udpv6_sendmsg_fentry_backup, struct sock *sk, struct msghdr *msg)
+{
+	return backup_turn(sk_hit(sk, 6 << 16)) ? on_udp_send(sk, msg, true) : 0;
+}
+
+struct vigil_udphdr {
+	__be16 source;
+	__be16 dest;
+	__be16 len;
+	__sum16 check;
+};
+
+/*
+ * A datagram queued to a client socket, IPv4 or IPv6 (both queue through
+ * __udp_enqueue_schedule_skb()). IPVS has already put the VIP back as its
+ * source, so the packet's own headers give the flow: the client's port and
+ * the VIP. A datagram that the full receive queue then drops still proves
+ * that the destination answered.
+ */
+SEC("fentry/__udp_enqueue_schedule_skb")
+int BPF_PROG(udp_enqueue_fentry, struct sock *sk, struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header), th = BPF_CORE_READ(skb, transport_header);
+	struct vigil_udphdr uh;
+	struct vigil_flow key;
+	struct udp_entry *entry;
+	__u8 version;
+
+	if (muted & VIGIL_MUTE_EVENTS)
+		return 0;
+	if (bpf_probe_read_kernel(&version, 1, head + nh) ||
+	    bpf_probe_read_kernel(&uh, sizeof(uh), head + th))
+		return 0;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.protocol = IPPROTO_UDP;
+	key.cport = bpf_ntohs(uh.dest);
+	key.vport = bpf_ntohs(uh.source);
+	version >>= 4;
+	if (version == 4) {
+		key.family = VIGIL_AF_INET;
+		bpf_probe_read_kernel(&key.vaddr.v4, 4, head + nh + 12); /* iphdr.saddr */
+	} else if (version == 6) {
+		key.family = VIGIL_AF_INET6;
+		bpf_probe_read_kernel(&key.vaddr.v6, 16, head + nh + 8); /* ipv6hdr.saddr */
+	} else {
+		return 0;
+	}
+	entry = bpf_map_lookup_elem(&udp_flows, &key);
+	if (!entry || !entry->waiting)
+		return 0;
+	if (!net_wanted(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+		return 0;
+	entry->waiting = 0;
+	emit(VIGIL_EV_UDP_REPLY, &entry->flow, &entry->real, 0, 0);
+	return 0;
 }
 
 /* seven arguments, so the return value is the eighth slot of the context */

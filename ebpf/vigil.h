@@ -25,7 +25,16 @@ enum vigil_event_kind {
 	VIGIL_EV_IPVS_PICK = 5,
 	/* an error reached a connected UDP socket (an ICMP error); error says which */
 	VIGIL_EV_SOCK_ERROR = 6,
-	VIGIL_EV_KIND_MAX = VIGIL_EV_SOCK_ERROR,
+	/*
+	 * A datagram left on a UDP flow IPVS scheduled, the flow's last
+	 * request having been answered: a new request starts (the first one
+	 * starts at the IPVS pick). Sends while a request is unanswered are
+	 * not reported.
+	 */
+	VIGIL_EV_UDP_SEND = 7,
+	/* the first datagram back on such a flow since its request started */
+	VIGIL_EV_UDP_REPLY = 8,
+	VIGIL_EV_KIND_MAX = VIGIL_EV_UDP_REPLY,
 };
 
 /* An IPv4 address is stored in v4, the other 12 bytes zero. Network order. */

@@ -32,6 +32,7 @@ const char *event_kind_name(unsigned int kind)
 		[VIGIL_EV_CONNECT] = "connect",     [VIGIL_EV_STATE] = "state",
 		[VIGIL_EV_RETRANS] = "retrans",     [VIGIL_EV_RESET] = "reset",
 		[VIGIL_EV_IPVS_PICK] = "ipvs-pick", [VIGIL_EV_SOCK_ERROR] = "sock-error",
+		[VIGIL_EV_UDP_SEND] = "udp-send",   [VIGIL_EV_UDP_REPLY] = "udp-reply",
 	};
 
 	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])

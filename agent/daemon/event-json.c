@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -50,8 +51,8 @@ struct json_object *event_to_json(const struct vigil_event *e, const struct time
 	r |= json_add_string(obj, "client", client);
 	r |= json_add_string(obj, "virtual", virt);
 	r |= json_add_string(obj, "real", e->real.family ? real : NULL);
-	/* a connected UDP socket's state says nothing a reader needs */
-	if (e->kind != VIGIL_EV_IPVS_PICK && e->kind != VIGIL_EV_SOCK_ERROR)
+	/* a UDP socket's state says nothing a reader needs */
+	if (e->flow.protocol == IPPROTO_TCP && e->kind != VIGIL_EV_IPVS_PICK)
 		r |= json_add_string(obj, "state", tcp_state_name(e->state));
 	if (e->kind == VIGIL_EV_SOCK_ERROR)
 		r |= json_add_string(obj, "error", event_error_name(e->error, num, sizeof(num)));

@@ -145,6 +145,10 @@ static int check_kernel(struct degraded *d)
 	return 0;
 }
 
+#define UDP_REPLIES_MISSING                                                                        \
+	"the kernel cannot trace UDP sends and receives: silent UDP destinations go undetected, "  \
+	"refusing ones are still found"
+
 #define HOOK(s, name)                                                                              \
 	.prog = (s)->progs.name, .irq = (s)->progs.name##_irq, .backup = (s)->progs.name##_backup, \
 	.link = &(s)->links.name, .irq_link = &(s)->links.name##_irq,                              \
@@ -173,6 +177,22 @@ static void hooks_init(struct probes *p)
 		{ HOOK(s, inet_sk_error_report),
 		  .optional = "the kernel has no tracepoint sock:inet_sk_error_report: errors on "
 			      "connected UDP sockets go unreported" },
+		/* the requests and replies of UDP flows, for silent UDP destinations */
+		{ .prog = s->progs.udp_sendmsg_fentry,
+		  .link = &s->links.udp_sendmsg_fentry,
+		  .backup = s->progs.udp_sendmsg_fentry_backup,
+		  .backup_link = &s->links.udp_sendmsg_fentry_backup,
+		  .last_runs_first = true,
+		  .optional = UDP_REPLIES_MISSING },
+		{ .prog = s->progs.udpv6_sendmsg_fentry,
+		  .link = &s->links.udpv6_sendmsg_fentry,
+		  .backup = s->progs.udpv6_sendmsg_fentry_backup,
+		  .backup_link = &s->links.udpv6_sendmsg_fentry_backup,
+		  .last_runs_first = true,
+		  .optional = UDP_REPLIES_MISSING },
+		{ .prog = s->progs.udp_enqueue_fentry,
+		  .link = &s->links.udp_enqueue_fentry,
+		  .optional = UDP_REPLIES_MISSING },
 		/* fexit needs trampolines for seven arguments: x86 has them since 6.6 */
 		{ HOOK(s, ip_vs_conn_new_fexit), .last_runs_first = true,
 		  .fallback = s->progs.ip_vs_conn_new_kretprobe,
@@ -212,6 +232,10 @@ static int open_object(struct probes *p, const struct probes_opts *opts)
 		r = bpf_map__set_max_entries(p->skel->maps.flows, opts->max_flows
 								      ? opts->max_flows
 								      : PROBES_DEFAULT_MAX_FLOWS);
+	if (!r)
+		r = bpf_map__set_max_entries(p->skel->maps.udp_flows,
+					     opts->max_flows ? opts->max_flows
+							     : PROBES_DEFAULT_MAX_FLOWS);
 	if (r)
 		note_load_failed(&p->degraded, r);
 	return r;

@@ -77,6 +77,8 @@ static bool miss_is_loss(const struct probes *p, const struct bpf_program *prog)
 	// clang-format off
 	const struct bpf_program *task[] = {
 		s->progs.tcp_connect_fentry,
+		s->progs.udp_sendmsg_fentry,
+		s->progs.udpv6_sendmsg_fentry,
 		s->progs.inet_sock_set_state,
 		s->progs.tcp_retransmit_skb,
 		s->progs.tcp_receive_reset,

@@ -49,7 +49,7 @@ struct probes_hook {
 	const char *left_out;
 };
 
-#define PROBES_N_HOOKS 6
+#define PROBES_N_HOOKS 9
 
 struct probes {
 	struct vigil_bpf *skel;

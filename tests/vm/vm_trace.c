@@ -20,6 +20,7 @@
 #define VIP_REFUSE     "10.96.0.3:80"
 #define VIP6_LIVE      "[fd00:96::1]:80"
 #define VIP_UDP        "10.96.0.1:53"
+#define VIP6_UDP       "[fd00:96::1]:53"
 #define VIP_UDP_REFUSE "10.96.0.3:53"
 
 #define REAL_LIVE   "10.100.1.2:8080"
@@ -50,6 +51,8 @@ static void lab_up(void)
 	vt_must("ipvsadm -A -t %s -s rr && ipvsadm -a -t %s -r %s -m", VIP6_LIVE, VIP6_LIVE,
 		REAL6_LIVE);
 	vt_must("ipvsadm -A -u %s -s rr && ipvsadm -a -u %s -r %s -m", VIP_UDP, VIP_UDP, REAL_LIVE);
+	vt_must("ipvsadm -A -u %s -s rr && ipvsadm -a -u %s -r %s -m", VIP6_UDP, VIP6_UDP,
+		REAL6_LIVE);
 }
 
 static void lab_down(void)
@@ -273,10 +276,65 @@ START_TEST(udp_ipvs_pick)
 	ck_assert_int_eq(vt_tracer_stop(&t), 0);
 	n = vt_events_of(&t, "udp", c.local_port, evs, MAX_FLOW_EVENTS);
 	vt_dump(evs, n);
-	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_ge(n, 1);
+	ck_assert_str_eq(kind_of(evs[0]), "ipvs-pick");
 	ck_assert_str_eq(vt_str(evs[0], "virtual"), VIP_UDP);
 	ck_assert_str_eq(vt_str(evs[0], "real"), REAL_LIVE);
 	vt_tracer_free(&t);
+}
+END_TEST
+
+/*
+ * Three requests and their replies on one UDP socket through VIP: the pick
+ * starts the first request, a udp-send each later one, a udp-reply ends
+ * each; all with the flow IPVS saw and its real destination.
+ */
+static void udp_requests_traced(const char *vip, const char *real, bool connected)
+{
+	static const char *const want[] = { "ipvs-pick", "udp-reply", "udp-send",
+					    "udp-reply", "udp-send",  "udp-reply" };
+	json_object *evs[MAX_FLOW_EVENTS];
+	struct flow_wait w = { "udp", 0, "udp-reply", NULL };
+	struct vt_tracer t;
+	struct vt_conn c;
+	size_t n, i;
+
+	ck_assert_int_eq(vt_tracer_start(&t), 0);
+	ck_assert_int_eq(vt_udp_requests(vip, 3, connected, 5000, &c), 0);
+	ck_assert_msg(c.err == 0, "UDP requests through %s failed: %s", vip, strerror(c.err));
+	w.port = c.local_port;
+	vt_tracer_wait(&t, flow_has, &w, 10000);
+	usleep(300 * 1000); /* the drain interval: the rest of the flow's events */
+	ck_assert_int_eq(vt_tracer_stop(&t), 0);
+	ck_assert_uint_eq(t.missed, 0);
+	ck_assert_uint_eq(t.bad_records, 0);
+	n = vt_events_of(&t, "udp", c.local_port, evs, MAX_FLOW_EVENTS);
+	vt_dump(evs, n);
+	ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(kind_of(evs[i]), want[i]);
+		ck_assert_str_eq(vt_str(evs[i], "virtual"), vip);
+		ck_assert_str_eq(vt_str(evs[i], "real"), real);
+	}
+	vt_tracer_free(&t);
+}
+
+START_TEST(udp_connected_requests_and_replies)
+{
+	udp_requests_traced(VIP_UDP, REAL_LIVE, true);
+}
+END_TEST
+
+START_TEST(udp_unconnected_requests_and_replies)
+{
+	udp_requests_traced(VIP_UDP, REAL_LIVE, false);
+}
+END_TEST
+
+START_TEST(udp_ipv6_requests_and_replies)
+{
+	udp_requests_traced(VIP6_UDP, REAL6_LIVE, true);
+	udp_requests_traced(VIP6_UDP, REAL6_LIVE, false);
 }
 END_TEST
 
@@ -426,6 +484,9 @@ int main(void)
 	tcase_add_test(tc, ipvs_refused_destination_resets);
 	tcase_add_test(tc, ipvs_accepted_ipv6);
 	tcase_add_test(tc, udp_ipvs_pick);
+	tcase_add_test(tc, udp_connected_requests_and_replies);
+	tcase_add_test(tc, udp_unconnected_requests_and_replies);
+	tcase_add_test(tc, udp_ipv6_requests_and_replies);
 	tcase_add_test(tc, udp_refused_destination_reports_error);
 	tcase_add_test(tc, storm_every_event_accounted_for);
 	suite_add_tcase(s, tc);

@@ -377,6 +377,52 @@ out:
 	return 0;
 }
 
+int vt_udp_requests(const char *addr_port, unsigned int n, bool connected, int timeout_ms,
+		    struct vt_conn *ret)
+{
+	struct sockaddr_storage ss;
+	struct pollfd pfd = { .events = POLLIN };
+	unsigned int i;
+	char buf[64];
+	socklen_t len;
+	ssize_t sent;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sockaddr_of(addr_port, &ss, &len))
+		return -EINVAL;
+	pfd.fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (pfd.fd < 0)
+		return -errno;
+	ret->started_ns = vt_now_ns();
+	if (connected && connect(pfd.fd, (struct sockaddr *)&ss, len) < 0) {
+		ret->err = errno;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sent = connected ? send(pfd.fd, "ping", 4, 0)
+				 : sendto(pfd.fd, "ping", 4, 0, (struct sockaddr *)&ss, len);
+		if (sent != 4) {
+			ret->err = errno;
+			break;
+		}
+		ret->local_port = local_port(pfd.fd);
+		r = poll(&pfd, 1, timeout_ms);
+		if (r <= 0) {
+			ret->err = r < 0 ? errno : ETIMEDOUT;
+			break;
+		}
+		if (recv(pfd.fd, buf, sizeof(buf), 0) < 0) {
+			ret->err = errno;
+			break;
+		}
+	}
+out:
+	ret->seconds = (vt_now_ns() - ret->started_ns) / 1e9;
+	close(pfd.fd);
+	return 0;
+}
+
 int vt_storm(const char *addr_port, unsigned int count, unsigned int parallel, struct vt_storm *ret)
 {
 	struct sockaddr_storage ss;

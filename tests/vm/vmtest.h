@@ -77,6 +77,12 @@ char *vt_http_get(const char *addr_port, const char *path);
 
 /* Sends a datagram from a connected UDP socket and waits for the echo. */
 int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret);
+/*
+ * n requests, each waiting for its reply, from one UDP socket: connected,
+ * or sending each with sendto(). local_port is the socket's.
+ */
+int vt_udp_requests(const char *addr_port, unsigned int n, bool connected, int timeout_ms,
+		    struct vt_conn *ret);
 
 struct vt_storm {
 	unsigned int ok, failed;

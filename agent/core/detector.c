@@ -41,7 +41,10 @@ struct table {
 	uint32_t oldest, newest;
 };
 
-/* One connection attempt through a VIP, from its IPVS pick to its outcome. */
+/*
+ * One connection attempt through a VIP, from its IPVS pick to its outcome;
+ * for UDP, one request, from its pick or UDP_SEND to its reply.
+ */
 struct attempt {
 	struct node node;
 	struct vigil_flow flow; /* the key */
@@ -56,10 +59,17 @@ struct attempt {
 	bool told; /* it was evidence of silence against real: once is enough */
 };
 
-/* What a destination's handshakes have taught. */
+/* A destination, apart for each protocol: a UDP reply RTT is no handshake RTT. */
+struct dest_key {
+	struct vigil_real real;
+	uint8_t protocol;
+	uint8_t pad[3];
+};
+
+/* What a destination's handshakes (TCP) or replies (UDP) have taught. */
 struct dest {
 	struct node node;
-	struct vigil_real real; /* the key */
+	struct dest_key key;
 	uint64_t srtt_ns;
 };
 
@@ -296,43 +306,67 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-/* What the destination's RTT asks for; the caller has checked ds. */
-static uint64_t rtt_syn_timeout(const struct detector_timing *t, const struct dest *ds)
+/* What the destination's RTT asks for, in PROTOCOL's bounds; the caller has checked ds. */
+static uint64_t rtt_timeout(const struct detector_timing *t, const struct dest *ds,
+			    uint8_t protocol)
 {
-	uint64_t v;
+	uint64_t v, min = t->syn_timeout_min_ns, max = t->syn_timeout_max_ns;
 
+	if (protocol == IPPROTO_UDP) {
+		min = t->reply_timeout_min_ns;
+		max = t->reply_timeout_max_ns;
+	}
 	if (t->rtt_factor && ds->srtt_ns > UINT64_MAX / t->rtt_factor)
 		v = UINT64_MAX;
 	else
 		v = ds->srtt_ns * t->rtt_factor;
-	if (v > t->syn_timeout_max_ns)
-		v = t->syn_timeout_max_ns;
+	if (v > max)
+		v = max;
 	/* min last: a config with min above max still gets a sane floor */
-	if (v < t->syn_timeout_min_ns)
-		v = t->syn_timeout_min_ns;
+	if (v < min)
+		v = min;
 	return v;
 }
 
-static uint64_t syn_timeout(const struct detector_timing *t, const struct dest *ds)
+/* How long an attempt of PROTOCOL waits for an answer from DS (NULL: none measured). */
+static uint64_t wait_timeout(const struct detector_timing *t, const struct dest *ds,
+			     uint8_t protocol)
 {
-	uint64_t v = ds ? rtt_syn_timeout(t, ds) : t->syn_timeout_max_ns;
+	uint64_t v;
 
+	if (protocol == IPPROTO_UDP)
+		return ds ? rtt_timeout(t, ds, protocol) : t->reply_timeout_max_ns;
+	v = ds ? rtt_timeout(t, ds, protocol) : t->syn_timeout_max_ns;
 	/* last, over min: the client's own retransmit must find the weight at 0 */
 	if (t->syn_rto_ns && v > t->syn_rto_ns * 2 / 3)
 		v = t->syn_rto_ns * 2 / 3;
 	return v;
 }
 
-static const struct dest *dest_find(const struct detector *d, const struct vigil_real *real)
+static struct dest_key dest_key(const struct vigil_real *real, uint8_t protocol)
 {
-	uint32_t i = table_find(&d->dests, real);
+	struct dest_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.real = *real;
+	k.protocol = protocol;
+	return k;
+}
+
+static const struct dest *dest_find(const struct detector *d, const struct vigil_real *real,
+				    uint8_t protocol)
+{
+	struct dest_key k = dest_key(real, protocol);
+	uint32_t i = table_find(&d->dests, &k);
 
 	return i == NIL ? NULL : dest_at(d, i);
 }
 
-static void rtt_learn(struct detector *d, const struct vigil_real *real, uint64_t sample)
+static void rtt_learn(struct detector *d, const struct vigil_real *real, uint8_t protocol,
+		      uint64_t sample)
 {
-	uint32_t i = table_find(&d->dests, real);
+	struct dest_key k = dest_key(real, protocol);
+	uint32_t i = table_find(&d->dests, &k);
 	struct dest *ds;
 
 	if (i == NIL) {
@@ -344,7 +378,7 @@ static void rtt_learn(struct detector *d, const struct vigil_real *real, uint64_
 			table_remove(&d->dests, d->dests.oldest);
 			d->dests_forgotten++;
 		}
-		i = table_insert(&d->dests, real);
+		i = table_insert(&d->dests, &k);
 		dest_at(d, i)->srtt_ns = sample;
 		return;
 	}
@@ -393,8 +427,14 @@ static int silence_evidence(struct evidence *ev, enum evidence_kind kind, uint64
 	return 1;
 }
 
+/* What an attempt that timed out is evidence of. */
+static enum evidence_kind timeout_kind(const struct attempt *a)
+{
+	return a->flow.protocol == IPPROTO_UDP ? EVIDENCE_NO_REPLY : EVIDENCE_SYN_TIMEOUT;
+}
+
 /*
- * The SYN_TIMEOUT detector_expire() would have made had it been called at
+ * The SYN_TIMEOUT (NO_REPLY) detector_expire() would have made had it been called at
  * the deadline: an event stamped at or after it proves that nothing arrived
  * in time (events of a flow come in order). This makes the outcome depend on
  * the events' timestamps only, not on when the loop's timer fired.
@@ -406,7 +446,7 @@ static int overdue(struct detector *d, uint32_t i, uint64_t ts, struct evidence 
 	if (a->heap_pos == 0 || a->deadline_ns > ts)
 		return 0;
 	heap_remove(d, i);
-	return silence_evidence(out, EVIDENCE_SYN_TIMEOUT, a->deadline_ns, a);
+	return silence_evidence(out, timeout_kind(a), a->deadline_ns, a);
 }
 
 static void attempt_end(struct detector *d, uint32_t i)
@@ -431,7 +471,8 @@ static void attempt_wait(struct detector *d, uint32_t i, const struct detector_t
 	struct attempt *a = attempt_at(d, i);
 
 	a->pick_ns = ts;
-	a->deadline_ns = add_sat(ts, syn_timeout(t, dest_find(d, &a->real)));
+	a->deadline_ns = add_sat(
+	    ts, wait_timeout(t, dest_find(d, &a->real, a->flow.protocol), a->flow.protocol));
 	heap_remove(d, i);
 	heap_push(d, i);
 }
@@ -453,6 +494,21 @@ static int on_connect(struct detector *d, const struct vigil_event *e, struct ev
 	return n;
 }
 
+/* The settings of FLOW's service if its attempts are timed; NULL if not. */
+static const struct detector_timing *timed(const struct detector *d, const struct vigil_flow *flow)
+{
+	const struct detector_timing *t = d->timing(flow, d->data);
+
+	/* a one-way protocol (syslog) never replies: silence says nothing */
+	if (t && flow->protocol == IPPROTO_UDP && !t->expect_reply)
+		return NULL;
+	return t;
+}
+
+/*
+ * An IPVS pick starts an attempt; for UDP also a UDP_SEND, the next request
+ * of a flow whose last one was answered.
+ */
 static int on_pick(struct detector *d, const struct vigil_event *e, struct evidence *out)
 {
 	const struct detector_timing *t;
@@ -460,10 +516,10 @@ static int on_pick(struct detector *d, const struct vigil_event *e, struct evide
 	uint32_t i;
 	int n = 0;
 
-	/* UDP has no handshake to time; its errors name their destination. */
-	if (e->flow.protocol != IPPROTO_TCP || e->real.family == 0)
+	if ((e->flow.protocol != IPPROTO_TCP && e->flow.protocol != IPPROTO_UDP) ||
+	    e->real.family == 0)
 		return 0;
-	t = d->timing(&e->flow, d->data);
+	t = timed(d, &e->flow);
 	i = table_find(&d->attempts, &e->flow);
 	if (i != NIL) {
 		n = overdue(d, i, e->ts_ns, out);
@@ -483,7 +539,7 @@ static int on_pick(struct detector *d, const struct vigil_event *e, struct evide
 		a->retransmitted = false;
 		a->refused = false;
 		a->told = false;
-		a->carrier_pending = true;
+		a->carrier_pending = e->flow.protocol == IPPROTO_TCP;
 		attempt_wait(d, i, t, e->ts_ns);
 		return n;
 	}
@@ -523,7 +579,7 @@ static int on_state(struct detector *d, const struct vigil_event *e, struct evid
 		 * the SYNs, and the time includes the retransmit timeout.
 		 */
 		if (from_syn_sent && !a->retransmitted && e->ts_ns >= a->pick_ns)
-			rtt_learn(d, &a->real, e->ts_ns - a->pick_ns);
+			rtt_learn(d, &a->real, IPPROTO_TCP, e->ts_ns - a->pick_ns);
 		attempt_end(d, i);
 	} else if (e->state == TCP_CLOSE) {
 		/*
@@ -592,6 +648,27 @@ static int on_sock_error(struct detector *d, const struct vigil_event *e, struct
 	return 1;
 }
 
+/*
+ * A reply ends the request. Its time teaches the destination's reply RTT
+ * when it came in time: a late one may answer an earlier datagram the client
+ * sent again on the same flow (Karn's rule, as for SYNs).
+ */
+static int on_udp_reply(struct detector *d, const struct vigil_event *e, struct evidence *out)
+{
+	uint32_t i = table_find(&d->attempts, &e->flow);
+	struct attempt *a;
+	int n;
+
+	if (i == NIL)
+		return 0;
+	a = attempt_at(d, i);
+	n = overdue(d, i, e->ts_ns, out);
+	if (a->heap_pos && real_eq(&a->real, &e->real) && e->ts_ns >= a->pick_ns)
+		rtt_learn(d, &a->real, IPPROTO_UDP, e->ts_ns - a->pick_ns);
+	attempt_end(d, i);
+	return n;
+}
+
 struct detector *detector_new(size_t max_attempts, size_t max_dests, detector_timing_fn timing,
 			      void *data)
 {
@@ -609,8 +686,8 @@ struct detector *detector_new(size_t max_attempts, size_t max_dests, detector_ti
 	d->data = data;
 	if (table_init(&d->attempts, max_attempts, sizeof(struct attempt),
 		       offsetof(struct attempt, flow), sizeof(struct vigil_flow)) ||
-	    table_init(&d->dests, max_dests, sizeof(struct dest), offsetof(struct dest, real),
-		       sizeof(struct vigil_real)))
+	    table_init(&d->dests, max_dests, sizeof(struct dest), offsetof(struct dest, key),
+		       sizeof(struct dest_key)))
 		goto fail;
 	d->heap = calloc(max_attempts + 1, sizeof(*d->heap));
 	if (!d->heap)
@@ -650,6 +727,10 @@ int detector_on_event(struct detector *d, const struct vigil_event *e, struct ev
 		return on_reset(d, e, out);
 	case VIGIL_EV_SOCK_ERROR:
 		return on_sock_error(d, e, out);
+	case VIGIL_EV_UDP_SEND:
+		return e->flow.protocol == IPPROTO_UDP ? on_pick(d, e, out) : 0;
+	case VIGIL_EV_UDP_REPLY:
+		return on_udp_reply(d, e, out);
 	}
 	return 0;
 }
@@ -665,8 +746,8 @@ size_t detector_expire(struct detector *d, uint64_t now_ns, struct evidence *out
 	while (n < max && d->heap_n && attempt_at(d, d->heap[1])->deadline_ns <= now_ns) {
 		i = d->heap[1];
 		heap_remove(d, i);
-		n += silence_evidence(&out[n], EVIDENCE_SYN_TIMEOUT, attempt_at(d, i)->deadline_ns,
-				      attempt_at(d, i));
+		n += silence_evidence(&out[n], timeout_kind(attempt_at(d, i)),
+				      attempt_at(d, i)->deadline_ns, attempt_at(d, i));
 	}
 	return n;
 }
@@ -688,7 +769,7 @@ uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow 
 	t = d->timing(flow, d->data);
 	if (!t)
 		return 0;
-	return syn_timeout(t, dest_find(d, real));
+	return wait_timeout(t, dest_find(d, real, flow->protocol), flow->protocol);
 }
 
 uint64_t detector_measured_syn_timeout(const struct detector *d, const struct vigil_flow *flow,
@@ -700,8 +781,8 @@ uint64_t detector_measured_syn_timeout(const struct detector *d, const struct vi
 	if (!d || !flow || !real)
 		return 0;
 	t = d->timing(flow, d->data);
-	ds = dest_find(d, real);
-	return t && ds ? rtt_syn_timeout(t, ds) : 0;
+	ds = dest_find(d, real, flow->protocol);
+	return t && ds ? rtt_timeout(t, ds, flow->protocol) : 0;
 }
 
 uint64_t detector_syn_rto(uint64_t largest_ns, uint64_t min_ns, uint64_t max_ns)
@@ -735,6 +816,7 @@ const char *evidence_kind_name(enum evidence_kind kind)
 		[EVIDENCE_RETRANS] = "retrans",     [EVIDENCE_REFUSED] = "refused",
 		[EVIDENCE_GAVE_UP] = "gave-up",     [EVIDENCE_SYN_TIMEOUT] = "syn-timeout",
 		[EVIDENCE_UDP_ERROR] = "udp-error", [EVIDENCE_PROBE_FAILED] = "probe-failed",
+		[EVIDENCE_NO_REPLY] = "no-reply",
 	};
 
 	if ((unsigned int)kind < sizeof(names) / sizeof(names[0]) && names[kind])

@@ -13,7 +13,9 @@
  *     gave up on it; giving up sooner says nothing of the destination);
  *   - no SYN-ACK within the destination's syn_timeout, timed here, so that a
  *     silent destination is caught before the client's first retransmit (1 s);
- *   - an error reported on a connected UDP socket (ICMP port unreachable).
+ *   - an error reported on a connected UDP socket (ICMP port unreachable);
+ *   - no reply within the destination's reply_timeout to a request on a UDP
+ *     flow (NO_REPLY), for services whose protocol answers (udp.expect_reply).
  * Each piece of evidence keeps what, when and which client 4-tuple. Silence
  * (the first three and SYN_TIMEOUT) is told once per attempt and destination:
  * the policy counts failed attempts, not the retransmits of one.
@@ -21,6 +23,14 @@
  * syn_timeout = clamp(factor x the destination's smoothed handshake RTT,
  * min, max), max when it has shown no RTT yet; handshake RTT is the time from
  * the IPVS pick to ESTABLISHED.
+ *
+ * A UDP request starts at the flow's IPVS pick (its first datagram) or at a
+ * UDP_SEND (a datagram after the last request was answered) and ends at its
+ * UDP_REPLY. reply_timeout = clamp(factor x the destination's smoothed reply
+ * RTT, udp.reply_timeout_min, udp.reply_timeout_max), max when none is known:
+ * well under a stub resolver's 1 s retry, so that the retry finds the
+ * destination out of rotation. Reply RTTs are kept apart from handshake RTTs:
+ * a resolver's answer includes its own work.
  *
  * Whether an attempt timed out depends only on the events' timestamps, never
  * on when detector_expire() happens to be called: an ESTABLISHED stamped
@@ -42,6 +52,7 @@ enum evidence_kind {
 	EVIDENCE_GAVE_UP,     /* SYN_SENT -> CLOSE, no RST */
 	EVIDENCE_SYN_TIMEOUT, /* no SYN-ACK within syn_timeout */
 	EVIDENCE_UDP_ERROR,   /* error on a connected UDP socket */
+	EVIDENCE_NO_REPLY,    /* no reply to a UDP request within reply_timeout */
 	/*
 	 * Degraded mode (fallback.h): vigild's own active check failed. Not
 	 * the detector's; here so that every kind has one name.
@@ -72,6 +83,10 @@ struct detector_timing {
 	 * retransmitted SYN to the same dead destination.
 	 */
 	uint64_t syn_rto_ns;
+	/* UDP services: whether requests get replies, and how long to wait */
+	bool expect_reply;
+	uint64_t reply_timeout_min_ns;
+	uint64_t reply_timeout_max_ns;
 };
 
 /*
@@ -129,8 +144,8 @@ size_t detector_forget_attempts(struct detector *d);
 uint64_t detector_next_deadline(const struct detector *d);
 
 /*
- * The syn_timeout the destination has now, for status and tests; 0 when the
- * flow's VIP is not watched.
+ * The syn_timeout the destination has now (for a UDP flow, its
+ * reply_timeout), for status and tests; 0 when the flow's VIP is not watched.
  */
 uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow *flow,
 			      const struct vigil_real *real);

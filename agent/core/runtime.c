@@ -202,6 +202,9 @@ static int service_init(struct runtime_service *s, const struct config_service *
 	s->timing.syn_timeout_min_ns = q->syn_timeout_min_ms * NS_PER_MS;
 	s->timing.syn_timeout_max_ns = q->syn_timeout_max_ms * NS_PER_MS;
 	s->timing.rtt_factor = q->syn_timeout_rtt_factor;
+	s->timing.expect_reply = cs->protocol == IPPROTO_UDP && cs->policy.udp.expect_reply;
+	s->timing.reply_timeout_min_ns = cs->policy.udp.reply_timeout_min_ms * NS_PER_MS;
+	s->timing.reply_timeout_max_ns = cs->policy.udp.reply_timeout_max_ms * NS_PER_MS;
 	policy_settings_from_config(&cs->policy, cs->protocol, &set);
 	r = policy_service_init(&s->policy, &set, cs->n_dests, seed);
 	if (r)

@@ -97,6 +97,12 @@ void selfcheck_established(struct selfcheck *sc, uint64_t ts_ns)
 	sc->established++;
 }
 
+void selfcheck_udp_reply(struct selfcheck *sc, uint64_t ts_ns)
+{
+	sc->udp_replies = true;
+	selfcheck_event(sc, ts_ns);
+}
+
 void selfcheck_ipvs_conns(struct selfcheck *sc, uint64_t now_ns, uint64_t conns)
 {
 	uint64_t gained = conns - sc->ipvs_conns, lag = SELFCHECK_IPVS_LAG_MS * MS;
@@ -178,7 +184,9 @@ unsigned int selfcheck_changes(struct selfcheck *sc)
 
 enum selfcheck_gate selfcheck_gate(const struct selfcheck *sc, enum evidence_kind kind)
 {
-	if (kind != EVIDENCE_SYN_TIMEOUT)
+	if (kind == EVIDENCE_NO_REPLY && !sc->udp_replies)
+		return SELFCHECK_HOLD;
+	if (kind != EVIDENCE_SYN_TIMEOUT && kind != EVIDENCE_NO_REPLY)
 		return SELFCHECK_PASS;
 	switch (sc->caps[DEGRADED_EVENTS].verdict) {
 	case SELFCHECK_WORKS:

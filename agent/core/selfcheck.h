@@ -87,6 +87,8 @@ struct selfcheck {
 	uint64_t established;
 	bool have_health;
 	uint64_t health_conns;
+	/* a reply on a UDP flow arrived: the receive hook delivers */
+	bool udp_replies;
 };
 
 /* Every capability unverified from now_ns. */
@@ -103,6 +105,8 @@ void selfcheck_connect(struct selfcheck *sc, uint64_t ts_ns);
 void selfcheck_pick(struct selfcheck *sc, uint64_t ts_ns, bool tcp, bool task);
 void selfcheck_event(struct selfcheck *sc, uint64_t ts_ns);
 void selfcheck_established(struct selfcheck *sc, uint64_t ts_ns);
+/* A reply on a UDP flow through a VIP. */
+void selfcheck_udp_reply(struct selfcheck *sc, uint64_t ts_ns);
 
 /*
  * IPVS's count of new connections to the watched services, read at now_ns
@@ -147,7 +151,10 @@ enum selfcheck_gate {
  * Whether evidence of KIND counts now. A syn-timeout says no state change
  * answered a SYN in time, which means something only once state changes are
  * known to arrive: until then it is held, and while they are silent it is
- * dropped. Every other kind is itself an event that arrived.
+ * dropped. Likewise a no-reply is held until a UDP reply has been seen to
+ * arrive: a receive hook that a new kernel no longer calls must not make
+ * every request look unanswered. Every other kind is itself an event that
+ * arrived.
  */
 enum selfcheck_gate selfcheck_gate(const struct selfcheck *sc, enum evidence_kind kind);
 

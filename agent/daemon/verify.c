@@ -138,7 +138,19 @@ void verify_observe(struct agent *a, const struct vigil_event *e)
 		/* fall through */
 	case VIGIL_EV_RETRANS:
 	case VIGIL_EV_RESET:
+	case VIGIL_EV_UDP_REPLY: {
+		bool first = !sc->udp_replies;
+
+		if (!e->real.family)
+			break;
+		selfcheck_udp_reply(sc, e->ts_ns);
+		/* the no-replies held until now mean something */
+		if (first)
+			dispatch_release_held(&a->dispatch, clock_now_ns());
+		break;
+	}
 	case VIGIL_EV_SOCK_ERROR:
+	case VIGIL_EV_UDP_SEND:
 		/* the flow of a pick: the programs read its socket right */
 		if (e->real.family)
 			selfcheck_event(sc, e->ts_ns);

@@ -84,16 +84,23 @@ static int start_probe(void *data, struct runtime_service *s, size_t dest)
 			   : -ENOTCONN;
 }
 
-/* An IPVS pick for a TCP service is an attempt: the denominator of the policy's outliers. */
+/*
+ * An IPVS pick for a TCP service is an attempt: the denominator of the
+ * policy's outliers. For a UDP service whose protocol answers, a request is:
+ * its pick, or a UDP_SEND.
+ */
 static void count_attempt(struct agent *a, const struct vigil_event *e)
 {
 	struct runtime_service *s;
 	ssize_t dest;
 
-	if (e->kind != VIGIL_EV_IPVS_PICK || e->flow.protocol != IPPROTO_TCP || !e->real.family)
+	if ((e->kind != VIGIL_EV_IPVS_PICK && e->kind != VIGIL_EV_UDP_SEND) || !e->real.family)
 		return;
 	s = runtime_find(a->rt, &e->flow, &e->real, &dest);
-	if (s && dest >= 0)
+	if (!s || dest < 0)
+		return;
+	if (e->flow.protocol == IPPROTO_TCP ? e->kind == VIGIL_EV_IPVS_PICK
+					    : s->timing.expect_reply)
 		policy_on_attempt(&s->policy, dest, e->ts_ns);
 }
 

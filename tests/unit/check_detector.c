@@ -19,18 +19,38 @@
 #define VIP_B "10.96.0.20"
 #define VIP_6 "fd00::10"
 #define VIP_C "10.96.0.30" /* with a SYN RTO of 600 ms */
+#define VIP_U "10.96.0.40" /* UDP, replies expected within 100..400 ms */
 
-static const struct detector_timing timing_a = { MS(200), MS(900), 4, 0 };
-static const struct detector_timing timing_b = { MS(50), MS(300), 2, 0 };
-static const struct detector_timing timing_c = { MS(200), MS(900), 4, MS(600) };
+#define TIMING(min, max, factor, rto)                                                              \
+	{                                                                                          \
+		.syn_timeout_min_ns = (min), .syn_timeout_max_ns = (max), .rtt_factor = (factor),  \
+		.syn_rto_ns = (rto)                                                                \
+	}
+
+/* A and its UDP flows: a one-way protocol, no reply expected */
+static const struct detector_timing timing_a = TIMING(MS(200), MS(900), 4, 0);
+static const struct detector_timing timing_b = TIMING(MS(50), MS(300), 2, 0);
+static const struct detector_timing timing_c = TIMING(MS(200), MS(900), 4, MS(600));
+static const struct detector_timing timing_u = {
+	.syn_timeout_min_ns = MS(200),
+	.syn_timeout_max_ns = MS(900),
+	.rtt_factor = 4,
+	.expect_reply = true,
+	.reply_timeout_min_ns = MS(100),
+	.reply_timeout_max_ns = MS(400),
+};
 
 static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
 {
-	union vigil_addr a, b, c, v6;
+	union vigil_addr a, b, c, u, v6;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&c, 0, sizeof(c));
+	memset(&u, 0, sizeof(u));
+	inet_pton(AF_INET, VIP_U, &u.v4);
+	if (!memcmp(&flow->vaddr, &u, sizeof(u)))
+		return &timing_u;
 	inet_pton(AF_INET, VIP_A, &a.v4);
 	inet_pton(AF_INET, VIP_B, &b.v4);
 	inet_pton(AF_INET, VIP_C, &c.v4);
@@ -144,6 +164,16 @@ static struct vigil_event sock_error_ev(uint64_t ts, struct vigil_flow f, struct
 
 	e.error = error;
 	return e;
+}
+
+static struct vigil_event udp_send_ev(uint64_t ts, struct vigil_flow f, struct vigil_real r)
+{
+	return ev(VIGIL_EV_UDP_SEND, ts, f, r, 0, 0);
+}
+
+static struct vigil_event udp_reply_ev(uint64_t ts, struct vigil_flow f, struct vigil_real r)
+{
+	return ev(VIGIL_EV_UDP_REPLY, ts, f, r, 0, 0);
 }
 
 static struct detector *new_detector(size_t max_attempts, size_t max_dests)
@@ -964,6 +994,128 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* A request nobody answers is evidence at reply_timeout max, before a resolver retries. */
+START_TEST(udp_request_without_reply_is_no_reply)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow_proto(VIP_U, 50000, IPPROTO_UDP);
+	struct vigil_real r = real("10.0.3.2");
+	struct evidence out[4];
+
+	feed_none(d, pick_ev(MS(10), f, r));
+	ck_assert_uint_eq(detector_next_deadline(d), MS(410));
+	ck_assert_uint_eq(expire(d, MS(409), out, 4), 0);
+	ck_assert_uint_eq(expire(d, MS(410), out, 4), 1);
+	assert_evidence(&out[0], EVIDENCE_NO_REPLY, MS(410), f, r);
+	ck_assert(!evidence_certain(&out[0]));
+	/* told once: the reply that never comes is not evidence again */
+	ck_assert_uint_eq(expire(d, MS(5000), out, 4), 0);
+	ck_assert_str_eq(evidence_kind_name(EVIDENCE_NO_REPLY), "no-reply");
+	detector_free(d);
+}
+END_TEST
+
+/* Replies end requests and teach the reply RTT, which the next request's timeout follows. */
+START_TEST(udp_reply_ends_the_request_and_teaches_its_rtt)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow_proto(VIP_U, 50000, IPPROTO_UDP);
+	struct vigil_real r = real("10.0.3.2");
+	struct detector_stats st;
+	struct evidence out[4];
+
+	feed_none(d, pick_ev(0, f, r));
+	feed_none(d, udp_reply_ev(MS(30), f, r));
+	detector_get_stats(d, &st);
+	ck_assert_uint_eq(st.attempts, 0);
+	ck_assert_uint_eq(expire(d, MS(5000), out, 4), 0);
+	/* 4 x 30 ms */
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &r), MS(120));
+	/* the next request on the flow */
+	feed_none(d, udp_send_ev(MS(1000), f, r));
+	ck_assert_uint_eq(expire(d, MS(1119), out, 4), 0);
+	ck_assert_uint_eq(expire(d, MS(1120), out, 4), 1);
+	assert_evidence(&out[0], EVIDENCE_NO_REPLY, MS(1120), f, r);
+	/* a late reply teaches nothing: it may answer a datagram sent again */
+	feed_none(d, udp_reply_ev(MS(1500), f, r));
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &r), MS(120));
+	detector_free(d);
+}
+END_TEST
+
+/* A reply read after its deadline passed still yields the timeout first. */
+START_TEST(udp_late_reply_is_one_no_reply)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow_proto(VIP_U, 50000, IPPROTO_UDP);
+	struct vigil_real r = real("10.0.3.2");
+
+	feed_none(d, pick_ev(0, f, r));
+	feed_one(d, udp_reply_ev(MS(450), f, r), EVIDENCE_NO_REPLY, MS(400), r);
+	ck_assert_uint_eq(expire_count(d, MS(5000)), 0);
+	detector_free(d);
+}
+END_TEST
+
+/* One-way protocols (syslog) never reply: their flows are not timed. */
+START_TEST(udp_one_way_service_is_never_judged)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow_proto(VIP_A, 50000, IPPROTO_UDP);
+	struct vigil_real r = real("10.0.3.2");
+	struct detector_stats st;
+
+	feed_none(d, pick_ev(0, f, r));
+	feed_none(d, udp_send_ev(MS(10), f, r));
+	detector_get_stats(d, &st);
+	ck_assert_uint_eq(st.attempts, 0);
+	ck_assert_uint_eq(expire_count(d, MS(60000)), 0);
+	detector_free(d);
+}
+END_TEST
+
+/* A destination's handshakes and its replies are timed apart. */
+START_TEST(udp_reply_rtt_is_kept_apart_from_handshakes)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow t = flow(VIP_U, 40000), u = flow_proto(VIP_U, 50000, IPPROTO_UDP);
+	struct vigil_real r = real("10.0.3.2");
+
+	syn_sent(d, 0, t, r);
+	feed_none(d, established_ev(MS(10), t, r));
+	ck_assert_uint_eq(detector_syn_timeout(d, &t, &r), MS(200));
+	/* nothing measured for UDP yet: reply_timeout max */
+	ck_assert_uint_eq(detector_syn_timeout(d, &u, &r), MS(400));
+	feed_none(d, pick_ev(MS(100), u, r));
+	feed_none(d, udp_reply_ev(MS(190), u, r));
+	ck_assert_uint_eq(detector_syn_timeout(d, &u, &r), MS(360));
+	ck_assert_uint_eq(detector_syn_timeout(d, &t, &r), MS(200));
+	detector_free(d);
+}
+END_TEST
+
+/*
+ * IPVS picks again for a flow whose destination was taken out (a pinned
+ * client's next datagram): the request now waits on the new destination.
+ */
+START_TEST(udp_repick_moves_the_request)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow_proto(VIP_U, 50000, IPPROTO_UDP);
+	struct vigil_real r1 = real("10.0.3.2"), r2 = real("10.0.4.2");
+	struct evidence out[4];
+
+	feed_none(d, pick_ev(0, f, r1));
+	ck_assert_uint_eq(expire(d, MS(400), out, 4), 1);
+	assert_evidence(&out[0], EVIDENCE_NO_REPLY, MS(400), f, r1);
+	feed_none(d, pick_ev(MS(1000), f, r2));
+	feed_none(d, udp_reply_ev(MS(1020), f, r2));
+	ck_assert_uint_eq(expire_count(d, MS(5000)), 0);
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &r2), MS(100));
+	detector_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("detector");
@@ -991,6 +1143,12 @@ int main(void)
 	tcase_add_test(tc, connect_over_a_lost_close_forgets_the_stale_attempt);
 	tcase_add_test(tc, direct_connections_are_ignored);
 	tcase_add_test(tc, udp_errors_are_evidence);
+	tcase_add_test(tc, udp_request_without_reply_is_no_reply);
+	tcase_add_test(tc, udp_reply_ends_the_request_and_teaches_its_rtt);
+	tcase_add_test(tc, udp_late_reply_is_one_no_reply);
+	tcase_add_test(tc, udp_one_way_service_is_never_judged);
+	tcase_add_test(tc, udp_reply_rtt_is_kept_apart_from_handshakes);
+	tcase_add_test(tc, udp_repick_moves_the_request);
 	tcase_add_test(tc, attempts_are_bounded_oldest_forgotten_first);
 	tcase_add_test(tc, forgetting_an_overdue_attempt_keeps_its_timeout);
 	tcase_add_test(tc, destinations_are_bounded_least_recently_updated_forgotten_first);

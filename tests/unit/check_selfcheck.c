@@ -300,6 +300,19 @@ START_TEST(syn_timeouts_wait_for_the_events)
 }
 END_TEST
 
+/* A no-reply means something once a UDP reply was seen: the receive hook delivers. */
+START_TEST(no_replies_wait_for_a_udp_reply)
+{
+	ck_assert_int_eq(selfcheck_gate(&sc, EVIDENCE_NO_REPLY), SELFCHECK_HOLD);
+	/* TCP events prove the TCP hooks, not the UDP receive hook */
+	selfcheck_event(&sc, MS(1000));
+	ck_assert_int_eq(selfcheck_gate(&sc, EVIDENCE_NO_REPLY), SELFCHECK_HOLD);
+	ck_assert_int_eq(selfcheck_gate(&sc, EVIDENCE_UDP_ERROR), SELFCHECK_PASS);
+	selfcheck_udp_reply(&sc, MS(1100));
+	ck_assert_int_eq(selfcheck_gate(&sc, EVIDENCE_NO_REPLY), SELFCHECK_PASS);
+}
+END_TEST
+
 START_TEST(overlay_marks_the_silent)
 {
 	struct degraded d;
@@ -347,6 +360,7 @@ int main(void)
 	tcase_add_test(tc, losses_are_not_judged);
 	tcase_add_test(tc, sockops_that_never_counts);
 	tcase_add_test(tc, syn_timeouts_wait_for_the_events);
+	tcase_add_test(tc, no_replies_wait_for_a_udp_reply);
 	tcase_add_test(tc, overlay_marks_the_silent);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_VERBOSE);

@@ -117,8 +117,8 @@ const char *degraded_instead(const struct degraded *d, enum degraded_cap cap,
 	}
 	if (!fallback_dests) {
 		snprintf(buf, size,
-			 "nothing: no service can be checked with TCP "
-			 "(UDP services need probation.probe tcp)");
+			 "nothing: no service can be checked "
+			 "(UDP services need probation.probe dns, udp or tcp)");
 		return buf;
 	}
 	if (config_duration_format(fallback_ms, every, sizeof(every)) < 0)

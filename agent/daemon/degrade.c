@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activecheck.h"
 #include "clock.h"
 #include "log.h"
 
@@ -42,10 +43,8 @@ static void start_check(struct agent *a, size_t svc, size_t dest)
 	struct runtime_service *s = &a->rt->services[svc];
 	int r;
 
-	r = a->tcpcheck
-		? tcpcheck_start(a->tcpcheck, degrade_token(a, s, dest) | DEGRADE_TOKEN_CHECK,
-				 &s->cs->dests[dest].addr, a->fallback[svc].timeout_ns)
-		: -ENOTCONN;
+	r = activecheck_start(a, s, dest, degrade_token(a, s, dest) | DEGRADE_TOKEN_CHECK,
+			      a->fallback[svc].timeout_ns);
 	/* a check that cannot start failed, like a probation probe */
 	if (r < 0)
 		degrade_check_done(a, svc, dest, false, -r);
@@ -82,7 +81,7 @@ void degrade_stop(struct agent *a)
 
 /*
  * Degraded mode: without the connection probes, a schedule of active checks
- * for every service that can be checked with TCP (runtime order). Again
+ * for every service that can be checked (fallback_applies(); runtime order). Again
  * after a reload, since the services and their indexes change.
  */
 int degrade_start(struct agent *a)

@@ -82,6 +82,7 @@ struct agent {
 	size_t n_fallback;
 	uint64_t fallback_ms;  /* the shortest interval of the checked services */
 	size_t fallback_dests; /* destinations checked */
+	size_t fallback_udp;   /* of those, checked by udpcheck (probes dns and udp) */
 
 	/* commands.c; control is NULL when the socket could not be opened */
 	struct control *control;

@@ -77,6 +77,7 @@ void degrade_stop(struct agent *a)
 	a->n_fallback = 0;
 	a->fallback_ms = 0;
 	a->fallback_dests = 0;
+	a->fallback_udp = 0;
 }
 
 /*
@@ -108,6 +109,9 @@ int degrade_start(struct agent *a)
 			return r;
 		}
 		a->fallback_dests += cs->n_dests;
+		if (cs->policy.probation.probe == CONFIG_PROBE_DNS ||
+		    cs->policy.probation.probe == CONFIG_PROBE_UDP)
+			a->fallback_udp += cs->n_dests;
 		if (!a->fallback_ms || cs->policy.fallback.interval_ms < a->fallback_ms)
 			a->fallback_ms = cs->policy.fallback.interval_ms;
 	}
@@ -138,7 +142,8 @@ void degrade_log(const struct agent *a)
 	char text[2048];
 
 	degrade_current(a, &d);
-	degraded_summary(&d, true, a->fallback_ms, a->fallback_dests, text, sizeof(text));
+	degraded_summary(&d, true, a->fallback_ms, a->fallback_dests, a->fallback_udp, text,
+			 sizeof(text));
 	if (text[0])
 		log_warning("degraded mode: %s", text);
 }

@@ -37,7 +37,8 @@ void config_defaults(struct config_policy *ret)
 		.weight = 100,
 		.persistence_ms = 0,
 		.quarantine = {
-			.action = CONFIG_QUARANTINE_WEIGHT0,
+			/* weight0 for TCP, remove for UDP (config.h) */
+			.action = CONFIG_QUARANTINE_AUTO,
 			.base_ms = 10000,
 			.max_ms = 300000,
 			.multiplier = 2.0,

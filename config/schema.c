@@ -45,6 +45,8 @@ enum kind {
 	K_NAME,
 	K_ADDR,
 	K_PROTOCOL,
+	K_DNS_NAME, /* a domain name in text: labels of 1..63, 253 in all */
+	K_PAYLOAD,  /* bytes up to .size, their count stored at .aux as a uint32_t */
 };
 
 #define F_REQUIRED      (1u << 0)
@@ -64,6 +66,7 @@ struct field {
 	unsigned int n_words;
 	const struct table *section; /* K_SECTION */
 	const char *hint;            /* appended to a range error: why the range is what it is */
+	size_t aux;                  /* K_PAYLOAD: offset of its length */
 };
 
 #define MAX_FIELDS 24
@@ -117,11 +120,11 @@ static const char *const forwarding_words[] = {
 static const char *const action_words[] = {
 	[CONFIG_QUARANTINE_WEIGHT0] = "weight0",
 	[CONFIG_QUARANTINE_REMOVE] = "remove",
+	[CONFIG_QUARANTINE_AUTO] = "auto",
 };
 static const char *const probe_words[] = {
-	[CONFIG_PROBE_AUTO] = "auto",
-	[CONFIG_PROBE_NONE] = "none",
-	[CONFIG_PROBE_TCP] = "tcp",
+	[CONFIG_PROBE_AUTO] = "auto", [CONFIG_PROBE_NONE] = "none", [CONFIG_PROBE_TCP] = "tcp",
+	[CONFIG_PROBE_DNS] = "dns",   [CONFIG_PROBE_UDP] = "udp",
 };
 
 enum {
@@ -209,6 +212,13 @@ TABLE(quarantine_table, "quarantine", "quarantine.", quarantine_fields, quaranti
 static const struct field probation_fields[] = {
 	{ "probe", K_ENUM, AT(struct config_probation, probe, enum config_probe),
 	  WORDS(probe_words) },
+	{ "dns_name", K_DNS_NAME, AT_STRING(struct config_probation, dns_name) },
+	{ "udp_payload", K_PAYLOAD,
+	  .offset = _Generic(&((struct config_probation *)0)->udp_payload[0],
+			     uint8_t *: offsetof(struct config_probation, udp_payload)),
+	  .size = sizeof(((struct config_probation *)0)->udp_payload),
+	  .aux = _Generic(((struct config_probation *)0)->udp_payload_len,
+			  uint32_t: offsetof(struct config_probation, udp_payload_len)) },
 	{ "interval", K_DURATION, AT(struct config_probation, interval_ms, uint64_t), .min = 100,
 	  .max = HOUR },
 	{ "timeout", K_DURATION, AT(struct config_probation, timeout_ms, uint64_t), .min = 10,
@@ -230,6 +240,28 @@ static const struct field health_fields[] = {
 	  AT(struct config_health, max_changes_per_minute, uint32_t), .min = 1, .max = 60 },
 };
 TABLE(health_table, "health", "health.", health_fields, NULL);
+
+enum {
+	U_EXPECT_REPLY,
+	U_REPLY_MIN,
+	U_REPLY_MAX,
+};
+
+#define REPLY_HINT "it must end before a resolver's first retry, 1s after the query"
+
+static const struct field udp_fields[] = {
+	[U_EXPECT_REPLY] = { "expect_reply", K_BOOL, AT(struct config_udp, expect_reply, bool) },
+	[U_REPLY_MIN] = { "reply_timeout_min", K_DURATION,
+			  AT(struct config_udp, reply_timeout_min_ms, uint64_t), .min = 10,
+			  .max = 999, .hint = REPLY_HINT },
+	[U_REPLY_MAX] = { "reply_timeout_max", K_DURATION,
+			  AT(struct config_udp, reply_timeout_max_ms, uint64_t), .min = 10,
+			  .max = 999, .hint = REPLY_HINT },
+};
+
+static int udp_check(struct config_ctx *ctx, const struct config_node *map, void *obj,
+		     const struct found *found);
+TABLE(udp_table, "udp", "udp.", udp_fields, udp_check);
 
 enum {
 	FB_INTERVAL,
@@ -265,6 +297,7 @@ TABLE(fallback_table, "fallback", "fallback.", fallback_fields, fallback_check);
 	  .section = &quarantine_table },                                                          \
 	{ "probation", K_SECTION, AT(type, path probation, struct config_probation),               \
 	  .section = &probation_table },                                                           \
+	{ "udp", K_SECTION, AT(type, path udp, struct config_udp), .section = &udp_table },        \
 	{ "health", K_SECTION, AT(type, path health, struct config_health),                        \
 	  .section = &health_table },                                                              \
 	{ "fallback", K_SECTION, AT(type, path fallback, struct config_fallback),                  \
@@ -384,6 +417,8 @@ static const char *noun(enum kind k)
 	case K_LISTEN:
 	case K_ADDR:
 		return "address:port";
+	case K_DNS_NAME:
+		return "a domain name";
 	default:
 		return "a string";
 	}
@@ -674,6 +709,70 @@ static int apply_protocol(struct config_ctx *ctx, const struct field *f, const c
 	return 0;
 }
 
+/*
+ * What the DNS probe asks for, in text: "." (the root) or labels of 1..63
+ * characters joined by dots, 253 characters at most without the optional
+ * final dot (RFC 1035's 255 bytes on the wire). Letters, digits, '-' and
+ * '_' only: the query is built from the text, without escapes.
+ */
+static int apply_dns_name(struct config_ctx *ctx, const struct field *f, const char *label,
+			  const struct config_node *v, void *dst)
+{
+	char q[CONFIG_QUOTE_SIZE];
+	const char *text = v->text;
+	size_t len = strlen(text), label_len = 0;
+
+	if (!strcmp(text, ".")) {
+		snprintf(dst, f->size, "%s", text);
+		return 0;
+	}
+	if (len && text[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return fail_at(ctx, v,
+			       "bad %s %s (expected a domain name such as example.com, or "
+			       "\".\" for the root)",
+			       label, config_quote(text, q, sizeof(q)));
+	if (len > CONFIG_DNS_NAME_MAX)
+		return fail_at(ctx, v, "%s is too long (%zu characters, at most %u)", label, len,
+			       CONFIG_DNS_NAME_MAX);
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || text[i] == '.') {
+			if (label_len == 0)
+				return fail_at(ctx, v, "bad %s %s (empty label)", label,
+					       config_quote(text, q, sizeof(q)));
+			if (label_len > 63)
+				return fail_at(ctx, v,
+					       "bad %s %s (a label of %zu characters, at most 63)",
+					       label, config_quote(text, q, sizeof(q)), label_len);
+			label_len = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)text[i]) && text[i] != '-' && text[i] != '_')
+			return fail_at(ctx, v,
+				       "bad %s %s (a domain name has letters, digits, '-', '_' "
+				       "and dots)",
+				       label, config_quote(text, q, sizeof(q)));
+		label_len++;
+	}
+	snprintf(dst, f->size, "%s", text);
+	return 0;
+}
+
+/* A YAML string's bytes (escapes such as \r\n work; NUL cannot be written). */
+static int apply_payload(struct config_ctx *ctx, const struct field *f, const char *label,
+			 const struct config_node *v, void *obj)
+{
+	size_t len = strlen(v->text);
+
+	if (len > f->size)
+		return fail_at(ctx, v, "%s is too long (%zu bytes, at most %zu)", label, len,
+			       f->size);
+	memcpy((char *)obj + f->offset, v->text, len);
+	*(uint32_t *)((char *)obj + f->aux) = (uint32_t)len;
+	return 0;
+}
+
 static int apply_mapping(struct config_ctx *ctx, const struct config_node *map,
 			 const struct table *t, void *obj, struct found *found);
 
@@ -730,6 +829,10 @@ static int apply_field(struct config_ctx *ctx, const struct table *t, const stru
 		return apply_name(ctx, f, label, v, dst);
 	case K_PROTOCOL:
 		return apply_protocol(ctx, f, label, v, dst);
+	case K_DNS_NAME:
+		return apply_dns_name(ctx, f, label, v, dst);
+	case K_PAYLOAD:
+		return apply_payload(ctx, f, label, v, obj);
 	default:
 		return config_fail(ctx, -EINVAL, v->line, v->column, "internal error: key %s",
 				   label);
@@ -826,6 +929,17 @@ static int quarantine_check(struct config_ctx *ctx, const struct config_node *ma
 			   found->val[Q_RTO_MAX]);
 }
 
+/* A reply timeout range, like the SYN timeout's. */
+static int udp_check(struct config_ctx *ctx, const struct config_node *map, void *obj,
+		     const struct found *found)
+{
+	const struct config_udp *u = obj;
+
+	return order_check(ctx, map, "udp", "reply_timeout_min", u->reply_timeout_min_ms,
+			   found->val[U_REPLY_MIN], "reply_timeout_max", u->reply_timeout_max_ms,
+			   found->val[U_REPLY_MAX]);
+}
+
 /* A check still running when the next is due would make two at once. */
 static int fallback_check(struct config_ctx *ctx, const struct config_node *map, void *obj,
 			  const struct found *found)
@@ -870,6 +984,70 @@ static int dest_apply(struct config_ctx *ctx, const struct config_node *item,
 	return apply_addr(ctx, &string_form, "destination", item, &d->addr);
 }
 
+/* The key KEY of mapping MAP, or NULL. */
+static const struct config_node *map_key(const struct config_node *map, const char *key)
+{
+	if (!map || map->kind != CONFIG_NODE_MAPPING)
+		return NULL;
+	for (const struct config_node *k = map->child; k && k->next; k = k->next->next)
+		if (k->kind == CONFIG_NODE_SCALAR && !strcmp(k->text, key))
+			return k;
+	return NULL;
+}
+
+/*
+ * What depends on the protocol, known once the whole service is read: the
+ * UDP-only settings are refused on a TCP service where the service wrote
+ * them (the defaults may carry them for the UDP services), and auto settles.
+ */
+static int service_resolve(struct config_ctx *ctx, const struct config_node *item,
+			   const struct found *found, struct config_service *svc)
+{
+	const struct config_node *k;
+	struct config_policy *p = &svc->policy;
+	bool udp = svc->protocol == IPPROTO_UDP;
+
+	k = found->key[lookup(&service_table, "udp")];
+	if (!udp && k)
+		return fail_at(ctx, k,
+			       "udp in TCP service %s: udp settings are for services with "
+			       "protocol: udp",
+			       svc->name);
+	if (!udp &&
+	    (p->probation.probe == CONFIG_PROBE_DNS || p->probation.probe == CONFIG_PROBE_UDP)) {
+		k = map_key(found->val[lookup(&service_table, "probation")], "probe");
+		if (k)
+			return fail_at(ctx, k,
+				       "probation.probe %s in TCP service %s: dns and udp probes "
+				       "are for services with protocol: udp",
+				       config_probe_name(p->probation.probe), svc->name);
+		return fail_at(ctx, item,
+			       "service %s is TCP and cannot take probation.probe %s from "
+			       "defaults (dns and udp probes are for protocol: udp); set "
+			       "probation.probe in the service",
+			       svc->name, config_probe_name(p->probation.probe));
+	}
+	/*
+	 * A TCP connect says nothing of a UDP server; a DNS query does, and
+	 * port 53 says the server speaks DNS. Other UDP services are probed
+	 * only if the operator says how.
+	 */
+	if (p->probation.probe == CONFIG_PROBE_AUTO)
+		p->probation.probe = !udp                  ? CONFIG_PROBE_TCP
+				     : svc->vip.port == 53 ? CONFIG_PROBE_DNS
+							   : CONFIG_PROBE_NONE;
+	/*
+	 * Weight 0 never moves a UDP client: IPVS reschedules only new TCP and
+	 * SCTP connections (is_new_conn() in ip_vs_core.c), and a client's UDP
+	 * entry lives for the UDP timeout (300 s) as long as it keeps sending.
+	 * A removed destination's entries expire at their next packet with
+	 * expire_nodest_conn=1, which vigild sets.
+	 */
+	if (p->quarantine.action == CONFIG_QUARANTINE_AUTO)
+		p->quarantine.action = udp ? CONFIG_QUARANTINE_REMOVE : CONFIG_QUARANTINE_WEIGHT0;
+	return 0;
+}
+
 static int service_apply(struct config_ctx *ctx, const struct config_node *item,
 			 const struct config *c, struct config_service *svc)
 {
@@ -892,10 +1070,9 @@ static int service_apply(struct config_ctx *ctx, const struct config_node *item,
 		return r;
 	svc->name_mark = (struct config_mark){ found.val[S_NAME]->line, found.val[S_NAME]->column };
 	svc->vip_mark = (struct config_mark){ found.val[S_VIP]->line, found.val[S_VIP]->column };
-	/* Probing a UDP service with a TCP connect would fail for most servers. */
-	if (svc->policy.probation.probe == CONFIG_PROBE_AUTO)
-		svc->policy.probation.probe =
-		    svc->protocol == IPPROTO_UDP ? CONFIG_PROBE_NONE : CONFIG_PROBE_TCP;
+	r = service_resolve(ctx, item, &found, svc);
+	if (r < 0)
+		return r;
 
 	k = found.key[S_DESTINATIONS];
 	list = found.val[S_DESTINATIONS];

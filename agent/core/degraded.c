@@ -103,8 +103,8 @@ const char *degraded_state_name(enum degraded_state state)
 }
 
 const char *degraded_instead(const struct degraded *d, enum degraded_cap cap,
-			     unsigned long long fallback_ms, size_t fallback_dests, char *buf,
-			     size_t size)
+			     unsigned long long fallback_ms, size_t fallback_dests,
+			     size_t fallback_udp, char *buf, size_t size)
 {
 	const struct degraded_status *c = &d->caps[cap];
 	char every[24];
@@ -117,19 +117,22 @@ const char *degraded_instead(const struct degraded *d, enum degraded_cap cap,
 	}
 	if (!fallback_dests) {
 		snprintf(buf, size,
-			 "nothing: no service can be checked with TCP "
-			 "(UDP services need probation.probe tcp)");
+			 "nothing: no service can be checked "
+			 "(UDP services need probation.probe dns, udp or tcp)");
 		return buf;
 	}
 	if (config_duration_format(fallback_ms, every, sizeof(every)) < 0)
 		snprintf(every, sizeof(every), "%llums", fallback_ms);
-	snprintf(buf, size, "active TCP checks of %zu destination%s every %s", fallback_dests,
-		 fallback_dests == 1 ? "" : "s", every);
+	snprintf(buf, size, "active %s checks of %zu destination%s every %s",
+		 !fallback_udp                    ? "TCP"
+		 : fallback_udp == fallback_dests ? "UDP"
+						  : "TCP and UDP",
+		 fallback_dests, fallback_dests == 1 ? "" : "s", every);
 	return buf;
 }
 
 void degraded_summary(const struct degraded *d, bool instead, unsigned long long fallback_ms,
-		      size_t fallback_dests, char *buf, size_t size)
+		      size_t fallback_dests, size_t fallback_udp, char *buf, size_t size)
 {
 	static const char *const words[] = {
 		[DEGRADED_EVENTS] = "connection events",
@@ -146,9 +149,9 @@ void degraded_summary(const struct degraded *d, bool instead, unsigned long long
 
 		if (c->state == DEGRADED_ATTACHED || c->state == DEGRADED_OFF)
 			continue;
-		alt = instead
-			  ? degraded_instead(d, i, fallback_ms, fallback_dests, what, sizeof(what))
-			  : NULL;
+		alt = instead ? degraded_instead(d, i, fallback_ms, fallback_dests, fallback_udp,
+						 what, sizeof(what))
+			      : NULL;
 		if (c->state == DEGRADED_UNUSED)
 			len += snprintf(buf + len, size - len, "%s%s unused (%s attached%s%s)",
 					len ? "; " : "", words[i], c->how,

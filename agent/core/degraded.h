@@ -76,7 +76,7 @@ bool degraded_any(const struct degraded *d);
  * is attached or off.
  */
 void degraded_summary(const struct degraded *d, bool instead, unsigned long long fallback_ms,
-		      size_t fallback_dests, char *buf, size_t size);
+		      size_t fallback_dests, size_t fallback_udp, char *buf, size_t size);
 
 /* "connection_events", "real_destination", "health_metrics" (status keys). */
 const char *degraded_cap_name(enum degraded_cap cap);
@@ -87,10 +87,11 @@ const char *degraded_state_name(enum degraded_state state);
  * What vigild does instead of capability CAP, in words ("active TCP checks
  * of 7 destinations every 2s", "configured weights"), or NULL when it works.
  * fallback_ms: the shortest fallback.interval of the checked services;
- * fallback_dests: the destinations checked.
+ * fallback_dests: the destinations checked; fallback_udp: how many of them
+ * by udpcheck (probes dns and udp), the rest by a TCP connect.
  */
 const char *degraded_instead(const struct degraded *d, enum degraded_cap cap,
-			     unsigned long long fallback_ms, size_t fallback_dests, char *buf,
-			     size_t size);
+			     unsigned long long fallback_ms, size_t fallback_dests,
+			     size_t fallback_udp, char *buf, size_t size);
 
 #endif

@@ -7,7 +7,10 @@
 
 bool fallback_applies(const struct config_service *cs)
 {
-	return cs->protocol == IPPROTO_TCP || cs->policy.probation.probe == CONFIG_PROBE_TCP;
+	enum config_probe probe = cs->policy.probation.probe;
+
+	return cs->protocol == IPPROTO_TCP || probe == CONFIG_PROBE_TCP ||
+	       probe == CONFIG_PROBE_DNS || probe == CONFIG_PROBE_UDP;
 }
 
 int fallback_service_init(struct fallback_service *f, const struct config_fallback *cfg,

@@ -6,7 +6,8 @@
  * rotation itself, each fallback.interval, and a failed connect is evidence
  * (EVIDENCE_PROBE_FAILED) for the same policy. This is the schedule: which
  * destination to check when. Pure: the caller passes the time
- * (CLOCK_MONOTONIC) and does the connects (tcpcheck.h).
+ * (CLOCK_MONOTONIC) and does the checks (activecheck.h: a TCP connect, or
+ * the UDP service's DNS query or datagram).
  *
  * - The first checks of a service are spread evenly over one interval, so
  *   that a service of many destinations does not send a burst of SYNs.
@@ -41,8 +42,8 @@ struct fallback_service {
 
 /*
  * Whether a service is checked in degraded mode: TCP services, and UDP
- * services whose probation.probe is tcp (a TCP connect says little of a UDP
- * server unless the operator says it does).
+ * services whose probation.probe says how (dns, udp, or tcp if the operator
+ * says a TCP connect tells of the UDP server); probe none, never.
  */
 bool fallback_applies(const struct config_service *cs);
 

@@ -50,7 +50,8 @@ void policy_settings_from_config(const struct config_policy *p, uint8_t protocol
 {
 	const struct config_quarantine *q = &p->quarantine;
 	const struct config_probation *pr = &p->probation;
-	bool probe = pr->probe == CONFIG_PROBE_TCP;
+	bool probe = pr->probe == CONFIG_PROBE_TCP || pr->probe == CONFIG_PROBE_DNS ||
+		     pr->probe == CONFIG_PROBE_UDP;
 
 	/* config resolves AUTO for services; settle it anyway for `defaults:` */
 	if (pr->probe == CONFIG_PROBE_AUTO)

@@ -31,6 +31,7 @@
 #include "runtime.h"
 #include "selfcheck.h"
 #include "tcpcheck.h"
+#include "udpcheck.h"
 
 /* Evidence and decisions the control socket keeps for `events`. */
 #define COMMANDS_RECENT 256
@@ -52,6 +53,7 @@ struct agent {
 	struct probes *probes;
 	struct detector *detector;
 	struct tcpcheck *tcpcheck;
+	struct udpcheck *udpcheck; /* probes dns and udp (activecheck.h) */
 	struct loop_source *events, *alarm, *drain, *health_timer;
 	/* ring-buffer drops the detector has been resynchronised after (resync_after_drops) */
 	uint64_t drops_seen, resyncs, resync_warned_ns;
@@ -80,6 +82,7 @@ struct agent {
 	size_t n_fallback;
 	uint64_t fallback_ms;  /* the shortest interval of the checked services */
 	size_t fallback_dests; /* destinations checked */
+	size_t fallback_udp;   /* of those, checked by udpcheck (probes dns and udp) */
 
 	/* commands.c; control is NULL when the socket could not be opened */
 	struct control *control;

@@ -109,6 +109,7 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	st.degraded = &degraded;
 	st.fallback_ms = a->fallback_ms;
 	st.fallback_dests = a->fallback_dests;
+	st.fallback_udp = a->fallback_udp;
 	if (a->probes) {
 		st.attached = probes_attached(a->probes);
 		st.sockops = probes_sockops_attached(a->probes);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activecheck.h"
 #include "clock.h"
 #include "log.h"
 
@@ -42,10 +43,8 @@ static void start_check(struct agent *a, size_t svc, size_t dest)
 	struct runtime_service *s = &a->rt->services[svc];
 	int r;
 
-	r = a->tcpcheck
-		? tcpcheck_start(a->tcpcheck, degrade_token(a, s, dest) | DEGRADE_TOKEN_CHECK,
-				 &s->cs->dests[dest].addr, a->fallback[svc].timeout_ns)
-		: -ENOTCONN;
+	r = activecheck_start(a, s, dest, degrade_token(a, s, dest) | DEGRADE_TOKEN_CHECK,
+			      a->fallback[svc].timeout_ns);
 	/* a check that cannot start failed, like a probation probe */
 	if (r < 0)
 		degrade_check_done(a, svc, dest, false, -r);
@@ -78,11 +77,12 @@ void degrade_stop(struct agent *a)
 	a->n_fallback = 0;
 	a->fallback_ms = 0;
 	a->fallback_dests = 0;
+	a->fallback_udp = 0;
 }
 
 /*
  * Degraded mode: without the connection probes, a schedule of active checks
- * for every service that can be checked with TCP (runtime order). Again
+ * for every service that can be checked (fallback_applies(); runtime order). Again
  * after a reload, since the services and their indexes change.
  */
 int degrade_start(struct agent *a)
@@ -109,6 +109,9 @@ int degrade_start(struct agent *a)
 			return r;
 		}
 		a->fallback_dests += cs->n_dests;
+		if (cs->policy.probation.probe == CONFIG_PROBE_DNS ||
+		    cs->policy.probation.probe == CONFIG_PROBE_UDP)
+			a->fallback_udp += cs->n_dests;
 		if (!a->fallback_ms || cs->policy.fallback.interval_ms < a->fallback_ms)
 			a->fallback_ms = cs->policy.fallback.interval_ms;
 	}
@@ -139,7 +142,8 @@ void degrade_log(const struct agent *a)
 	char text[2048];
 
 	degrade_current(a, &d);
-	degraded_summary(&d, true, a->fallback_ms, a->fallback_dests, text, sizeof(text));
+	degraded_summary(&d, true, a->fallback_ms, a->fallback_dests, a->fallback_udp, text,
+			 sizeof(text));
 	if (text[0])
 		log_warning("degraded mode: %s", text);
 }

@@ -14,10 +14,10 @@
 
 #include "agent-internal.h"
 
-/* Degraded mode's checks, told from probation's probes in a tcpcheck token. */
+/* Degraded mode's checks, told from probation's probes in a tcpcheck or udpcheck token. */
 #define DEGRADE_TOKEN_CHECK 0x80000000u
 
-/* A tcpcheck token: which service and destination, in the runtime of now. */
+/* A tcpcheck or udpcheck token: which service and destination, in the runtime of now. */
 static inline uint64_t degrade_token(const struct agent *a, const struct runtime_service *s,
 				     size_t dest)
 {
@@ -29,7 +29,8 @@ void degrade_current(const struct agent *a, struct degraded *ret);
 /* Whether connections are watched (passive detection works). */
 bool degrade_watching(const struct agent *a);
 /*
- * Starts the checks of every service that can be checked with TCP, unless
+ * Starts the checks of every service that can be checked (a TCP service, a
+ * UDP service with a probe: fallback_applies()), unless
  * connections are watched; again after a reload (other services, other
  * indexes). Stops the old ones first.
  */

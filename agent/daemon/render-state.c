@@ -155,8 +155,8 @@ static struct json_object *capability_json(const struct render_status *st, enum 
 				   c->why);
 	if (c->state == DEGRADED_OFF)
 		r |= reply_add_str(o, "why", "health weighting is off in the config");
-	instead = degraded_instead(st->degraded, cap, st->fallback_ms, st->fallback_dests, text,
-				   sizeof(text));
+	instead = degraded_instead(st->degraded, cap, st->fallback_ms, st->fallback_dests,
+				   st->fallback_udp, text, sizeof(text));
 	if (instead)
 		r |= reply_add_str(o, "instead", instead);
 	return reply_finish(o, r);

@@ -51,6 +51,7 @@ struct render_status {
 	const struct degraded *degraded;
 	uint64_t fallback_ms;  /* degraded mode: the shortest check interval */
 	size_t fallback_dests; /* degraded mode: destinations checked */
+	size_t fallback_udp;   /* of those, checked by udpcheck */
 	bool have_counters;
 	struct watch_counters counters;
 	bool have_detector;

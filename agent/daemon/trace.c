@@ -118,7 +118,7 @@ int trace_run(const struct trace_opts *opts)
 		goto out;
 	r = probes_open(&popts, print_event, &t, &t.probes, &degraded);
 	if (r < 0) {
-		degraded_summary(&degraded, false, 0, 0, why, sizeof(why));
+		degraded_summary(&degraded, false, 0, 0, 0, why, sizeof(why));
 		log_error("cannot trace: %s", why);
 		goto out;
 	}

@@ -25,8 +25,8 @@ static void report(const struct agent *a, enum degraded_cap cap, const struct de
 
 	switch (c->verdict) {
 	case SELFCHECK_SILENT:
-		if (!degraded_instead(d, cap, a->fallback_ms, a->fallback_dests, instead,
-				      sizeof(instead)))
+		if (!degraded_instead(d, cap, a->fallback_ms, a->fallback_dests, a->fallback_udp,
+				      instead, sizeof(instead)))
 			snprintf(instead, sizeof(instead), "nothing");
 		log_warning("%s not working on kernel %s: %s attached, but %s; instead %s",
 			    cap_words[cap], a->kernel, st->how, c->why, instead);

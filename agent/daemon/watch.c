@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "activecheck.h"
 #include "agent-internal.h"
 #include "clock.h"
 #include "degrade.h"
@@ -28,7 +29,7 @@
 #define MAX_ATTEMPTS 65536 /* connection attempts the detector follows */
 #define MAX_DESTS    16384 /* destinations whose RTT it remembers */
 
-/* A tcpcheck ended: a probation probe (dispatch.h) or a check of degraded mode. */
+/* A tcpcheck or udpcheck ended: a probation probe (dispatch.h) or a check of degraded mode. */
 static void on_probe_done(void *data, uint64_t token, bool passed, int err)
 {
 	struct agent *a = data;
@@ -79,9 +80,7 @@ static int start_probe(void *data, struct runtime_service *s, size_t dest)
 	if (s->policy.dests[dest].state == POLICY_SUSPECT)
 		timeout = confirm_timeout(a, s, dest, timeout);
 
-	return a->tcpcheck ? tcpcheck_start(a->tcpcheck, degrade_token(a, s, dest),
-					    &s->cs->dests[dest].addr, timeout)
-			   : -ENOTCONN;
+	return activecheck_start(a, s, dest, degrade_token(a, s, dest), timeout);
 }
 
 /*
@@ -561,9 +560,10 @@ int watch_start(struct agent *a)
 	selfcheck_init(&a->selfcheck, clock_now_ns());
 	snprintf(a->kernel, sizeof(a->kernel), "%s", uname(&uts) == 0 ? uts.release : "?");
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
+	a->udpcheck = udpcheck_new(a->loop, on_probe_done, a);
 	a->dispatch.act.probe = start_probe;
 	a->detector = detector_new(MAX_ATTEMPTS, MAX_DESTS, timing_of, a);
-	if (!a->tcpcheck || !a->detector)
+	if (!a->tcpcheck || !a->udpcheck || !a->detector)
 		return -ENOMEM;
 	r = loop_add_alarm(a->loop, on_alarm, a, &a->alarm);
 	if (r < 0)
@@ -606,6 +606,8 @@ void watch_reload(struct agent *a, const struct runtime *old)
 	/* probes in flight carry indexes of the old runtime: ask them again */
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
+	udpcheck_free(a->udpcheck);
+	a->udpcheck = udpcheck_new(a->loop, on_probe_done, a);
 	if (a->probes) {
 		/* a service may have switched it on or off; HZ is that of the same kernel */
 		const char *why = a->syn_rto_why;
@@ -628,6 +630,8 @@ void watch_stop(struct agent *a)
 {
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = NULL;
+	udpcheck_free(a->udpcheck);
+	a->udpcheck = NULL;
 	detector_free(a->detector);
 	a->detector = NULL;
 	probes_free(a->probes);

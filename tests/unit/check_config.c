@@ -105,6 +105,10 @@ static void policy_eq(const struct config_policy *a, const struct config_policy 
 	ck_assert_uint_eq(a->quarantine.outlier_percent, b->quarantine.outlier_percent);
 	ck_assert_uint_eq(a->quarantine.outlier_min_attempts, b->quarantine.outlier_min_attempts);
 	ck_assert_int_eq(a->probation.probe, b->probation.probe);
+	ck_assert_str_eq(a->probation.dns_name, b->probation.dns_name);
+	ck_assert_uint_eq(a->probation.udp_payload_len, b->probation.udp_payload_len);
+	ck_assert_mem_eq(a->probation.udp_payload, b->probation.udp_payload,
+			 a->probation.udp_payload_len);
 	ck_assert_uint_eq(a->probation.interval_ms, b->probation.interval_ms);
 	ck_assert_uint_eq(a->probation.timeout_ms, b->probation.timeout_ms);
 	ck_assert_uint_eq(a->probation.successes, b->probation.successes);
@@ -115,6 +119,9 @@ static void policy_eq(const struct config_policy *a, const struct config_policy 
 	ck_assert_uint_eq(a->health.max_changes_per_minute, b->health.max_changes_per_minute);
 	ck_assert_uint_eq(a->fallback.interval_ms, b->fallback.interval_ms);
 	ck_assert_uint_eq(a->fallback.timeout_ms, b->fallback.timeout_ms);
+	ck_assert_int_eq(a->udp.expect_reply, b->udp.expect_reply);
+	ck_assert_uint_eq(a->udp.reply_timeout_min_ms, b->udp.reply_timeout_min_ms);
+	ck_assert_uint_eq(a->udp.reply_timeout_max_ms, b->udp.reply_timeout_max_ms);
 }
 
 static void agent_eq(const struct config_agent *a, const struct config_agent *b)
@@ -171,10 +178,11 @@ START_TEST(minimal_config)
 	ck_assert_uint_eq(s->dests[1].mark.line, 8);
 	ck_assert_uint_eq(s->dests[1].mark.column, 9);
 
-	/* everything else is the built-in default, probe resolved for TCP */
+	/* everything else is the built-in default, probe and action resolved for TCP */
 	config_defaults(&want);
 	policy_eq(&c->defaults, &want);
 	want.probation.probe = CONFIG_PROBE_TCP;
+	want.quarantine.action = CONFIG_QUARANTINE_WEIGHT0;
 	policy_eq(&s->policy, &want);
 	config_agent_defaults(&agent);
 	agent_eq(&c->agent, &agent);
@@ -195,7 +203,7 @@ START_TEST(builtin_defaults)
 	ck_assert_int_eq(p.forwarding, CONFIG_FORWARD_MASQ);
 	ck_assert_uint_eq(p.weight, 100);
 	ck_assert_uint_eq(p.persistence_ms, 0);
-	ck_assert_int_eq(p.quarantine.action, CONFIG_QUARANTINE_WEIGHT0);
+	ck_assert_int_eq(p.quarantine.action, CONFIG_QUARANTINE_AUTO);
 	ck_assert_uint_eq(p.quarantine.base_ms, 10000);
 	ck_assert_double_eq(p.quarantine.multiplier, 2.0);
 	ck_assert_uint_eq(p.quarantine.max_ms, 300000);
@@ -210,6 +218,11 @@ START_TEST(builtin_defaults)
 	ck_assert_uint_eq(p.quarantine.failures, 1);
 	ck_assert_uint_eq(p.quarantine.window_ms, 10000);
 	ck_assert_int_eq(p.probation.probe, CONFIG_PROBE_AUTO);
+	ck_assert_str_eq(p.probation.dns_name, ".");
+	ck_assert_uint_eq(p.probation.udp_payload_len, 0);
+	ck_assert(p.udp.expect_reply);
+	ck_assert_uint_eq(p.udp.reply_timeout_min_ms, 200);
+	ck_assert_uint_eq(p.udp.reply_timeout_max_ms, 500);
 	ck_assert_uint_eq(p.probation.interval_ms, 1000);
 	ck_assert_uint_eq(p.probation.timeout_ms, 1000);
 	ck_assert_uint_eq(p.probation.successes, 1);
@@ -350,16 +363,130 @@ START_TEST(probe_default_follows_protocol)
 				    "    protocol: udp\n"
 				    "    vip: 10.0.0.2:53\n"
 				    "    probation: {probe: tcp}\n"
+				    "    destinations: [10.1.0.1:53]\n"
+				    "  - name: syslog\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.3:514\n"
+				    "    destinations: [10.1.0.1:514]\n"
+				    "  - name: dns-kept\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.4:53\n"
+				    "    quarantine: {action: weight0}\n"
 				    "    destinations: [10.1.0.1:53]\n");
+	const struct config_service *s = c->services;
 
 	/* the same VIP with another protocol is another service */
 	ck_assert_int_eq(c->defaults.probation.probe, CONFIG_PROBE_AUTO);
-	ck_assert_uint_eq(c->services[0].protocol, IPPROTO_TCP);
-	ck_assert_int_eq(c->services[0].policy.probation.probe, CONFIG_PROBE_TCP);
-	ck_assert_uint_eq(c->services[1].protocol, IPPROTO_UDP);
-	ck_assert_int_eq(c->services[1].policy.probation.probe, CONFIG_PROBE_NONE);
-	ck_assert_int_eq(c->services[2].policy.probation.probe, CONFIG_PROBE_TCP);
+	ck_assert_int_eq(c->defaults.quarantine.action, CONFIG_QUARANTINE_AUTO);
+	ck_assert_uint_eq(s[0].protocol, IPPROTO_TCP);
+	ck_assert_int_eq(s[0].policy.probation.probe, CONFIG_PROBE_TCP);
+	ck_assert_int_eq(s[0].policy.quarantine.action, CONFIG_QUARANTINE_WEIGHT0);
+	/* UDP on port 53 speaks DNS; weight 0 would not move its clients */
+	ck_assert_uint_eq(s[1].protocol, IPPROTO_UDP);
+	ck_assert_int_eq(s[1].policy.probation.probe, CONFIG_PROBE_DNS);
+	ck_assert_int_eq(s[1].policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	ck_assert_int_eq(s[2].policy.probation.probe, CONFIG_PROBE_TCP);
+	ck_assert_int_eq(s[2].policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	/* other UDP services: no probe unless told how */
+	ck_assert_int_eq(s[3].policy.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert_int_eq(s[3].policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	/* an explicit action stays */
+	ck_assert_int_eq(s[4].policy.probation.probe, CONFIG_PROBE_DNS);
+	ck_assert_int_eq(s[4].policy.quarantine.action, CONFIG_QUARANTINE_WEIGHT0);
 	config_free(c);
+}
+END_TEST
+
+/* The keys of UDP services: their values, inheritance and edges. */
+START_TEST(udp_keys)
+{
+	struct config *c = parse_ok("defaults:\n"
+				    "  udp: {reply_timeout_min: 10ms, reply_timeout_max: 999ms}\n"
+				    "  probation: {dns_name: example.com.}\n"
+				    "services:\n"
+				    "  - name: web\n" /* the defaults' udp block is for UDP only */
+				    "    vip: 10.0.0.1:80\n"
+				    "    destinations: [10.1.0.1:80]\n"
+				    "  - name: dns\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.1:53\n"
+				    "    quarantine: {action: auto}\n"
+				    "    udp: {expect_reply: false, reply_timeout_max: 300ms}\n"
+				    "    probation: {probe: dns, dns_name: .}\n"
+				    "    destinations: [10.1.0.1:53]\n"
+				    "  - name: game\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.1:7777\n"
+				    "    probation: {probe: udp, udp_payload: \"ping\\r\\n\"}\n"
+				    "    destinations: [10.1.0.1:7777]\n"
+				    "  - name: ntp\n"
+				    "    protocol: udp\n"
+				    "    vip: 10.0.0.1:123\n"
+				    "    probation: {probe: udp, udp_payload: \"\"}\n"
+				    "    destinations: [10.1.0.1:123]\n");
+	const struct config_service *s = c->services;
+
+	ck_assert_uint_eq(c->defaults.udp.reply_timeout_min_ms, 10);
+	ck_assert_uint_eq(c->defaults.udp.reply_timeout_max_ms, 999);
+	ck_assert_str_eq(c->defaults.probation.dns_name, "example.com.");
+	ck_assert_uint_eq(s[0].policy.udp.reply_timeout_max_ms, 999);
+	ck_assert(!s[1].policy.udp.expect_reply);
+	ck_assert_uint_eq(s[1].policy.udp.reply_timeout_min_ms, 10); /* from defaults */
+	ck_assert_uint_eq(s[1].policy.udp.reply_timeout_max_ms, 300);
+	ck_assert_int_eq(s[1].policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	ck_assert_int_eq(s[1].policy.probation.probe, CONFIG_PROBE_DNS);
+	ck_assert_str_eq(s[1].policy.probation.dns_name, ".");
+	ck_assert_int_eq(s[2].policy.probation.probe, CONFIG_PROBE_UDP);
+	ck_assert_str_eq(s[2].policy.probation.dns_name, "example.com.");
+	ck_assert_uint_eq(s[2].policy.probation.udp_payload_len, 6);
+	ck_assert_mem_eq(s[2].policy.probation.udp_payload, "ping\r\n", 6);
+	ck_assert_uint_eq(s[3].policy.probation.udp_payload_len, 0);
+	config_free(c);
+}
+END_TEST
+
+/* A name or payload at its limit is accepted, one byte over is refused. */
+START_TEST(udp_key_limits)
+{
+	char label[70], name[300], payload[600], text[1200];
+	struct config *c;
+
+	memset(label, 'a', 64);
+	label[64] = '\0';
+	snprintf(text, sizeof(text), "defaults: {probation: {dns_name: %s.com}}\nservices: []\n",
+		 label);
+	expect_error(text, 1, 34, "(a label of 64 characters, at most 63)");
+	label[63] = '\0';
+	snprintf(text, sizeof(text), "defaults: {probation: {dns_name: %s.com}}\nservices: []\n",
+		 label);
+	c = parse_ok(text);
+	config_free(c);
+
+	/* 3 labels of 63 and one of 61: 253 characters, 254 with the final dot */
+	snprintf(name, sizeof(name), "%s.%s.%s.%.61s", label, label, label, label);
+	ck_assert_uint_eq(strlen(name), 253);
+	snprintf(text, sizeof(text), "defaults: {probation: {dns_name: %s.}}\nservices: []\n",
+		 name);
+	c = parse_ok(text);
+	ck_assert_uint_eq(strlen(c->defaults.probation.dns_name), 254);
+	ck_assert_mem_eq(c->defaults.probation.dns_name, name, 253);
+	config_free(c);
+	snprintf(text, sizeof(text), "defaults: {probation: {dns_name: %s.%s}}\nservices: []\n",
+		 "x", name);
+	expect_error(text, 1, 34, "probation.dns_name is too long (255 characters, at most 253)");
+
+	memset(payload, 'p', 513);
+	payload[512] = '\0';
+	snprintf(text, sizeof(text), "defaults: {probation: {udp_payload: %s}}\nservices: []\n",
+		 payload);
+	c = parse_ok(text);
+	ck_assert_uint_eq(c->defaults.probation.udp_payload_len, 512);
+	config_free(c);
+	payload[512] = 'p';
+	payload[513] = '\0';
+	snprintf(text, sizeof(text), "defaults: {probation: {udp_payload: %s}}\nservices: []\n",
+		 payload);
+	expect_error(text, 1, 37, "probation.udp_payload is too long (513 bytes, at most 512)");
 }
 END_TEST
 
@@ -664,18 +791,22 @@ static const struct rejection rejections[] = {
 	  "control_group, reconcile_interval, sysctls, max_flows, ringbuf_size, metrics)" },
 	{ "defaults:\n  wieght: 1\n", 2, 3,
 	  "unknown key \"wieght\" in defaults (expected scheduler, forwarding, weight, "
-	  "persistence, quarantine, probation, health, fallback)" },
+	  "persistence, quarantine, probation, udp, health, fallback)" },
 	{ HEAD "    destination: [1.1.1.1:1]\n", 4, 5,
 	  "unknown key \"destination\" in service (expected name, vip, protocol, destinations, "
-	  "scheduler, forwarding, weight, persistence, quarantine, probation, health, fallback)" },
+	  "scheduler, forwarding, weight, persistence, quarantine, probation, udp, health, "
+	  "fallback)" },
 	{ HEAD "    quarantine: {bsae: 1s}\n" DESTS, 4, 18,
 	  "unknown key \"bsae\" in quarantine (expected action, base, multiplier, max, jitter, "
 	  "max_ejected_percent, syn_timeout_min, syn_timeout_max, syn_timeout_rtt_factor, "
 	  "syn_rto, syn_rto_min, syn_rto_max, failures, window, enforce, confirm_tries, "
 	  "outlier_percent, outlier_min_attempts)" },
 	{ "defaults:\n  probation:\n    prob: tcp\n", 3, 5,
-	  "unknown key \"prob\" in probation (expected probe, interval, timeout, successes, "
-	  "warmup)" },
+	  "unknown key \"prob\" in probation (expected probe, dns_name, udp_payload, interval, "
+	  "timeout, successes, warmup)" },
+	{ "defaults: {udp: {expect: true}}\n", 1, 18,
+	  "unknown key \"expect\" in udp (expected expect_reply, reply_timeout_min, "
+	  "reply_timeout_max)" },
 	{ "defaults:\n  health: {enable: true}\n", 2, 12,
 	  "unknown key \"enable\" in health (expected enabled, interval, min_change, "
 	  "max_changes_per_minute)" },
@@ -843,9 +974,48 @@ static const struct rejection rejections[] = {
 	{ HEAD "    protocol: sctp\n" DESTS, 4, 15,
 	  "unknown protocol \"sctp\" (expected tcp, udp)" },
 	{ "defaults: {quarantine: {action: drop}}\n", 1, 33,
-	  "unknown quarantine.action \"drop\" (expected weight0, remove)" },
+	  "unknown quarantine.action \"drop\" (expected weight0, remove, auto)" },
 	{ "defaults: {probation: {probe: http}}\n", 1, 31,
-	  "unknown probation.probe \"http\" (expected auto, none, tcp)" },
+	  "unknown probation.probe \"http\" (expected auto, none, tcp, dns, udp)" },
+
+	/* UDP services: what a TCP service cannot take, where it wrote it */
+	{ HEAD "    udp: {expect_reply: true}\n" DESTS, 4, 5,
+	  "udp in TCP service api: udp settings are for services with protocol: udp" },
+	{ HEAD "    probation: {probe: dns}\n" DESTS, 4, 17,
+	  "probation.probe dns in TCP service api: dns and udp probes are for services with "
+	  "protocol: udp" },
+	{ HEAD "    probation:\n      interval: 2s\n      probe: udp\n" DESTS, 6, 7,
+	  "probation.probe udp in TCP service api: dns and udp probes" },
+	{ "defaults: {probation: {probe: dns}}\n" HEAD DESTS, 3, 5,
+	  "service api is TCP and cannot take probation.probe dns from defaults (dns and udp "
+	  "probes are for protocol: udp); set probation.probe in the service" },
+	{ "defaults: {udp: {expect_reply: maybe}}\n", 1, 32,
+	  "bad udp.expect_reply \"maybe\" (expected true or false)" },
+	{ "defaults: {udp: {reply_timeout_min: 0ms}}\n", 1, 37,
+	  "udp.reply_timeout_min \"0ms\" is out of range 10ms..999ms (it must end before a "
+	  "resolver's first retry, 1s after the query)" },
+	{ "defaults: {udp: {reply_timeout_max: 1s}}\n", 1, 37,
+	  "udp.reply_timeout_max \"1s\" is out of range 10ms..999ms" },
+	{ "defaults: {udp: {reply_timeout_min: 300ms, reply_timeout_max: 250ms}}\n", 1, 63,
+	  "udp.reply_timeout_max 250ms is less than reply_timeout_min 300ms" },
+	{ "defaults: {udp: {reply_timeout_min: 600ms}}\n", 1, 37,
+	  "udp.reply_timeout_min 600ms is more than reply_timeout_max 500ms" },
+	{ "defaults: {udp: 1s}\n", 1, 17, "udp must be a mapping, got \"1s\"" },
+	{ "defaults: {probation: {dns_name: \"\"}}\n", 1, 34,
+	  "bad probation.dns_name \"\" (expected a domain name such as example.com, or \".\" "
+	  "for the root)" },
+	{ "defaults: {probation: {dns_name: a..b}}\n", 1, 34,
+	  "bad probation.dns_name \"a..b\" (empty label)" },
+	{ "defaults: {probation: {dns_name: .example.com}}\n", 1, 34,
+	  "bad probation.dns_name \".example.com\" (empty label)" },
+	{ "defaults: {probation: {dns_name: ..}}\n", 1, 34, "(empty label)" },
+	{ "defaults: {probation: {dns_name: \"ex ample.com\"}}\n", 1, 34,
+	  "bad probation.dns_name \"ex ample.com\" (a domain name has letters, digits, '-', '_' "
+	  "and dots)" },
+	{ "defaults: {probation: {dns_name: [a]}}\n", 1, 34,
+	  "probation.dns_name must be a domain name, got a list" },
+	{ "defaults: {probation: {udp_payload: {a: 1}}}\n", 1, 37,
+	  "probation.udp_payload must be a string, got a mapping" },
 
 	/* weights */
 	{ HEAD "    destinations: [{address: 1.1.1.1:1, weight: 65536}]\n", 4, 49,
@@ -1088,7 +1258,8 @@ START_TEST(example_holds_the_defaults)
 	s = config_find_service(c, "dns6");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(s->protocol, IPPROTO_UDP);
-	ck_assert_int_eq(s->policy.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert_int_eq(s->policy.probation.probe, CONFIG_PROBE_DNS);
+	ck_assert_int_eq(s->policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
 	ck_assert_uint_eq(s->policy.quarantine.base_ms, 5000);
 	ck_assert_uint_eq(s->policy.quarantine.max_ms, 300000);
 	ck_assert_uint_eq(s->dests[0].weight, 50);
@@ -1374,6 +1545,8 @@ int main(void)
 	tcase_add_test(tc, ipv6_service);
 	tcase_add_test(tc, defaults_and_partial_overrides);
 	tcase_add_test(tc, probe_default_follows_protocol);
+	tcase_add_test(tc, udp_keys);
+	tcase_add_test(tc, udp_key_limits);
 	tcase_add_test(tc, agent_section);
 	tcase_add_test(tc, accepted_edges);
 	tcase_add_test(tc, duration_syntax);

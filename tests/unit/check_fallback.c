@@ -35,18 +35,30 @@ static void due(struct fallback_service *f, const struct policy_service *p, uint
 #define DUE(f, p, now, ...) due(f, p, now, (const int[]){ __VA_ARGS__, -1 })
 #define NONE_DUE(f, p, now) due(f, p, now, (const int[]){ -1 })
 
-START_TEST(tcp_services_and_udp_ones_that_ask_for_tcp_probes)
+START_TEST(tcp_services_and_udp_ones_with_a_probe)
 {
 	struct config *c = parse("services:\n"
 				 "  - {name: web, vip: 10.0.0.1:80, destinations: [10.1.0.1:80]}\n"
 				 "  - {name: dns, vip: 10.0.0.1:53, protocol: udp,\n"
 				 "     destinations: [10.1.0.1:53]}\n"
 				 "  - {name: dns-tcp, vip: 10.0.0.2:53, protocol: udp,\n"
-				 "     probation: {probe: tcp}, destinations: [10.1.0.1:53]}\n");
+				 "     probation: {probe: tcp}, destinations: [10.1.0.1:53]}\n"
+				 "  - {name: syslog, vip: 10.0.0.3:514, protocol: udp,\n"
+				 "     destinations: [10.1.0.1:514]}\n"
+				 "  - {name: game, vip: 10.0.0.4:7777, protocol: udp,\n"
+				 "     probation: {probe: udp}, destinations: [10.1.0.1:7777]}\n"
+				 "  - {name: web-unprobed, vip: 10.0.0.5:80,\n"
+				 "     probation: {probe: none}, destinations: [10.1.0.1:80]}\n");
 
 	ck_assert(fallback_applies(&c->services[0]));
-	ck_assert(!fallback_applies(&c->services[1]));
+	/* port 53: probe auto is dns, which udpcheck can do */
+	ck_assert(fallback_applies(&c->services[1]));
 	ck_assert(fallback_applies(&c->services[2]));
+	/* another UDP service says nothing of how to check it */
+	ck_assert(!fallback_applies(&c->services[3]));
+	ck_assert(fallback_applies(&c->services[4]));
+	/* a TCP service is checked with a connect whatever its probe */
+	ck_assert(fallback_applies(&c->services[5]));
 	config_free(c);
 }
 END_TEST
@@ -226,7 +238,7 @@ int main(void)
 	Suite *s = suite_create("fallback");
 	TCase *tc = tcase_create("fallback");
 
-	tcase_add_test(tc, tcp_services_and_udp_ones_that_ask_for_tcp_probes);
+	tcase_add_test(tc, tcp_services_and_udp_ones_with_a_probe);
 	tcase_add_test(tc, first_checks_are_spread_over_one_interval);
 	tcase_add_test(tc, one_check_at_a_time_each_interval_without_drift);
 	tcase_add_test(tc, bad_arguments_are_refused);

@@ -167,6 +167,13 @@ START_TEST(settings_come_from_the_config_in_nanoseconds)
 	ck_assert(!set.probe);
 	policy_settings_from_config(&p, IPPROTO_TCP, &set);
 	ck_assert(set.probe);
+	/* UDP services probe with a DNS query or a datagram (udpcheck.h) */
+	p.probation.probe = CONFIG_PROBE_DNS;
+	policy_settings_from_config(&p, IPPROTO_UDP, &set);
+	ck_assert(set.probe);
+	p.probation.probe = CONFIG_PROBE_UDP;
+	policy_settings_from_config(&p, IPPROTO_UDP, &set);
+	ck_assert(set.probe);
 }
 END_TEST
 

@@ -349,7 +349,7 @@ START_TEST(degraded_summary_is_one_line)
 
 	no_ipvs_btf(&d);
 	ck_assert(!degraded_watching(&d));
-	degraded_summary(&d, true, 2000, 1, text, sizeof(text));
+	degraded_summary(&d, true, 2000, 1, 0, text, sizeof(text));
 	ck_assert_str_eq(
 	    text, "connection events unused (fentry/tcp_connect tp_btf/inet_sock_set_state "
 		  "attached), instead active TCP checks of 1 destination every 2s; "
@@ -358,15 +358,23 @@ START_TEST(degraded_summary_is_one_line)
 		  "TCP checks of 1 destination every 2s; health metrics missing (sockops: "
 		  "needs the real destination, which is missing), instead configured weights");
 	ck_assert_ptr_null(strchr(text, '\n'));
+	/* UDP services are checked by udpcheck: the words say which kind */
+	ck_assert_str_eq(degraded_instead(&d, DEGRADED_CORRELATION, 2000, 3, 3, text, sizeof(text)),
+			 "active UDP checks of 3 destinations every 2s");
+	ck_assert_str_eq(degraded_instead(&d, DEGRADED_CORRELATION, 2000, 3, 1, text, sizeof(text)),
+			 "active TCP and UDP checks of 3 destinations every 2s");
+	ck_assert_str_eq(degraded_instead(&d, DEGRADED_CORRELATION, 2000, 0, 0, text, sizeof(text)),
+			 "nothing: no service can be checked (UDP services need probation.probe "
+			 "dns, udp or tcp)");
 	/* nothing could load at all: the one cause for each */
 	degraded_all_missing(&d, "the kernel has no BTF");
-	degraded_summary(&d, false, 0, 0, text, sizeof(text));
+	degraded_summary(&d, false, 0, 0, 0, text, sizeof(text));
 	ck_assert_str_eq(text,
 			 "connection events missing (the kernel has no BTF); real destination "
 			 "missing (the kernel has no BTF); health metrics missing (the kernel "
 			 "has no BTF)");
 	/* a buffer too small is cut, not overrun */
-	degraded_summary(&d, false, 0, 0, text, 16);
+	degraded_summary(&d, false, 0, 0, 0, text, 16);
 	ck_assert_uint_eq(strlen(text), 15);
 }
 END_TEST
@@ -415,7 +423,7 @@ START_TEST(status_says_what_is_silent)
 	ck_assert_str_eq(str(o, "degraded.connection_events.verified"), "true");
 	json_object_put(o);
 	ck_assert(!degraded_watching(&d));
-	degraded_summary(&d, true, 500, 3, text, sizeof(text));
+	degraded_summary(&d, true, 500, 3, 0, text, sizeof(text));
 	ck_assert_str_eq(text,
 			 "connection events unused (tp_btf/inet_sock_set_state attached), "
 			 "instead active TCP checks of 3 destinations every 500ms; real "

@@ -214,7 +214,8 @@ static void dest_evidence(FILE *f, const struct runtime *rt)
 	static const enum evidence_kind tcp[] = { EVIDENCE_RETRANS, EVIDENCE_REFUSED,
 						  EVIDENCE_GAVE_UP, EVIDENCE_SYN_TIMEOUT,
 						  EVIDENCE_PROBE_FAILED };
-	static const enum evidence_kind udp[] = { EVIDENCE_UDP_ERROR, EVIDENCE_PROBE_FAILED };
+	static const enum evidence_kind udp[] = { EVIDENCE_UDP_ERROR, EVIDENCE_NO_REPLY,
+						  EVIDENCE_PROBE_FAILED };
 	size_t i, j, k;
 
 	family(f, "vigil_destination_evidence_total", "counter",

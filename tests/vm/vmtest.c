@@ -146,7 +146,7 @@ int vt_ipvs_udp_weight(const char *vip, const char *real)
 	return ipvs_weight("-u", vip, real);
 }
 
-static int sockaddr_of(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
+int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct config_addr a;
 
@@ -217,7 +217,7 @@ int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 	int fd, r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	ret->started_ns = vt_now_ns();
 	fd = start_connect(&ss, len);
@@ -309,7 +309,7 @@ char *vt_http_get(const char *addr_port, const char *path)
 	ssize_t n;
 	int fd;
 
-	if (sockaddr_of(addr_port, &ss, &ss_len))
+	if (vt_sockaddr(addr_port, &ss, &ss_len))
 		return NULL;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -351,7 +351,7 @@ int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 	int fd, r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -387,7 +387,7 @@ int vt_storm(const char *addr_port, unsigned int count, unsigned int parallel, s
 	int ep, i, n;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	ret->ports = calloc(count, sizeof(*ret->ports));
 	ep = epoll_create1(EPOLL_CLOEXEC);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -43,6 +44,9 @@ struct vt_conn {
 	uint64_t started_ns; /* CLOCK_MONOTONIC, just before connect() */
 	double seconds;      /* until connected or failed */
 };
+
+/* "addr:port" / "[addr]:port" as a socket address; 0 or -EINVAL. */
+int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ret, socklen_t *ret_len);
 
 /* TCP connect to "addr:port" / "[addr]:port" with a timeout, then close. */
 int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret);

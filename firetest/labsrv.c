@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * labsrv - the lab's destination server: echoes TCP streams and UDP datagrams
- * on the given ports, IPv4 and IPv6, for many short connections.
+ * on the given ports, IPv4 and IPv6, for many short connections. With -D it
+ * is a DNS server on UDP instead (TCP still echoes): every query gets a
+ * well-formed answer, and -L logs one line per query, so that a test can
+ * tell vigild's probes (their name) from its clients' queries.
  *
- * Usage: labsrv [-d] [-P PIDFILE] [-p PORT]...
+ * Usage: labsrv [-d] [-D] [-L LOGFILE] [-P PIDFILE] [-p PORT]...
  *
  * Every socket is bound and listening before labsrv daemonizes (-d) or writes
  * PIDFILE, so a caller that waits for either can connect at once. One epoll
  * loop serves everything; handlers never block.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,6 +34,20 @@
 #define CONN_BUF_SIZE  16384
 #define UDP_BUF_SIZE   65536
 #define MAX_EVENTS     256
+
+/* DNS (RFC 1035): the header, its flags, the types and class answered */
+#define DNS_HEADER_SIZE 12
+#define DNS_QR          0x8000
+#define DNS_OPCODE_MASK 0x7800
+#define DNS_AA          0x0400
+#define DNS_RD          0x0100
+#define DNS_RA          0x0080
+#define DNS_RCODE_OK    0
+#define DNS_RCODE_FORM  1 /* FORMERR: the question could not be read */
+#define DNS_RCODE_IMPL  4 /* NOTIMP: an opcode other than QUERY */
+#define DNS_TYPE_A      1
+#define DNS_CLASS_IN    1
+#define DNS_NAME_TEXT   1025 /* a name in text: 255 bytes, each escaped at worst as \DDD */
 
 enum handler_kind {
 	H_TCP_LISTEN,
@@ -57,6 +76,8 @@ struct server {
 	struct handler listeners[2 * MAX_PORTS];
 	int nlisteners;
 	unsigned long accepted;
+	bool dns;   /* UDP answers DNS instead of echoing */
+	int log_fd; /* -L: one line per DNS query, or -1 */
 };
 
 static const char *prog = "labsrv";
@@ -270,24 +291,158 @@ static void on_accept(struct server *srv, struct handler *l)
 	}
 }
 
-/*
- * Echoes each datagram from the address it was sent to. The pktinfo control
- * message comes back unchanged but for the interface, which routing picks.
- */
-static void on_udp(struct handler *h)
+static uint16_t get16(const uint8_t *p)
 {
-	static char buf[UDP_BUF_SIZE];
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/*
+ * Reads the question's name at q[off..len) into TEXT, lowercase, with the
+ * final dot ("." for the root); the offset just past it, or -EBADMSG. A
+ * question has no compression pointers (nothing precedes it to point at).
+ */
+static int dns_read_name(const uint8_t *q, size_t len, size_t off, char *text)
+{
+	size_t out = 0, wire = 0;
+	unsigned int n, i;
+
+	for (;;) {
+		if (off >= len)
+			return -EBADMSG;
+		n = q[off++];
+		if (n == 0)
+			break;
+		if (n > 63 || off + n > len || (wire += n + 1) > 254)
+			return -EBADMSG;
+		for (i = 0; i < n; i++) {
+			unsigned char c = q[off + i];
+
+			if (c == '.' || c == '\\' || !isgraph(c))
+				out += sprintf(text + out, "\\%03u", c);
+			else
+				text[out++] = tolower(c);
+		}
+		text[out++] = '.';
+		off += n;
+	}
+	if (!out)
+		text[out++] = '.';
+	text[out] = '\0';
+	return off;
+}
+
+/*
+ * The answer to the DNS message Q (len bytes) in OUT (at least len + 16
+ * bytes): the header with QR set and the same ID, the question echoed, and
+ * for an A question of class IN one A record, 192.0.2.1 (TEST-NET-1). Any
+ * other question gets NOERROR with no answer; an EDNS record is not echoed
+ * (a reply without one is well-formed). Its length, or 0 for no answer (a
+ * response, or less than a header). TEXT and ret_qtype say what was asked
+ * ("-" and 0 when the question could not be read).
+ */
+static size_t dns_answer(const uint8_t *q, size_t len, uint8_t *out, char *text,
+			 uint16_t *ret_qtype)
+{
+	uint16_t flags, qtype, qclass;
+	size_t n = DNS_HEADER_SIZE;
+	int end;
+
+	strcpy(text, "-");
+	*ret_qtype = 0;
+	if (len < DNS_HEADER_SIZE)
+		return 0;
+	flags = get16(q + 2);
+	if (flags & DNS_QR)
+		return 0;
+	memcpy(out, q, DNS_HEADER_SIZE);
+	memset(out + 4, 0, DNS_HEADER_SIZE - 4); /* no sections until written */
+	flags = DNS_QR | DNS_AA | DNS_RA | (flags & (DNS_OPCODE_MASK | DNS_RD));
+	if (flags & DNS_OPCODE_MASK) {
+		put16(out + 2, flags | DNS_RCODE_IMPL);
+		return n;
+	}
+	end = get16(q + 4) == 1 ? dns_read_name(q, len, DNS_HEADER_SIZE, text) : -EBADMSG;
+	if (end < 0 || (size_t)end + 4 > len) {
+		strcpy(text, "-");
+		put16(out + 2, flags | DNS_RCODE_FORM);
+		return n;
+	}
+	qtype = get16(q + end);
+	qclass = get16(q + end + 2);
+	*ret_qtype = qtype;
+	memcpy(out + n, q + n, end + 4 - n);
+	n = end + 4;
+	put16(out + 2, flags | DNS_RCODE_OK);
+	put16(out + 4, 1);
+	if (qtype == DNS_TYPE_A && qclass == DNS_CLASS_IN) {
+		put16(out + n, 0xc000 | DNS_HEADER_SIZE); /* the name: the question's */
+		put16(out + n + 2, DNS_TYPE_A);
+		put16(out + n + 4, DNS_CLASS_IN);
+		put16(out + n + 6, 0);
+		put16(out + n + 8, 60); /* TTL 60 s */
+		put16(out + n + 10, 4);
+		memcpy(out + n + 12, (const uint8_t[]){ 192, 0, 2, 1 }, 4); /* TEST-NET-1 */
+		n += 16;
+		put16(out + 6, 1);
+	}
+	return n;
+}
+
+/* "NAME QTYPE SOURCE\n" to the query log; a test counts the lines of a name. */
+static void dns_log(struct server *srv, const char *text, uint16_t qtype,
+		    const struct sockaddr_storage *peer)
+{
+	char line[DNS_NAME_TEXT + 80], addr[INET6_ADDRSTRLEN] = "?";
+	int n;
+
+	if (srv->log_fd < 0)
+		return;
+	if (peer->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)peer)->sin6_addr;
+
+		/* IPv4 clients reach the dual-stack socket as ::ffff:a.b.c.d */
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, &a->s6_addr[12], addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, a, addr, sizeof(addr));
+	} else if (peer->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, addr,
+			  sizeof(addr));
+	}
+	n = snprintf(line, sizeof(line), "%s %u %s\n", text, qtype, addr);
+	/* O_APPEND: one write, one whole line, even while a test truncates the file */
+	if (write(srv->log_fd, line, n) < 0)
+		return; /* a full /run loses lines, not answers */
+}
+
+/*
+ * Echoes each datagram (or answers it, in DNS mode) from the address it was
+ * sent to. The pktinfo control message comes back unchanged but for the
+ * interface, which routing picks.
+ */
+static void on_udp(struct server *srv, struct handler *h)
+{
+	static uint8_t buf[UDP_BUF_SIZE], reply[UDP_BUF_SIZE + 16];
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
 	} ctl;
+	char name[DNS_NAME_TEXT];
 	struct sockaddr_storage peer;
 	struct iovec iov = { .iov_base = buf };
 	struct msghdr msg;
 	struct cmsghdr *cm;
+	uint16_t qtype;
 	ssize_t n;
 
 	for (;;) {
+		iov.iov_base = buf;
 		iov.iov_len = sizeof(buf);
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_name = &peer;
@@ -309,10 +464,17 @@ static void on_udp(struct handler *h)
 				((struct in_pktinfo *)CMSG_DATA(cm))->ipi_ifindex = 0;
 		}
 		iov.iov_len = n;
+		if (srv->dns) {
+			iov.iov_base = reply;
+			iov.iov_len = dns_answer(buf, n, reply, name, &qtype);
+			dns_log(srv, name, qtype, &peer);
+			if (!iov.iov_len)
+				continue;
+		}
 		msg.msg_flags = 0;
 		if (!msg.msg_controllen)
 			msg.msg_control = NULL;
-		/* A full socket buffer drops the echo, as a busy server would. */
+		/* A full socket buffer drops the reply, as a busy server would. */
 		sendmsg(h->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 }
@@ -340,7 +502,7 @@ static int server_run(struct server *srv)
 				on_conn(srv, (struct conn *)h, events[i].events);
 				break;
 			case H_UDP:
-				on_udp(h);
+				on_udp(srv, h);
 				break;
 			}
 		}
@@ -421,24 +583,32 @@ static int parse_port(const char *s, uint16_t *ret_port)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s [-d] [-P PIDFILE] [-p PORT]...\n"
+		"usage: %s [-d] [-D] [-L LOGFILE] [-P PIDFILE] [-p PORT]...\n"
 		"Echoes TCP and UDP on each PORT (default 8080), IPv4 and IPv6.\n"
 		"  -d          daemonize once listening\n"
+		"  -D          answer DNS queries on UDP instead of echoing\n"
+		"  -L LOGFILE  append \"NAME QTYPE SOURCE\" there for each DNS query\n"
 		"  -P PIDFILE  write the server's pid there once listening\n",
 		prog);
 }
 
 int main(int argc, char **argv)
 {
-	struct server srv = { .epfd = -1 };
-	const char *pidfile = NULL;
+	struct server srv = { .epfd = -1, .log_fd = -1 };
+	const char *pidfile = NULL, *logfile = NULL;
 	bool detach = false;
 	int opt, r;
 
-	while ((opt = getopt(argc, argv, "dP:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "dDL:P:p:h")) != -1) {
 		switch (opt) {
 		case 'd':
 			detach = true;
+			break;
+		case 'D':
+			srv.dns = true;
+			break;
+		case 'L':
+			logfile = optarg;
 			break;
 		case 'P':
 			pidfile = optarg;
@@ -470,6 +640,13 @@ int main(int argc, char **argv)
 		srv.ports[srv.nports++] = 8080;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (logfile) {
+		srv.log_fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (srv.log_fd < 0) {
+			fprintf(stderr, "%s: cannot open %s: %s\n", prog, logfile, strerror(errno));
+			return 1;
+		}
+	}
 	srv.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv.epfd < 0) {
 		fprintf(stderr, "%s: epoll_create1: %s\n", prog, strerror(errno));

@@ -146,7 +146,7 @@ int vt_ipvs_udp_weight(const char *vip, const char *real)
 	return ipvs_weight("-u", vip, real);
 }
 
-static int sockaddr_of(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
+int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct config_addr a;
 
@@ -217,7 +217,7 @@ int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 	int fd, r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	ret->started_ns = vt_now_ns();
 	fd = start_connect(&ss, len);
@@ -309,7 +309,7 @@ char *vt_http_get(const char *addr_port, const char *path)
 	ssize_t n;
 	int fd;
 
-	if (sockaddr_of(addr_port, &ss, &ss_len))
+	if (vt_sockaddr(addr_port, &ss, &ss_len))
 		return NULL;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -351,7 +351,7 @@ int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 	int fd, r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -389,7 +389,7 @@ int vt_udp_requests(const char *addr_port, unsigned int n, bool connected, int t
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	pfd.fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (pfd.fd < 0)
@@ -433,7 +433,7 @@ int vt_storm(const char *addr_port, unsigned int count, unsigned int parallel, s
 	int ep, i, n;
 
 	memset(ret, 0, sizeof(*ret));
-	if (sockaddr_of(addr_port, &ss, &len))
+	if (vt_sockaddr(addr_port, &ss, &len))
 		return -EINVAL;
 	ret->ports = calloc(count, sizeof(*ret->ports));
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -749,6 +749,85 @@ json_object *vt_vigilctl_json(const char *args)
 	ck_assert_msg(o != NULL, "%s printed no JSON: %s", cmd, out);
 	free(out);
 	return o;
+}
+
+json_object *vt_list_dest(json_object *list, const char *service, const char *address)
+{
+	json_object *svcs, *dests, *o = NULL;
+	const char *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(list, "services", &svcs))
+		return NULL;
+	for (i = 0; i < json_object_array_length(svcs); i++) {
+		o = json_object_array_get_idx(svcs, i);
+		v = vt_str(o, "name");
+		if (v && !strcmp(v, service))
+			break;
+	}
+	if (i == json_object_array_length(svcs) ||
+	    !json_object_object_get_ex(o, "destinations", &dests))
+		return NULL;
+	for (i = 0; i < json_object_array_length(dests); i++) {
+		o = json_object_array_get_idx(dests, i);
+		v = vt_str(o, "address");
+		if (v && !strcmp(v, address))
+			return o;
+	}
+	return NULL;
+}
+
+const char *vt_dest_state(const char *service, const char *address, char *buf, size_t size)
+{
+	json_object *list = vt_vigilctl_json("list");
+	json_object *d = vt_list_dest(list, service, address);
+	const char *state = d ? vt_str(d, "state") : NULL;
+
+	snprintf(buf, size, "%s", state ? state : "");
+	json_object_put(list);
+	return buf;
+}
+
+bool vt_wait_dest_state(const char *service, const char *address, const char *state, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+	char buf[32];
+
+	for (;;) {
+		if (!strcmp(vt_dest_state(service, address, buf, sizeof(buf)), state))
+			return true;
+		if (vt_now_ns() >= deadline)
+			return false;
+		usleep(100000);
+	}
+}
+
+unsigned int vt_count_events(const char *event, const char *service, const char *real,
+			     const char *key, const char *value)
+{
+	char *line = NULL;
+	size_t size = 0;
+	unsigned int n = 0;
+	const char *v;
+	json_object *e;
+	FILE *f;
+
+	/* one event a line, oldest first */
+	f = popen(VIGIL_BUILD_DIR "/cli/vigilctl events --json", "r");
+	ck_assert_ptr_nonnull(f);
+	while (getline(&line, &size, f) > 0) {
+		e = json_tokener_parse(line);
+		ck_assert_msg(e != NULL, "vigilctl events printed a line that is not JSON: %s",
+			      line);
+		if ((v = vt_str(e, "event")) && !strcmp(v, event) && (v = vt_str(e, "service")) &&
+		    !strcmp(v, service) && (v = vt_str(e, "real")) && !strcmp(v, real) &&
+		    (!key || ((v = vt_str(e, key)) && !strcmp(v, value))))
+			n++;
+		json_object_put(e);
+	}
+	free(line);
+	ck_assert_int_eq(pclose(f), 0);
+	return n;
 }
 
 char *vt_output(const char *fmt, ...)

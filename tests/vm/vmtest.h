@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -43,6 +44,9 @@ struct vt_conn {
 	uint64_t started_ns; /* CLOCK_MONOTONIC, just before connect() */
 	double seconds;      /* until connected or failed */
 };
+
+/* "addr:port" / "[addr]:port" as a socket address; 0 or -EINVAL. */
+int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ret, socklen_t *ret_len);
 
 /* TCP connect to "addr:port" / "[addr]:port" with a timeout, then close. */
 int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret);
@@ -161,6 +165,19 @@ char *vt_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * exits 0 with JSON.
  */
 json_object *vt_vigilctl_json(const char *args);
+/* Destination ADDRESS ("a:p", "[a6]:p") of the service named SERVICE in a list reply, or NULL. */
+json_object *vt_list_dest(json_object *list, const char *service, const char *address);
+/* The state vigild gives that destination now ("healthy", "quarantined", ...), "" if unlisted. */
+const char *vt_dest_state(const char *service, const char *address, char *buf, size_t size);
+/* Waits up to timeout_ms for the state to be STATE; whether it became so. */
+bool vt_wait_dest_state(const char *service, const char *address, const char *state,
+			int timeout_ms);
+/*
+ * The events of `vigilctl events --json` (the latest 256) with "event" EVENT, for
+ * destination REAL of SERVICE, whose KEY is VALUE (KEY NULL: any).
+ */
+unsigned int vt_count_events(const char *event, const char *service, const char *real,
+			     const char *key, const char *value);
 
 /* Starts vigild -c CONFIG and waits for its first reconcile. */
 int vt_agent_start(struct vt_agent *a, const char *config);

@@ -233,22 +233,21 @@ static __always_inline void emit(__u8 kind, const struct vigil_flow *flow,
  * source port; tcp_connect() runs after the port is bound and just before the
  * SYN is built, so the open event is taken from there.
  */
-static __always_inline int on_tcp_connect(const struct sock *sk)
+static __always_inline bool connect_flow(const struct sock *sk, struct vigil_flow *flow)
 {
-	struct vigil_flow flow;
-
-	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
-		return 0;
-	if (!trace_all && !is_vip(&flow))
-		return 0;
-	emit(VIGIL_EV_CONNECT, &flow, NULL, TCP_SYN_SENT, TCP_CLOSE);
-	return 0;
+	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, flow))
+		return false;
+	return trace_all || is_vip(flow);
 }
 
 SEC("kprobe/tcp_connect")
 int BPF_KPROBE(tcp_connect_kprobe, struct sock *sk)
 {
-	return on_tcp_connect(sk);
+	struct vigil_flow flow;
+
+	if (connect_flow(sk, &flow))
+		emit(VIGIL_EV_CONNECT, &flow, NULL, TCP_SYN_SENT, TCP_CLOSE);
+	return 0;
 }
 
 /* Looks the real destination of a flow up into *real. */
@@ -596,17 +595,28 @@ THREE_PROGRAMS("tp_btf/tcp_receive_reset", tcp_receive_reset, ARGS(const struct 
 THREE_PROGRAMS("tp_btf/inet_sk_error_report", inet_sk_error_report, ARGS(const struct sock *sk),
 	       sk_hit(sk, 3 << 16), on_error_report(sk))
 
-/* connect() runs in task context only: the task program and its backup */
+/*
+ * connect() runs in task context only: the task program and its backup,
+ * whose turns are taken for connections to a VIP only.
+ */
 SEC("fentry/tcp_connect")
 int BPF_PROG(tcp_connect_fentry, struct sock *sk)
 {
-	return task_turn(sk_hit(sk, 4 << 16)) ? on_tcp_connect(sk) : 0;
+	struct vigil_flow flow;
+
+	if (connect_flow(sk, &flow) && task_turn(sk_hit(sk, 4 << 16)))
+		emit(VIGIL_EV_CONNECT, &flow, NULL, TCP_SYN_SENT, TCP_CLOSE);
+	return 0;
 }
 
 SEC("fentry/tcp_connect")
 int BPF_PROG(tcp_connect_fentry_backup, struct sock *sk)
 {
-	return backup_turn(sk_hit(sk, 4 << 16)) ? on_tcp_connect(sk) : 0;
+	struct vigil_flow flow;
+
+	if (connect_flow(sk, &flow) && backup_turn(sk_hit(sk, 4 << 16)))
+		emit(VIGIL_EV_CONNECT, &flow, NULL, TCP_SYN_SENT, TCP_CLOSE);
+	return 0;
 }
 
 /* sockaddr_in and sockaddr_in6 as sendto() gives them: UAPI, fixed layouts */
@@ -672,27 +682,37 @@ static __always_inline bool udp_send_key(const struct sock *sk, const struct msg
 }
 
 /*
- * A request starts when a datagram leaves a flow whose last request was
- * answered. The record is reserved before the flow is marked waiting: a
- * reply on another CPU that sees the mark reserves its record after this
- * one, so the ring buffer never has a flow's reply before its request.
+ * The flow a datagram leaves on, if it starts a request there: a flow IPVS
+ * scheduled whose last request was answered. Looked up before the task
+ * program's turn, so that the machine's other UDP traffic costs a lookup.
  */
-static __always_inline int on_udp_send(const struct sock *sk, const struct msghdr *msg, bool v6)
+static __always_inline struct udp_entry *udp_request_of(const struct sock *sk,
+							const struct msghdr *msg, bool v6)
 {
 	struct vigil_flow key;
 	struct udp_entry *entry;
-	struct vigil_event *e;
 
 	if (muted & VIGIL_MUTE_EVENTS)
-		return 0;
+		return NULL;
 	if (!udp_send_key(sk, msg, v6, &key))
-		return 0;
+		return NULL;
 	entry = bpf_map_lookup_elem(&udp_flows, &key);
 	if (!entry || entry->waiting)
-		return 0;
+		return NULL;
 	if (!net_wanted(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		return NULL;
+	return entry;
+}
+
+/*
+ * The record is reserved before the flow is marked waiting: a reply on
+ * another CPU that sees the mark reserves its record after this one, so the
+ * ring buffer never has a flow's reply before its request.
+ */
+static __always_inline int udp_request(struct udp_entry *entry)
+{
+	struct vigil_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
 	if (!e) {
 		count(VIGIL_CTR_RINGBUF_DROPS);
 		return 0;
@@ -714,25 +734,50 @@ static __always_inline int on_udp_send(const struct sock *sk, const struct msghd
 SEC("fentry/udp_sendmsg")
 int BPF_PROG(udp_sendmsg_fentry, struct sock *sk, struct msghdr *msg)
 {
-	return task_turn(sk_hit(sk, 5 << 16)) ? on_udp_send(sk, msg, false) : 0;
+	struct udp_entry *entry = udp_request_of(sk, msg, false);
+
+	return entry && task_turn(sk_hit(sk, 5 << 16)) ? udp_request(entry) : 0;
 }
 
 SEC("fentry/udp_sendmsg")
 int BPF_PROG(udp_sendmsg_fentry_backup, struct sock *sk, struct msghdr *msg)
 {
-	return backup_turn(sk_hit(sk, 5 << 16)) ? on_udp_send(sk, msg, false) : 0;
+	struct udp_entry *entry = udp_request_of(sk, msg, false);
+
+	return entry && backup_turn(sk_hit(sk, 5 << 16)) ? udp_request(entry) : 0;
 }
 
 SEC("fentry/udpv6_sendmsg")
 int BPF_PROG(udpv6_sendmsg_fentry, struct sock *sk, struct msghdr *msg)
 {
-	return task_turn(sk_hit(sk, 6 << 16)) ? on_udp_send(sk, msg, true) : 0;
+	struct udp_entry *entry = udp_request_of(sk, msg, true);
+
+	return entry && task_turn(sk_hit(sk, 6 << 16)) ? udp_request(entry) : 0;
 }
 
 SEC("fentry/udpv6_sendmsg")
 int BPF_PROG(udpv6_sendmsg_fentry_backup, struct sock *sk, struct msghdr *msg)
 {
-	return backup_turn(sk_hit(sk, 6 << 16)) ? on_udp_send(sk, msg, true) : 0;
+	struct udp_entry *entry = udp_request_of(sk, msg, true);
+
+	return entry && backup_turn(sk_hit(sk, 6 << 16)) ? udp_request(entry) : 0;
+}
+
+/* Without trampolines: kprobes run with preemption off, one program is enough. */
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(udp_sendmsg_kprobe, struct sock *sk, struct msghdr *msg)
+{
+	struct udp_entry *entry = udp_request_of(sk, msg, false);
+
+	return entry ? udp_request(entry) : 0;
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(udpv6_sendmsg_kprobe, struct sock *sk, struct msghdr *msg)
+{
+	struct udp_entry *entry = udp_request_of(sk, msg, true);
+
+	return entry ? udp_request(entry) : 0;
 }
 
 struct vigil_udphdr {
@@ -749,8 +794,7 @@ struct vigil_udphdr {
  * the VIP. A datagram that the full receive queue then drops still proves
  * that the destination answered.
  */
-SEC("fentry/__udp_enqueue_schedule_skb")
-int BPF_PROG(udp_enqueue_fentry, struct sock *sk, struct sk_buff *skb)
+static __always_inline int on_udp_enqueue(const struct sock *sk, const struct sk_buff *skb)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header), th = BPF_CORE_READ(skb, transport_header);
@@ -786,6 +830,18 @@ int BPF_PROG(udp_enqueue_fentry, struct sock *sk, struct sk_buff *skb)
 	entry->waiting = 0;
 	emit(VIGIL_EV_UDP_REPLY, &entry->flow, &entry->real, 0, 0);
 	return 0;
+}
+
+SEC("fentry/__udp_enqueue_schedule_skb")
+int BPF_PROG(udp_enqueue_fentry, struct sock *sk, struct sk_buff *skb)
+{
+	return on_udp_enqueue(sk, skb);
+}
+
+SEC("kprobe/__udp_enqueue_schedule_skb")
+int BPF_KPROBE(udp_enqueue_kprobe, struct sock *sk, struct sk_buff *skb)
+{
+	return on_udp_enqueue(sk, skb);
 }
 
 /* seven arguments, so the return value is the eighth slot of the context */

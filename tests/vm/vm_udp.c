@@ -314,6 +314,8 @@ START_TEST(one_way_service_is_left_alone)
 	struct vt_agent a;
 	json_object *l, *d;
 	unsigned int i;
+	char *out;
+	int conns;
 
 	start(&a, PROBATION, SYSLOG_SERVICE);
 	/* sinks: what they receive goes unanswered, not even by ICMP */
@@ -321,6 +323,11 @@ START_TEST(one_way_service_is_left_alone)
 	for (i = 0; i < 40; i++)
 		send_one(SYSLOG_VIP, i % 4 != 3, i);
 	sleep(2); /* well past any reply timeout (at most 500 ms) and a probe */
+	/* they went through IPVS: a connection entry each (each socket had its own port) */
+	out = vt_output("ipvsadm -Ln -u %s --stats | awk '$1 == \"UDP\" { print $3 }'", SYSLOG_VIP);
+	conns = out ? atoi(out) : 0;
+	free(out);
+	ck_assert_msg(conns >= 40, "only %d of 40 datagrams went through the VIP", conns);
 	l = vt_vigilctl_json("list");
 	for (i = 0; i < 3; i++) {
 		d = vt_list_dest(l, "syslog", reals[i]);

@@ -288,7 +288,14 @@ uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t n
 		.health = hd && s->cs->policy.health.enabled,
 		.health_weighted = hd ? hd->effective : 0,
 		.ramp = policy_weight_factor(&s->policy, dest, now_ns),
-		.remove = s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE,
+		/*
+		 * A suspect only at weight 0: removing it would expire its
+		 * connections (expire_nodest_conn), in-flight replies and
+		 * established streams with them, on evidence that may be one
+		 * lost packet. A confirmed quarantine takes the action.
+		 */
+		.remove = s->cs->policy.quarantine.action == CONFIG_QUARANTINE_REMOVE &&
+			  s->policy.dests[dest].state != POLICY_SUSPECT,
 		.dry_run = !s->cs->policy.quarantine.enforce,
 		.manual = s->policy.dests[dest].manual,
 	};

@@ -202,6 +202,24 @@ START_TEST(weights_follow_policy_and_health)
 }
 END_TEST
 
+/* With action remove, a suspect only goes to weight 0: the evidence may be a lost packet. */
+START_TEST(a_suspect_is_not_removed)
+{
+	struct config *c = parse(CONFIG);
+	struct runtime *rt = NULL;
+	struct policy_decision dec;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	ck_assert_int_eq(policy_on_evidence(&rt->services[1].policy, 1, EVIDENCE_NO_REPLY, false,
+					    MS(1000), &dec),
+			 1);
+	ck_assert_int_eq(dec.action, POLICY_ACT_SUSPECT);
+	ck_assert_uint_eq(runtime_weight(&rt->services[1], 1, MS(1001)), 0);
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
 START_TEST(a_reload_keeps_what_it_knew)
 {
 	struct config *c = parse(CONFIG), *c2;
@@ -276,6 +294,7 @@ int main(void)
 	tcase_add_test(tc, syn_rto_follows_the_slowest_measured_destination);
 	tcase_add_test(tc, syn_rto_off_is_zero);
 	tcase_add_test(tc, weights_follow_policy_and_health);
+	tcase_add_test(tc, a_suspect_is_not_removed);
 	tcase_add_test(tc, a_reload_keeps_what_it_knew);
 	tcase_add_test(tc, the_applied_table_is_what_was_programmed);
 	suite_add_tcase(s, tc);

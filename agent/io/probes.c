@@ -216,6 +216,7 @@ static int open_object(struct probes *p, const struct probes_opts *opts)
 	const char *env = getenv(PROBES_DISABLE_ENV), *mute = getenv(PROBES_MUTE_ENV);
 	uint32_t ringbuf_bytes =
 	    opts->ringbuf_bytes ? opts->ringbuf_bytes : PROBES_DEFAULT_RINGBUF_BYTES;
+	uint32_t max_flows = opts->max_flows ? opts->max_flows : PROBES_DEFAULT_MAX_FLOWS;
 	int r;
 
 	libbpf_set_print(probes_libbpf_print);
@@ -235,13 +236,9 @@ static int open_object(struct probes *p, const struct probes_opts *opts)
 	p->skel->rodata->wakeup_bytes = ringbuf_bytes / 4;
 	r = bpf_map__set_max_entries(p->skel->maps.events, ringbuf_bytes);
 	if (!r)
-		r = bpf_map__set_max_entries(p->skel->maps.flows, opts->max_flows
-								      ? opts->max_flows
-								      : PROBES_DEFAULT_MAX_FLOWS);
+		r = bpf_map__set_max_entries(p->skel->maps.flows, max_flows);
 	if (!r)
-		r = bpf_map__set_max_entries(p->skel->maps.udp_flows,
-					     opts->max_flows ? opts->max_flows
-							     : PROBES_DEFAULT_MAX_FLOWS);
+		r = bpf_map__set_max_entries(p->skel->maps.udp_flows, max_flows);
 	if (r)
 		note_load_failed(&p->degraded, r);
 	return r;

@@ -100,18 +100,6 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 	       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
 }
 
-static unsigned int port_of(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 /* A socket for the next try, as the mode says; the fd or -errno. */
 static int open_socket(const struct vt_dns_client *c, const struct sockaddr_storage *server,
 		       socklen_t len, unsigned int *pinned_port)
@@ -132,7 +120,7 @@ static int open_socket(const struct vt_dns_client *c, const struct sockaddr_stor
 		    bind(fd, (struct sockaddr *)&local, len) < 0)
 			goto fail;
 		if (!*pinned_port)
-			*pinned_port = port_of(fd);
+			*pinned_port = vt_local_port(fd);
 	}
 	if (c->mode != VT_DNS_UNCONNECTED && connect(fd, (const struct sockaddr *)server, len) < 0)
 		goto fail;
@@ -208,7 +196,7 @@ static void query_one(const struct vt_dns_client *c, const struct sockaddr_stora
 				usleep(timeout_ms * 1000);
 				continue;
 			}
-			q->local_port = port_of(fd);
+			q->local_port = vt_local_port(fd);
 		}
 		if (c->mode == VT_DNS_UNCONNECTED)
 			sent = sendto(fd, query, qlen, 0, (const struct sockaddr *)server, len);

@@ -171,7 +171,7 @@ int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
-static unsigned int local_port(int fd)
+unsigned int vt_local_port(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -225,7 +225,7 @@ int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 		ret->err = -fd;
 		return 0;
 	}
-	ret->local_port = local_port(fd);
+	ret->local_port = vt_local_port(fd);
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	r = poll(&pfd, 1, timeout_ms);
@@ -344,37 +344,7 @@ char *vt_http_get(const char *addr_port, const char *path)
 
 int vt_udp_exchange(const char *addr_port, int timeout_ms, struct vt_conn *ret)
 {
-	struct sockaddr_storage ss;
-	struct pollfd pfd;
-	char buf[64];
-	socklen_t len;
-	int fd, r;
-
-	memset(ret, 0, sizeof(*ret));
-	if (vt_sockaddr(addr_port, &ss, &len))
-		return -EINVAL;
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	ret->started_ns = vt_now_ns();
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0 || send(fd, "ping", 4, 0) != 4) {
-		ret->err = errno;
-		goto out;
-	}
-	ret->local_port = local_port(fd);
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	r = poll(&pfd, 1, timeout_ms);
-	if (r < 0)
-		ret->err = errno;
-	else if (r == 0)
-		ret->err = ETIMEDOUT;
-	else if (recv(fd, buf, sizeof(buf), 0) < 0)
-		ret->err = errno;
-out:
-	ret->seconds = (vt_now_ns() - ret->started_ns) / 1e9;
-	close(fd);
-	return 0;
+	return vt_udp_requests(addr_port, 1, true, timeout_ms, ret);
 }
 
 int vt_udp_requests(const char *addr_port, unsigned int n, bool connected, int timeout_ms,
@@ -406,7 +376,7 @@ int vt_udp_requests(const char *addr_port, unsigned int n, bool connected, int t
 			ret->err = errno;
 			break;
 		}
-		ret->local_port = local_port(pfd.fd);
+		ret->local_port = vt_local_port(pfd.fd);
 		r = poll(&pfd, 1, timeout_ms);
 		if (r <= 0) {
 			ret->err = r < 0 ? errno : ETIMEDOUT;
@@ -461,7 +431,7 @@ int vt_storm(const char *addr_port, unsigned int count, unsigned int parallel, s
 			int fd = evs[i].data.fd;
 
 			if (socket_error(fd) == 0)
-				ret->ports[ret->ok++] = local_port(fd);
+				ret->ports[ret->ok++] = vt_local_port(fd);
 			else
 				ret->failed++;
 			done++;

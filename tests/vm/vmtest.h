@@ -47,6 +47,8 @@ struct vt_conn {
 
 /* "addr:port" / "[addr]:port" as a socket address; 0 or -EINVAL. */
 int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ret, socklen_t *ret_len);
+/* The local port a socket is bound to; 0 if none. */
+unsigned int vt_local_port(int fd);
 
 /* TCP connect to "addr:port" / "[addr]:port" with a timeout, then close. */
 int vt_connect(const char *addr_port, int timeout_ms, struct vt_conn *ret);

@@ -57,7 +57,12 @@ struct sock {
 
 /* The sockops program reaches it through bpf_skc_to_tcp_sock(). */
 struct tcp_sock {
-	__u32 lost; /* data segments marked lost, ever */
+	__u32 lost;    /* data segments marked lost, ever */
+	__u32 snd_una; /* first byte not acknowledged */
+};
+
+struct inet_connection_sock {
+	__u8 icsk_retransmits; /* RTOs of the current stall */
 };
 
 struct inet_sock {

@@ -23,8 +23,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define IPPROTO_TCP           6
 #define IPPROTO_UDP           17
+#define TCP_ESTABLISHED       1
 #define TCP_SYN_SENT          2
+#define TCP_FIN_WAIT1         4
 #define TCP_CLOSE             7
+#define TCP_CLOSE_WAIT        8
+#define TCP_LAST_ACK          9
 #define IP_VS_CONN_F_TEMPLATE 0x1000
 
 /* Set by vigild between open and load. */
@@ -53,7 +57,7 @@ struct flow_entry {
 	__u32 retrans;   /* total_retrans */
 	__u32 lost;      /* tcp_sock.lost */
 	__u32 data_segs; /* data_segs_out */
-	__u32 pad;
+	__u32 stall_una; /* snd_una of the stall last reported (on_retransmit) */
 };
 
 struct {
@@ -288,17 +292,65 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	return 0;
 }
 
+/*
+ * An established-side socket (data or a FIN unacknowledged) whose real
+ * destination has gone silent retransmits on its RTO. Only the first timeout
+ * of a stall is reported: icsk_retransmits is 1 at the tracepoint then.
+ * tcp_retransmit_timer() counts the timeout before it retransmits the head of
+ * the queue: "icsk->icsk_retransmits++" right before tcp_retransmit_skb() in
+ * 6.1, tcp_update_rto_stats() in the same place since 6.7. Fast retransmits
+ * and tail-loss probes see 0, since tcp_ack() zeroes it whenever snd_una
+ * advances; the later timeouts of the same stall see 2, 3... A
+ * zero-window peer's retransmits (the "shrunk window" branch) do not count,
+ * so they see 0 too: that peer is alive.
+ */
+static __always_inline bool stall_state(__u8 state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT1 ||
+	       state == TCP_LAST_ACK;
+}
+
+/*
+ * Once per stall: an ACK-driven retransmit after the timeout (SACKs from a
+ * peer that answers, snd_una not moving) still sees icsk_retransmits 1. The
+ * entry keeps the snd_una of the stall it reported.
+ */
+static __always_inline bool stall_first(const struct sock *sk, const struct vigil_flow *flow,
+					struct vigil_real *real)
+{
+	struct flow_entry *found;
+	__u32 una;
+
+	if (VIGIL_CORE_READ_INT((const struct inet_connection_sock *)sk, icsk_retransmits) != 1)
+		return false;
+	found = bpf_map_lookup_elem(&flows, flow);
+	if (!found)
+		return false;
+	una = BPF_CORE_READ((const struct tcp_sock *)sk, snd_una);
+	if (found->stall_una == una)
+		return false;
+	found->stall_una = una;
+	*real = found->real;
+	return true;
+}
+
 static __always_inline int on_retransmit(const struct sock *sk)
 {
 	struct vigil_flow flow;
 	struct vigil_real real;
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	bool known;
 
-	/* Only unanswered SYNs: the health of established flows is sockops' job. */
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT)
+	if (state != TCP_SYN_SENT && !stall_state(state))
 		return 0;
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
+	if (state != TCP_SYN_SENT) {
+		/* VIP flows only: a stall is evidence against the destination IPVS chose */
+		if (stall_first(sk, &flow, &real))
+			emit(VIGIL_EV_RETRANS, &flow, &real, state, state);
+		return 0;
+	}
 	known = flow_real(&flow, &real);
 	if (!known && !trace_all)
 		return 0;
@@ -585,7 +637,10 @@ static __always_inline __u64 sk_hit(const struct sock *sk, __u32 what)
 THREE_PROGRAMS("tp_btf/inet_sock_set_state", inet_sock_set_state,
 	       ARGS(const struct sock *sk, int oldstate, int newstate),
 	       sk_hit(sk, (__u32)oldstate << 8 | newstate), on_set_state(sk, oldstate, newstate))
-/* a SYN is retransmitted once per timeout: its state tells nothing, but a repeat is far apart */
+/*
+ * a SYN is retransmitted once per timeout, a stall reported once: the state
+ * tells nothing, but a repeat is far apart
+ */
 THREE_PROGRAMS("tp_btf/tcp_retransmit_skb", tcp_retransmit_skb,
 	       ARGS(const struct sock *sk, const struct sk_buff *skb), sk_hit(sk, 1 << 16),
 	       on_retransmit(sk))

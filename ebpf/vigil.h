@@ -17,7 +17,14 @@ enum vigil_event_kind {
 	VIGIL_EV_CONNECT = 1,
 	/* TCP state change (old_state -> state) */
 	VIGIL_EV_STATE = 2,
-	/* a SYN was retransmitted: the destination has not answered yet */
+	/*
+	 * A TCP retransmission, state says in which state. SYN_SENT: a SYN was
+	 * retransmitted, the destination has not answered yet (every one).
+	 * ESTABLISHED, CLOSE_WAIT, FIN_WAIT1 or LAST_ACK: a flow through a VIP
+	 * timed out on unacknowledged data, the first timeout of a stall (one
+	 * per stall, never for a fast retransmit or a loss probe), with the real
+	 * destination always known.
+	 */
 	VIGIL_EV_RETRANS = 3,
 	/* an RST was received; state says in which state (SYN_SENT = refused) */
 	VIGIL_EV_RESET = 4,

@@ -478,9 +478,10 @@ static void confirm(struct policy_service *s, size_t i, uint64_t now, int eviden
 	ret->evidence = evidence;
 }
 
-int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool certain,
+int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsigned int flags,
 		       uint64_t now_ns, struct policy_decision *ret)
 {
+	bool certain = flags & POLICY_EV_CERTAIN;
 	struct policy_recent *r;
 	struct policy_dest *d;
 	size_t allowed;
@@ -490,7 +491,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool
 	see(s, now_ns);
 	d = &s->dests[dest];
 	r = &s->recent[dest];
-	if (!certain)
+	if (!certain && !(flags & POLICY_EV_NOT_ATTEMPT))
 		count_failure(&s->set, r, now_ns);
 	if (!confirms(&s->set))
 		certain = true;

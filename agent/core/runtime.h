@@ -25,7 +25,7 @@
 /* An applied weight vigild has not programmed or seen yet. */
 #define RUNTIME_UNKNOWN        (UINT32_MAX - 1)
 /* Counters per destination, indexed by enum evidence_kind (0 unused). */
-#define RUNTIME_EVIDENCE_KINDS (EVIDENCE_PROBE_FAILED + 1)
+#define RUNTIME_EVIDENCE_KINDS (EVIDENCE_STALL + 1)
 
 struct runtime_service {
 	const struct config_service *cs; /* into the runtime's config */

@@ -211,9 +211,9 @@ static void dest_states(FILE *f, const struct runtime *rt)
 static void dest_evidence(FILE *f, const struct runtime *rt)
 {
 	/* probe-failed: degraded mode's own checks (fallback.h) */
-	static const enum evidence_kind tcp[] = { EVIDENCE_RETRANS, EVIDENCE_REFUSED,
-						  EVIDENCE_GAVE_UP, EVIDENCE_SYN_TIMEOUT,
-						  EVIDENCE_PROBE_FAILED };
+	static const enum evidence_kind tcp[] = { EVIDENCE_RETRANS,      EVIDENCE_REFUSED,
+						  EVIDENCE_GAVE_UP,      EVIDENCE_SYN_TIMEOUT,
+						  EVIDENCE_PROBE_FAILED, EVIDENCE_STALL };
 	static const enum evidence_kind udp[] = { EVIDENCE_UDP_ERROR, EVIDENCE_NO_REPLY,
 						  EVIDENCE_PROBE_FAILED };
 	size_t i, j, k;

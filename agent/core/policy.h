@@ -131,8 +131,14 @@ struct policy_settings {
 /* One destination: everything to persist across a restart, nothing else. */
 struct policy_dest {
 	enum policy_state state;
-	bool manual;               /* QUARANTINED by the operator */
-	bool probing;              /* PROBATION: a probe is outstanding */
+	bool manual;  /* QUARANTINED by the operator */
+	bool probing; /* PROBATION: a probe is outstanding */
+	/*
+	 * Out of rotation on evidence of silence (confirmed, or taken as
+	 * certain), not for a refusal nor by the operator: what makes its
+	 * clients' stalled sockets worth resetting. Not kept across a restart.
+	 */
+	bool silent;
 	uint32_t relapses;         /* quarantines since it last stayed in rotation for max */
 	uint32_t quarantines;      /* every entry into QUARANTINED, for the CLI and metrics */
 	uint32_t passes;           /* PROBATION: probes passed in a row */

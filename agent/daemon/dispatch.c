@@ -68,6 +68,8 @@ void dispatch_decide(struct dispatch *d, struct runtime_service *s,
 	default:
 		d->act.apply(d->act.data, s, origin_ns);
 		d->act.save(d->act.data);
+		if (d->act.resets)
+			d->act.resets(d->act.data);
 	}
 	/* IPVS first, then the followers: the evidence that caused it, then the decision */
 	if (cause)

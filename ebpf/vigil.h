@@ -136,6 +136,36 @@ struct vigil_health {
 };
 
 /*
+ * Entries of the reset_targets map: real destinations whose stalled client
+ * sockets are reset. One per destination of the services at most.
+ */
+#define VIGIL_MAX_RESET_TARGETS 4096
+
+/* A real destination whose stalled sockets are reset (key of the reset_targets map). */
+struct vigil_reset_target {
+	union vigil_addr addr;
+	__u16 port; /* host byte order */
+	__u8 family;
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/*
+ * What the socket iterators write (bpf_seq_write) for each stalled socket to
+ * a target: a TCP socket with data unacknowledged and being retransmitted,
+ * or window probes unanswered; a connected UDP socket whose last request is
+ * unanswered.
+ */
+struct vigil_reset_record {
+	__u64 cookie;     /* the socket's cookie: SOCK_DESTROY matches it, not a reused 4-tuple */
+	__u64 stalled_ns; /* UDP: since its unanswered request went out; TCP: 0 */
+	struct vigil_flow flow; /* the socket's own 4-tuple (the VIP as its peer) */
+	struct vigil_real real;
+	__u32 stalled_jiffies; /* TCP: since the socket last received an ACK; UDP: 0 */
+	__s32 error; /* what bpf_sock_destroy() returned; 0 where the iterator only reports */
+	__u32 pad;
+};
+
+/*
  * A testing aid (VIGIL_MUTE_PROBES in vigild): hooks that stay attached but
  * deliver nothing, as a kernel change can make them, so that vigild's check
  * of its own pipeline is tested on every kernel. Bits of the muted setting.

@@ -122,13 +122,14 @@ void resets_update(struct agent *a)
 
 int resets_start(struct agent *a)
 {
-	const char *force = getenv("VIGIL_RESET_MECHANISM");
+	const char *force = getenv(SOCKRESET_MECHANISM_ENV);
 	enum sockreset_mechanism m;
 	const char *why;
 	int r;
 
 	if (force && *force)
-		log_warning("VIGIL_RESET_MECHANISM=%s: a testing aid, not for production", force);
+		log_warning("%s=%s: a testing aid, not for production", SOCKRESET_MECHANISM_ENV,
+			    force);
 	if (!a->probes) {
 		log_warning("resets mechanism=none why=\"connections are not watched: no socket "
 			    "to a quarantined destination will be reset\"");

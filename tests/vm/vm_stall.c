@@ -93,6 +93,15 @@ static bool agent_ok;
 /* Whether this vigild knows quarantine.reset_established (issue 14). */
 static bool knows_reset_key = true;
 
+/* The end of vigild's log, for a failure's message (the whole of it can be long). */
+static const char *log_tail(void)
+{
+	const char *log = vt_agent_log(&agent);
+	size_t len = strlen(log);
+
+	return len > 4000 ? log + len - 4000 : log;
+}
+
 static void lab_up(void)
 {
 	int i;
@@ -118,7 +127,7 @@ static void agent_up(void)
 	agent_ok = vt_agent_start(&agent, CONFIG) == 0 &&
 		   vt_agent_wait(&agent, "watching attached=", 1, 60000);
 	if (!agent_ok)
-		fprintf(stderr, "vm_stall: vigild did not start:\n%s", vt_agent_log(&agent));
+		fprintf(stderr, "vm_stall: vigild did not start:\n%s", log_tail());
 }
 
 static void agent_down(void)
@@ -404,7 +413,7 @@ static void scene(void)
 	for (i = 0; i < CONNS; i++) {
 		if (!strcmp(c[i].real, D3)) {
 			ck_assert_msg(c[i].err != 0, "conn %u on d3 never got an error:\n%s", i + 1,
-				      vt_agent_log(&agent));
+				      log_tail());
 			ck_assert_msg(c[i].err_ns > t0 && c[i].err_ns - t0 <= 2.5 * NS,
 				      "conn %u on d3: %s %.3f s after silence", i + 1,
 				      strerror(c[i].err), ((double)c[i].err_ns - t0) / 1e9);
@@ -488,7 +497,7 @@ START_TEST(idle_connection_is_reset_only_once_it_sends)
 		c[busy].err ? ((double)c[busy].err_ns - t0) / 1e9 : 0.0,
 		vt_dest_state("web", D3, state, sizeof(state)));
 	ck_assert_msg(c[busy].err == ECONNABORTED, "the busy connection on d3 was not reset:\n%s",
-		      vt_agent_log(&agent));
+		      log_tail());
 	ck_assert_msg(vt_wait_dest_state("web", D3, "quarantined", 2000), "d3 is %s",
 		      vt_dest_state("web", D3, state, sizeof(state)));
 	usleep(2000000); /* idle through two seconds of quarantine: eight sweeps */
@@ -585,7 +594,7 @@ START_TEST(reset_established_none_leaves_stalled_connections)
 			"%u, last ack %u ms ago\n",
 			c[on3[i]].port, ti[i].tcpi_state, ti[i].tcpi_unacked,
 			ti[i].tcpi_retransmits, ti[i].tcpi_backoff, ti[i].tcpi_last_ack_recv);
-	ck_assert_msg(out, "d3 of quiet was never quarantined:\n%s", vt_agent_log(&agent));
+	ck_assert_msg(out, "d3 of quiet was never quarantined:\n%s", log_tail());
 	for (i = 0; i < CONNS; i++) {
 		ck_assert_msg(c[i].err == 0, "conn %u (port %u on %s) got %s", i + 1, c[i].port,
 			      c[i].real, strerror(c[i].err));
@@ -667,7 +676,7 @@ START_TEST(pinned_udp_socket_waiting_on_a_silent_resolver_is_reset)
 	if (ev)
 		print_reset(ev);
 	ck_assert_msg(r > 0 && err == ECONNABORTED, "the pinned socket was not reset:\n%s",
-		      vt_agent_log(&agent));
+		      log_tail());
 	ck_assert_msg(t_err - t0 <= 2.5 * NS, "reset %.3f s after silence", (t_err - t0) / 1e9);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(field(ev, "service"), "dns");

@@ -211,7 +211,8 @@ static int run_round(enum arm a, unsigned int cap_s, struct arm_result *r)
 			    (c[i].reconnected_ns - c[i].err_ns) / 1e9;
 	}
 	r->rounds++;
-	fprintf(stderr, "%s, round %u: %u/%u of d3's connections errored, %u healthy errors\n",
+	fprintf(stderr,
+		"%s, round %u: so far %u/%u of d3's connections errored, %u healthy errors\n",
 		arm_names[a], r->rounds, r->errored, r->d3_conns, r->healthy_errors);
 	return 0;
 }
@@ -396,6 +397,9 @@ int main(int argc, char **argv)
 			printf("  %-34s %u of d3's connections saw no error within %u s\n", "",
 			       r[a].d3_conns - r[a].errored, cap_s);
 	}
+	if (r[ARM_KEEPALIVED].ran)
+		printf("  keepalived: TCP_CHECK every 1 s (connect_timeout 1, retry 1), "
+		       "inhibit_on_failure (weight 0), expire_nodest_conn=1\n");
 	if (lr.ran) {
 		printf("vigild at 3%% loss on every link, all destinations healthy, %d busy "
 		       "connections for %u s (quarantines and resets must be 0):\n",

@@ -146,6 +146,45 @@ int vt_ipvs_udp_weight(const char *vip, const char *real)
 	return ipvs_weight("-u", vip, real);
 }
 
+int vt_ipvs_conn_real(const char *protocol, unsigned int client_port, const char *vip, char *ret,
+		      size_t size)
+{
+	char line[256], proto[8], from[64], to[64], dest[64], state[16];
+	unsigned int fport, tport, dport, to_addr, dest_addr;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v;
+	bool found = false;
+	socklen_t len;
+	FILE *f;
+
+	if (vt_sockaddr(vip, &ss, &len) || ss.ss_family != AF_INET)
+		return -EINVAL;
+	v = (struct sockaddr_in *)&ss;
+	f = fopen("/proc/net/ip_vs_conn", "re");
+	if (!f)
+		return -errno;
+	/* "TCP 0A640101 9C40 0A60000A 0050 0A640302 1F90 ESTABLISHED 899": hex, host order */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%7s %63s %x %63s %x %63s %x %15s", proto, from, &fport, to,
+			   &tport, dest, &dport, state) != 8 ||
+		    strcmp(proto, protocol) || fport != client_port || strlen(to) != 8 ||
+		    strlen(dest) != 8)
+			continue;
+		to_addr = strtoul(to, NULL, 16);
+		dest_addr = strtoul(dest, NULL, 16);
+		if (to_addr != ntohl(v->sin_addr.s_addr) || tport != ntohs(v->sin_port))
+			continue;
+		snprintf(ret, size, "%u.%u.%u.%u:%u", dest_addr >> 24, dest_addr >> 16 & 0xff,
+			 dest_addr >> 8 & 0xff, dest_addr & 0xff, dport);
+		found = true;
+		/* an old entry of a reused port may linger; the live one wins */
+		if (strcmp(protocol, "TCP") || !strcmp(state, "ESTABLISHED"))
+			break;
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
 int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct config_addr a;

@@ -37,6 +37,13 @@ void vt_lab_three_fresh(const char *state_dir);
 /* The weight IPVS has for destination REAL of the TCP (UDP) service VIP, or -1. */
 int vt_ipvs_weight(const char *vip, const char *real);
 int vt_ipvs_udp_weight(const char *vip, const char *real);
+/*
+ * The real destination ("a.b.c.d:p") IPVS gave the IPv4 client port
+ * CLIENT_PORT of PROTOCOL ("TCP", "UDP") through VIP, from
+ * /proc/net/ip_vs_conn (a TCP entry that is ESTABLISHED first); 0 or -ENOENT.
+ */
+int vt_ipvs_conn_real(const char *protocol, unsigned int client_port, const char *vip, char *ret,
+		      size_t size);
 
 struct vt_conn {
 	int err; /* 0: connected; else the errno it failed with (ETIMEDOUT on timeout) */

@@ -137,7 +137,8 @@ struct vigil_health {
 
 /*
  * Entries of the reset_targets map: real destinations whose stalled client
- * sockets are reset. One per destination of the services at most.
+ * sockets are reset, the ones out of rotation for silence. Destinations
+ * past it are not reset (sockreset_set_targets() says so).
  */
 #define VIGIL_MAX_RESET_TARGETS 4096
 

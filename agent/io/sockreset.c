@@ -224,10 +224,8 @@ int sockreset_set_targets(struct sockreset *r, const struct sockreset_target *t,
 	if (!r->p)
 		return n ? -EOPNOTSUPP : 0;
 	clear_targets(r);
-	if (n > VIGIL_MAX_RESET_TARGETS)
-		return -E2BIG;
 	fd = bpf_map__fd(r->p->skel->maps.reset_targets);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < VIGIL_MAX_RESET_TARGETS; i++) {
 		struct vigil_reset_target key;
 		uint8_t one = 1;
 
@@ -243,8 +241,8 @@ int sockreset_set_targets(struct sockreset *r, const struct sockreset_target *t,
 			return e;
 		}
 	}
-	r->targets = n;
-	return 0;
+	r->targets = i;
+	return n > i ? -E2BIG : 0;
 }
 
 struct sweep {

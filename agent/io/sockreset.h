@@ -65,8 +65,9 @@ const char *sockreset_why(const struct sockreset *r);
 
 /*
  * Replaces the targets: real destinations (address, port, protocol) whose
- * stalled sockets the sweeps reset. -E2BIG past VIGIL_MAX_RESET_TARGETS;
- * on any error the targets are none.
+ * stalled sockets the sweeps reset. Past VIGIL_MAX_RESET_TARGETS, the first
+ * that many are set and -E2BIG says the rest are not; on any other error
+ * the targets are none.
  */
 int sockreset_set_targets(struct sockreset *r, const struct sockreset_target *t, size_t n);
 

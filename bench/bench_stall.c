@@ -64,6 +64,7 @@ struct arm_result {
 	double err_s[MAX_ROUNDS * CONNS], reconnect_s[MAX_ROUNDS * CONNS];
 	unsigned int healthy_conns, healthy_errors;
 	long long healthy_resets, d3_resets; /* vigild's reset events; -1: not vigild */
+	char mechanism[32];                  /* vigild's, from its status; "": none said */
 };
 
 struct loss_result {
@@ -233,8 +234,16 @@ static int run_arm(enum arm a, unsigned int rounds, unsigned int cap_s, struct a
 		return -1;
 	for (i = 0; i < rounds && !ret; i++)
 		ret = run_round(a, cap_s, r);
-	if (a == ARM_VIGILD)
+	if (a == ARM_VIGILD) {
+		json_object *st = ctl_json("status"), *resets;
+
 		count_resets(&r->d3_resets, &r->healthy_resets);
+		if (st && json_object_object_get_ex(st, "resets", &resets) &&
+		    vt_str(resets, "mechanism"))
+			snprintf(r->mechanism, sizeof(r->mechanism), "%s",
+				 vt_str(resets, "mechanism"));
+		json_object_put(st);
+	}
 	bench_stop(arm_controllers[a], pid, &agent);
 	r->ran = true;
 	return ret;
@@ -400,6 +409,10 @@ int main(int argc, char **argv)
 	if (r[ARM_KEEPALIVED].ran)
 		printf("  keepalived: TCP_CHECK every 1 s (connect_timeout 1, retry 1), "
 		       "inhibit_on_failure (weight 0), expire_nodest_conn=1\n");
+	if (r[ARM_VIGILD].ran)
+		printf("  vigild: %lld resets of d3's sockets, by %s\n", r[ARM_VIGILD].d3_resets,
+		       r[ARM_VIGILD].mechanism[0] ? r[ARM_VIGILD].mechanism
+						  : "a mechanism its status does not name");
 	if (lr.ran) {
 		printf("vigild at 3%% loss on every link, all destinations healthy, %d busy "
 		       "connections for %u s (quarantines and resets must be 0):\n",

@@ -92,6 +92,8 @@ static struct vt_agent agent;
 static bool agent_ok;
 /* Whether this vigild knows quarantine.reset_established (issue 14). */
 static bool knows_reset_key = true;
+/* When main() began: CI gives this suite 90 s a kernel, and the log shows where they go. */
+static uint64_t started_ns;
 
 /* The end of vigild's log, for a failure's message (the whole of it can be long). */
 static const char *log_tail(void)
@@ -126,6 +128,8 @@ static void agent_up(void)
 	}
 	agent_ok = vt_agent_start(&agent, CONFIG) == 0 &&
 		   vt_agent_wait(&agent, "watching attached=", 1, 60000);
+	fprintf(stderr, "vm_stall: +%.1f s: vigild %s\n", (vt_now_ns() - started_ns) / 1e9,
+		agent_ok ? "watching" : "failed");
 	if (!agent_ok)
 		fprintf(stderr, "vm_stall: vigild did not start:\n%s", log_tail());
 }
@@ -285,8 +289,12 @@ static void fresh(void)
 	uint64_t deadline;
 	int w;
 
+	fprintf(stderr, "vm_stall: +%.1f s: a test begins\n", (vt_now_ns() - started_ns) / 1e9);
 	ck_assert_msg(agent_ok, "vigild is not running (its log is above)");
-	vt_must("for d in d1 d2 d3; do %s live $d >/dev/null; done", vt_lab());
+	/* the lab script only where a test left netem behind: it is slow under TCG */
+	vt_must("for d in d1 d2 d3; do ! ip netns exec $d tc qdisc show dev eth0 | grep -q netem "
+		"|| %s live $d >/dev/null || exit; done",
+		vt_lab());
 	l = vt_vigilctl_json("list");
 	for (s = 0; s < 3; s++) {
 		for (i = 1; i <= 3; i++) {
@@ -448,7 +456,9 @@ static void scene(void)
 		ck_assert_str_eq(field(ev, "mechanism"), expected_mechanism());
 		ck_assert_msg(vt_str(ev, "error") == NULL, "the reset failed: %s",
 			      field(ev, "error"));
-		ck_assert_int_ge(num(ev, "stalled_ms"), 0);
+		/* since its last ACK: from about the silence to the reset */
+		ck_assert_int_gt(num(ev, "stalled_ms"), 0);
+		ck_assert_int_le(num(ev, "stalled_ms"), 3000);
 	}
 	json_object_put(events);
 	ck_assert_str_eq(after.mechanism, expected_mechanism());
@@ -703,9 +713,13 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vm_stall");
-	TCase *tc = tcase_create("default");
-	TCase *diag = tcase_create("inet_diag");
+	TCase *tc, *diag;
+	Suite *s;
+
+	started_ns = vt_now_ns();
+	s = suite_create("vm_stall");
+	tc = tcase_create("default");
+	diag = tcase_create("inet_diag");
 
 	tcase_add_unchecked_fixture(tc, bpf_case_up, agent_down);
 	tcase_add_checked_fixture(tc, fresh, NULL);

@@ -302,9 +302,9 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
  * the queue: "icsk->icsk_retransmits++" right before tcp_retransmit_skb() in
  * 6.1, tcp_update_rto_stats() in the same place since 6.7. Fast retransmits
  * and tail-loss probes see 0, since tcp_ack() zeroes it whenever snd_una
- * advances; the later timeouts of the same stall see 2, 3... A
- * zero-window peer's retransmits (the "shrunk window" branch) do not count,
- * so they see 0 too: that peer is alive.
+ * advances; the later timeouts of the same stall see 2, 3... The "shrunk
+ * window" branch (a peer that advertised a zero window, so is alive)
+ * retransmits without counting.
  */
 static __always_inline bool stall_state(__u8 state)
 {

@@ -234,30 +234,6 @@ static long long dest_resets(const char *service, const char *real)
 	return n;
 }
 
-/* The "reset" events of `vigilctl events --json` (the latest 256), as a new array. */
-static json_object *reset_events(void)
-{
-	json_object *all = json_object_new_array(), *e;
-	char *line = NULL;
-	size_t size = 0;
-	FILE *f;
-
-	f = popen(VIGILCTL " events --json", "r");
-	ck_assert_ptr_nonnull(f);
-	while (getline(&line, &size, f) > 0) {
-		e = json_tokener_parse(line);
-		ck_assert_msg(e != NULL, "vigilctl events printed a line that is not JSON: %s",
-			      line);
-		if (!strcmp(field(e, "event"), "reset"))
-			json_object_array_add(all, e);
-		else
-			json_object_put(e);
-	}
-	free(line);
-	ck_assert_int_eq(pclose(f), 0);
-	return all;
-}
-
 /* The reset event of client port PORT in EVENTS, or NULL; *ret_n: how many there are. */
 static json_object *reset_of(json_object *events, unsigned int port, unsigned int *ret_n)
 {
@@ -408,7 +384,7 @@ static void scene(void)
 
 	after = status_resets();
 	d3_after = dest_resets("web", D3);
-	events = reset_events();
+	events = vt_events("reset");
 	fprintf(stderr, "scene on %s, mechanism %s (expected %s, why: %s):\n", vt_kernel(),
 		after.mechanism, expected_mechanism(), after.why);
 	print_conns(c, CONNS, t0);
@@ -512,7 +488,7 @@ START_TEST(idle_connection_is_reset_only_once_it_sends)
 		      vt_dest_state("web", D3, state, sizeof(state)));
 	usleep(2000000); /* idle through two seconds of quarantine: eight sweeps */
 	vt_echo_snapshot(&e, c);
-	events = reset_events();
+	events = vt_events("reset");
 	reset_of(events, c[idle].port, &n);
 	json_object_put(events);
 	fprintf(stderr,
@@ -530,7 +506,7 @@ START_TEST(idle_connection_is_reset_only_once_it_sends)
 	} while (!c[idle].reconnected_ns && vt_now_ns() < deadline);
 	vt_echo_close(&e);
 	vt_must("%s live d3", vt_lab());
-	events = reset_events();
+	events = vt_events("reset");
 	ev = reset_of(events, c[idle].port, &n);
 	print_conns(c, CONNS, t0);
 	if (ev)
@@ -590,7 +566,7 @@ START_TEST(reset_established_none_leaves_stalled_connections)
 	vt_echo_close(&e);
 	vt_must("%s live d3", vt_lab());
 	after = status_resets();
-	events = reset_events();
+	events = vt_events("reset");
 	for (i = 0; i < json_object_array_length(events); i++)
 		quiet_resets +=
 		    !strcmp(field(json_object_array_get_idx(events, i), "service"), "quiet");
@@ -676,7 +652,7 @@ START_TEST(pinned_udp_socket_waiting_on_a_silent_resolver_is_reset)
 	close(pfd.fd);
 	vt_must("%s live %s", vt_lab(), name);
 	after = status_resets();
-	events = reset_events();
+	events = vt_events("reset");
 	ev = reset_of(events, port, &n);
 	fprintf(stderr,
 		"udp test: the pending query ended %s %.3f s after silence; resets %lld -> "

@@ -811,14 +811,12 @@ bool vt_wait_dest_state(const char *service, const char *address, const char *st
 	}
 }
 
-unsigned int vt_count_events(const char *event, const char *service, const char *real,
-			     const char *key, const char *value)
+json_object *vt_events(const char *event)
 {
+	json_object *all = json_object_new_array(), *e;
 	char *line = NULL;
 	size_t size = 0;
-	unsigned int n = 0;
 	const char *v;
-	json_object *e;
 	FILE *f;
 
 	/* one event a line, oldest first */
@@ -828,14 +826,32 @@ unsigned int vt_count_events(const char *event, const char *service, const char 
 		e = json_tokener_parse(line);
 		ck_assert_msg(e != NULL, "vigilctl events printed a line that is not JSON: %s",
 			      line);
-		if ((v = vt_str(e, "event")) && !strcmp(v, event) && (v = vt_str(e, "service")) &&
-		    !strcmp(v, service) && (v = vt_str(e, "real")) && !strcmp(v, real) &&
-		    (!key || ((v = vt_str(e, key)) && !strcmp(v, value))))
-			n++;
-		json_object_put(e);
+		if ((v = vt_str(e, "event")) && !strcmp(v, event))
+			json_object_array_add(all, e);
+		else
+			json_object_put(e);
 	}
 	free(line);
 	ck_assert_int_eq(pclose(f), 0);
+	return all;
+}
+
+unsigned int vt_count_events(const char *event, const char *service, const char *real,
+			     const char *key, const char *value)
+{
+	json_object *all = vt_events(event);
+	unsigned int n = 0;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		json_object *e = json_object_array_get_idx(all, i);
+
+		if ((v = vt_str(e, "service")) && !strcmp(v, service) && (v = vt_str(e, "real")) &&
+		    !strcmp(v, real) && (!key || ((v = vt_str(e, key)) && !strcmp(v, value))))
+			n++;
+	}
+	json_object_put(all);
 	return n;
 }
 

@@ -181,6 +181,8 @@ const char *vt_dest_state(const char *service, const char *address, char *buf, s
 /* Waits up to timeout_ms for the state to be STATE; whether it became so. */
 bool vt_wait_dest_state(const char *service, const char *address, const char *state,
 			int timeout_ms);
+/* The events of `vigilctl events --json` (the latest 256) with "event" EVENT, oldest first. */
+json_object *vt_events(const char *event);
 /*
  * The events of `vigilctl events --json` (the latest 256) with "event" EVENT, for
  * destination REAL of SERVICE, whose KEY is VALUE (KEY NULL: any).

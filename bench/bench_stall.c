@@ -297,13 +297,16 @@ static int run_loss(unsigned int loss_s, struct loss_result *r)
 static void print_times(double *v, unsigned int n, unsigned int of)
 {
 	char buf[64];
+	double median;
 	int len;
 
 	if (!n) {
 		printf(" %-28s", "none");
 		return;
 	}
-	len = snprintf(buf, sizeof(buf), "%.3f %.3f", vt_median(v, n), v[n - 1]);
+	/* vt_median() sorts v: only then is v[n - 1] the largest */
+	median = vt_median(v, n);
+	len = snprintf(buf, sizeof(buf), "%.3f %.3f", median, v[n - 1]);
 	if (n < of)
 		snprintf(buf + len, sizeof(buf) - len, " (%u/%u)", n, of);
 	printf(" %-28s", buf);

@@ -260,7 +260,7 @@ static void enter_rotation(struct policy_service *s, size_t i, uint64_t now,
 		action = POLICY_ACT_HEALTHY;
 	decide(ret, action, i, now, d->state, to);
 	d->state = to;
-	d->manual = d->probing = d->silent = false;
+	d->manual = d->probing = false;
 	d->passes = d->tries = 0;
 	d->since_ns = d->stable_since_ns = now;
 	d->until_ns = to == POLICY_RAMPING ? add_sat(now, s->set.warmup_ns) : 0;
@@ -470,23 +470,17 @@ static void ask_confirm(struct policy_service *s, size_t i, uint64_t now,
 	s->dests[i].probing = true;
 }
 
-/*
- * Confirmed: quarantined like any relapse, telling the evidence that made it
- * suspect. SILENT: the evidence was silence, not a refusal.
- */
-static void confirm(struct policy_service *s, size_t i, uint64_t now, int evidence, bool silent,
+/* Confirmed: quarantined like any relapse, telling the evidence that made it suspect. */
+static void confirm(struct policy_service *s, size_t i, uint64_t now, int evidence,
 		    struct policy_decision *ret)
 {
 	relapse(s, i, now, POLICY_ACT_QUARANTINE, ret);
 	ret->evidence = evidence;
-	s->dests[i].silent = silent;
 }
 
-int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsigned int flags,
+int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool certain,
 		       uint64_t now_ns, struct policy_decision *ret)
 {
-	bool certain = flags & POLICY_EV_CERTAIN;
-	bool silent = !certain;
 	struct policy_recent *r;
 	struct policy_dest *d;
 	size_t allowed;
@@ -496,7 +490,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsi
 	see(s, now_ns);
 	d = &s->dests[dest];
 	r = &s->recent[dest];
-	if (!certain && !(flags & POLICY_EV_NOT_ATTEMPT))
+	if (!certain)
 		count_failure(&s->set, r, now_ns);
 	if (!confirms(&s->set))
 		certain = true;
@@ -504,7 +498,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsi
 	if (d->state == POLICY_SUSPECT) {
 		if (!certain && !outlier(s, dest, now_ns))
 			return 0;
-		confirm(s, dest, now_ns, evidence, silent, ret);
+		confirm(s, dest, now_ns, evidence, ret);
 		return 1;
 	}
 	/* late evidence from connections made before it went out says nothing new */
@@ -527,7 +521,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsi
 		return 1;
 	}
 	if (certain || outlier(s, dest, now_ns))
-		confirm(s, dest, now_ns, evidence, silent, ret);
+		confirm(s, dest, now_ns, evidence, ret);
 	else
 		suspect(s, dest, now_ns, evidence, ret);
 	return 1;
@@ -555,7 +549,7 @@ int policy_on_probe(struct policy_service *s, size_t dest, bool passed, uint64_t
 		if (++d->tries < s->set.confirm_tries && !outlier(s, dest, now_ns))
 			ask_confirm(s, dest, now_ns, ret);
 		else
-			confirm(s, dest, now_ns, d->suspect_evidence, true, ret);
+			confirm(s, dest, now_ns, d->suspect_evidence, ret);
 		return 1;
 	}
 	/* a late answer to a probe from before a manual action or a restart */
@@ -757,7 +751,7 @@ int policy_quarantine(struct policy_service *s, size_t dest, uint64_t now_ns, ui
 		d->since_ns = now_ns;
 	d->state = POLICY_QUARANTINED;
 	d->manual = true;
-	d->probing = d->silent = false;
+	d->probing = false;
 	d->passes = d->tries = 0;
 	d->until_ns = ret->until_ns;
 	d->last_duration_ns = for_ns;

@@ -59,6 +59,11 @@ void config_defaults(struct config_policy *ret)
 			.confirm_tries = 3,
 			.outlier_percent = 30,
 			.outlier_min_attempts = 5,
+			/*
+			 * only sockets already stalled on a destination confirmed
+			 * silent: they would hang for ~15 min (tcp_retries2)
+			 */
+			.reset_established = CONFIG_RESET_STALLED,
 		},
 		.probation = {
 			.probe = CONFIG_PROBE_AUTO,
@@ -179,6 +184,18 @@ const char *config_syn_rto_name(enum config_syn_rto r)
 		return "auto";
 	case CONFIG_SYN_RTO_OFF:
 		return "off";
+	default:
+		return "unknown";
+	}
+}
+
+const char *config_reset_established_name(enum config_reset_established r)
+{
+	switch (r) {
+	case CONFIG_RESET_STALLED:
+		return "stalled";
+	case CONFIG_RESET_NONE:
+		return "none";
 	default:
 		return "unknown";
 	}

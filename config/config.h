@@ -74,6 +74,20 @@ enum config_syn_rto {
 	CONFIG_SYN_RTO_OFF,  /* the kernel's 1 s */
 };
 
+/*
+ * quarantine.reset_established: what vigild does to the client's own
+ * established sockets to a destination quarantined for silence.
+ */
+enum config_reset_established {
+	/*
+	 * reset those stalled on it (data unacknowledged and retransmitted,
+	 * or window probes unanswered), which would otherwise hang until
+	 * tcp_retries2 (about 15 min); idle ones are left alone
+	 */
+	CONFIG_RESET_STALLED,
+	CONFIG_RESET_NONE, /* leave them to the kernel */
+};
+
 enum config_probe {
 	CONFIG_PROBE_AUTO, /* only in config.defaults: tcp for TCP, dns for UDP port 53, else none
 			    */
@@ -91,6 +105,7 @@ _Static_assert(sizeof(enum config_forwarding) == sizeof(int), "enum stored as in
 _Static_assert(sizeof(enum config_quarantine_action) == sizeof(int), "enum stored as int");
 _Static_assert(sizeof(enum config_probe) == sizeof(int), "enum stored as int");
 _Static_assert(sizeof(enum config_syn_rto) == sizeof(int), "enum stored as int");
+_Static_assert(sizeof(enum config_reset_established) == sizeof(int), "enum stored as int");
 
 /* Durations are milliseconds; fractions are 0.0..1.0 (10% = 0.1). */
 struct config_quarantine {
@@ -112,6 +127,7 @@ struct config_quarantine {
 	uint32_t confirm_tries;        /* probes that confirm a suspicion; 0: none */
 	uint32_t outlier_percent;      /* 0..100; 0: no outlier ejection */
 	uint32_t outlier_min_attempts; /* attempts within window before it counts */
+	enum config_reset_established reset_established;
 };
 
 struct config_probation {
@@ -291,5 +307,7 @@ const char *config_forwarding_name(enum config_forwarding f);
 const char *config_quarantine_action_name(enum config_quarantine_action a);
 const char *config_probe_name(enum config_probe p);
 const char *config_syn_rto_name(enum config_syn_rto r); /* "auto", "off" */
+/* "stalled", "none" */
+const char *config_reset_established_name(enum config_reset_established r);
 
 #endif

@@ -146,12 +146,18 @@ enum {
 	Q_CONFIRM_TRIES,
 	Q_OUTLIER_PERCENT,
 	Q_OUTLIER_MIN_ATTEMPTS,
+	Q_RESET_ESTABLISHED,
 };
 
 #define SYN_HINT "it must end before the client's first SYN retransmit, 1s after the SYN"
 static const char *const syn_rto_words[] = {
 	[CONFIG_SYN_RTO_AUTO] = "auto",
 	[CONFIG_SYN_RTO_OFF] = "off",
+};
+
+static const char *const reset_established_words[] = {
+	[CONFIG_RESET_STALLED] = "stalled",
+	[CONFIG_RESET_NONE] = "none",
 };
 
 static const struct field quarantine_fields[] = {
@@ -203,6 +209,10 @@ static const struct field quarantine_fields[] = {
 	[Q_OUTLIER_MIN_ATTEMPTS] = { "outlier_min_attempts", K_UINT,
 				     AT(struct config_quarantine, outlier_min_attempts, uint32_t),
 				     .min = 1, .max = 100000 },
+	[Q_RESET_ESTABLISHED] = { "reset_established", K_ENUM,
+				  AT(struct config_quarantine, reset_established,
+				     enum config_reset_established),
+				  WORDS(reset_established_words) },
 };
 
 static int quarantine_check(struct config_ctx *ctx, const struct config_node *map, void *obj,

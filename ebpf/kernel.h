@@ -55,9 +55,18 @@ struct sock {
 	int sk_err;
 };
 
-/* The sockops program reaches it through bpf_skc_to_tcp_sock(). */
+/* The sockops program reaches it through bpf_skc_to_tcp_sock(); the socket iterators, by cast. */
 struct tcp_sock {
-	__u32 lost; /* data segments marked lost, ever */
+	__u32 lost;        /* data segments marked lost, ever */
+	__u32 snd_una;     /* first byte not acknowledged */
+	__u32 packets_out; /* segments in flight, unacknowledged */
+	__u32 rcv_tstamp;  /* jiffies when the last ACK was received */
+};
+
+/* The head of a TCP socket (tcp_sock starts with it). */
+struct inet_connection_sock {
+	__u8 icsk_retransmits; /* timeouts of the current stall: 0 once data is acknowledged */
+	__u8 icsk_probes_out;  /* window (or keepalive) probes unanswered */
 };
 
 struct inet_sock {
@@ -87,6 +96,27 @@ struct ip_vs_conn {
 	__u16 protocol;
 	__u16 daf;
 	struct netns_ipvs *ipvs;
+};
+
+struct udp_sock {
+	struct inet_sock inet;
+};
+
+struct seq_file;
+
+/* The contexts of the socket iterators (iter/tcp, iter/udp). */
+struct bpf_iter_meta {
+	struct seq_file *seq;
+};
+
+struct bpf_iter__tcp {
+	struct bpf_iter_meta *meta;
+	struct sock_common *sk_common; /* any TCP socket: listening, request and timewait too */
+};
+
+struct bpf_iter__udp {
+	struct bpf_iter_meta *meta;
+	struct udp_sock *udp_sk;
 };
 
 struct msghdr {

@@ -23,9 +23,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define IPPROTO_TCP           6
 #define IPPROTO_UDP           17
+#define TCP_ESTABLISHED       1
 #define TCP_SYN_SENT          2
+#define TCP_FIN_WAIT1         4
 #define TCP_CLOSE             7
+#define TCP_CLOSE_WAIT        8
+#define TCP_LAST_ACK          9
 #define IP_VS_CONN_F_TEMPLATE 0x1000
+#define ECONNABORTED          103
 
 /* Set by vigild between open and load. */
 const volatile bool trace_all = false;       /* report every TCP flow, not only VIP flows */
@@ -53,7 +58,7 @@ struct flow_entry {
 	__u32 retrans;   /* total_retrans */
 	__u32 lost;      /* tcp_sock.lost */
 	__u32 data_segs; /* data_segs_out */
-	__u32 pad;
+	__u32 stall_una; /* snd_una of the stall last reported (on_retransmit) */
 };
 
 struct {
@@ -75,6 +80,7 @@ struct udp_entry {
 	struct vigil_real real;
 	__u32 waiting; /* a request went out that no reply has answered yet */
 	__u32 pad;
+	__u64 sent_ns; /* when the request waiting went out (bpf_ktime_get_ns) */
 };
 
 struct {
@@ -288,17 +294,65 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	return 0;
 }
 
+/*
+ * An established-side socket (data or a FIN unacknowledged) whose real
+ * destination has gone silent retransmits on its RTO. Only the first timeout
+ * of a stall is reported: icsk_retransmits is 1 at the tracepoint then.
+ * tcp_retransmit_timer() counts the timeout before it retransmits the head of
+ * the queue: "icsk->icsk_retransmits++" right before tcp_retransmit_skb() in
+ * 6.1, tcp_update_rto_stats() in the same place since 6.7. Fast retransmits
+ * and tail-loss probes see 0, since tcp_ack() zeroes it whenever snd_una
+ * advances; the later timeouts of the same stall see 2, 3... The "shrunk
+ * window" branch (a peer that advertised a zero window, so is alive)
+ * retransmits without counting.
+ */
+static __always_inline bool stall_state(__u8 state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT1 ||
+	       state == TCP_LAST_ACK;
+}
+
+/*
+ * Once per stall: an ACK-driven retransmit after the timeout (SACKs from a
+ * peer that answers, snd_una not moving) still sees icsk_retransmits 1. The
+ * entry keeps the snd_una of the stall it reported.
+ */
+static __always_inline bool stall_first(const struct sock *sk, const struct vigil_flow *flow,
+					struct vigil_real *real)
+{
+	struct flow_entry *found;
+	__u32 una;
+
+	if (VIGIL_CORE_READ_INT((const struct inet_connection_sock *)sk, icsk_retransmits) != 1)
+		return false;
+	found = bpf_map_lookup_elem(&flows, flow);
+	if (!found)
+		return false;
+	una = BPF_CORE_READ((const struct tcp_sock *)sk, snd_una);
+	if (found->stall_una == una)
+		return false;
+	found->stall_una = una;
+	*real = found->real;
+	return true;
+}
+
 static __always_inline int on_retransmit(const struct sock *sk)
 {
 	struct vigil_flow flow;
 	struct vigil_real real;
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	bool known;
 
-	/* Only unanswered SYNs: the health of established flows is sockops' job. */
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_SENT)
+	if (state != TCP_SYN_SENT && !stall_state(state))
 		return 0;
 	if (!sk_wanted(sk, IPPROTO_TCP) || !sk_flow(sk, IPPROTO_TCP, &flow))
 		return 0;
+	if (state != TCP_SYN_SENT) {
+		/* VIP flows only: a stall is evidence against the destination IPVS chose */
+		if (stall_first(sk, &flow, &real))
+			emit(VIGIL_EV_RETRANS, &flow, &real, state, state);
+		return 0;
+	}
 	known = flow_real(&flow, &real);
 	if (!known && !trace_all)
 		return 0;
@@ -343,6 +397,13 @@ static __always_inline int on_error_report(const struct sock *sk)
 	err = BPF_CORE_READ(sk, sk_err);
 	if (err <= 0)
 		return 0; /* already taken by the owner (sock_error() clears it) */
+	/*
+	 * No ICMP error becomes ECONNABORTED: this is a socket reset from this
+	 * machine (vigild's own resets, ss -K), which says nothing of the
+	 * destination.
+	 */
+	if (err == ECONNABORTED)
+		return 0;
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	emit_error(VIGIL_EV_SOCK_ERROR, &flow, &real, state, state, err > 255 ? 255 : err);
 	return 0;
@@ -372,6 +433,7 @@ static __always_inline void udp_flow_add(const struct vigil_flow *flow,
 	entry.flow = *flow;
 	entry.real = *real;
 	entry.waiting = 1;
+	entry.sent_ns = bpf_ktime_get_ns();
 	__builtin_memset(&key.caddr, 0, sizeof(key.caddr));
 	if (bpf_map_update_elem(&udp_flows, &key, &entry, BPF_ANY))
 		count(VIGIL_CTR_FLOW_ERRORS);
@@ -585,7 +647,10 @@ static __always_inline __u64 sk_hit(const struct sock *sk, __u32 what)
 THREE_PROGRAMS("tp_btf/inet_sock_set_state", inet_sock_set_state,
 	       ARGS(const struct sock *sk, int oldstate, int newstate),
 	       sk_hit(sk, (__u32)oldstate << 8 | newstate), on_set_state(sk, oldstate, newstate))
-/* a SYN is retransmitted once per timeout: its state tells nothing, but a repeat is far apart */
+/*
+ * a SYN is retransmitted once per timeout, a stall reported once: the state
+ * tells nothing, but a repeat is far apart
+ */
 THREE_PROGRAMS("tp_btf/tcp_retransmit_skb", tcp_retransmit_skb,
 	       ARGS(const struct sock *sk, const struct sk_buff *skb), sk_hit(sk, 1 << 16),
 	       on_retransmit(sk))
@@ -717,8 +782,9 @@ static __always_inline int udp_request(struct udp_entry *entry)
 		count(VIGIL_CTR_RINGBUF_DROPS);
 		return 0;
 	}
-	entry->waiting = 1;
 	e->ts_ns = bpf_ktime_get_ns();
+	entry->sent_ns = e->ts_ns;
+	entry->waiting = 1;
 	e->flow = entry->flow;
 	e->real = entry->real;
 	e->kind = VIGIL_EV_UDP_SEND;
@@ -1115,4 +1181,159 @@ int tcp_health(struct bpf_sock_ops *skops)
 	}
 	/* 1: the operation may proceed; reply untouched but for TIMEOUT_INIT to a VIP */
 	return 1;
+}
+
+/*
+ * Resets of stalled client sockets to quarantined destinations.
+ *
+ * vigild fills reset_targets with the real destinations taken out of
+ * rotation for silence, and runs these socket iterators: each writes a
+ * record for every socket of its namespace that is stalled on a target.
+ * Stalled, for TCP: a socket that still exchanges data (ESTABLISHED,
+ * CLOSE_WAIT, FIN_WAIT1, LAST_ACK) with data in flight that the retransmit
+ * timer has fired on, or window probes unanswered; a socket with nothing in
+ * flight is left alone until it sends. For UDP: a connected socket whose
+ * flow's last request is unanswered (udp_flows).
+ *
+ * Two variants of each: one destroys the socket it visits with
+ * bpf_sock_destroy() ("bpf: Add bpf_sock_destroy kfunc", v6.5), which the
+ * kernel allows from these iterators only, on the socket being visited,
+ * whose lock the iterator holds; the other only reports, for vigild to
+ * destroy the socket by SOCK_DESTROY over inet_diag where the kernel lacks
+ * the kfunc. vigild loads the destroying ones only where the kernel's BTF
+ * has the kfunc.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VIGIL_MAX_RESET_TARGETS);
+	__type(key, struct vigil_reset_target);
+	__type(value, __u8);
+} reset_targets SEC(".maps");
+
+extern int bpf_sock_destroy(struct sock_common *sk) __ksym __weak;
+
+static __always_inline bool reset_target(const struct vigil_real *real, __u8 protocol)
+{
+	struct vigil_reset_target t;
+
+	__builtin_memset(&t, 0, sizeof(t));
+	t.addr = real->addr;
+	t.port = real->port;
+	t.family = real->family;
+	t.protocol = protocol;
+	return bpf_map_lookup_elem(&reset_targets, &t) != NULL;
+}
+
+static __always_inline bool tcp_state_sends(__u8 state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT1 ||
+	       state == TCP_LAST_ACK;
+}
+
+/* Whether SK is a stalled TCP socket to a target; its record in *REC if so. */
+static __always_inline bool tcp_stalled(const struct sock *sk, struct vigil_reset_record *rec)
+{
+	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)sk;
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	struct flow_entry *f;
+	__u32 in_flight;
+
+	/* first: listening, request and timewait sockets are not full sockets */
+	if (!tcp_state_sends(BPF_CORE_READ(sk, __sk_common.skc_state)))
+		return false;
+	in_flight = BPF_CORE_READ(tp, packets_out);
+	if (!(in_flight && VIGIL_CORE_READ_INT(icsk, icsk_retransmits)) &&
+	    !VIGIL_CORE_READ_INT(icsk, icsk_probes_out))
+		return false;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	if (!sk_flow(sk, IPPROTO_TCP, &rec->flow))
+		return false;
+	f = bpf_map_lookup_elem(&flows, &rec->flow);
+	if (!f)
+		return false;
+	rec->real = f->real;
+	if (!reset_target(&rec->real, IPPROTO_TCP))
+		return false;
+	/* jiffies are u32 in the socket: the difference is right across a wrap */
+	rec->stalled_jiffies = (__u32)bpf_jiffies64() - BPF_CORE_READ(tp, rcv_tstamp);
+	return true;
+}
+
+/* Whether SK is a connected UDP socket to a target with a request unanswered. */
+static __always_inline bool udp_stalled(const struct sock *sk, struct vigil_reset_record *rec)
+{
+	struct vigil_flow key;
+	struct udp_entry *entry;
+	__u64 now;
+
+	/* connect() puts a UDP socket in ESTABLISHED */
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_ESTABLISHED)
+		return false;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	if (!sk_flow(sk, IPPROTO_UDP, &rec->flow))
+		return false;
+	key = rec->flow;
+	__builtin_memset(&key.caddr, 0, sizeof(key.caddr)); /* as udp_flows is keyed */
+	entry = bpf_map_lookup_elem(&udp_flows, &key);
+	if (!entry || !entry->waiting)
+		return false;
+	rec->real = entry->real;
+	if (!reset_target(&rec->real, IPPROTO_UDP))
+		return false;
+	now = bpf_ktime_get_ns();
+	rec->stalled_ns = entry->sent_ns && now > entry->sent_ns ? now - entry->sent_ns : 0;
+	return true;
+}
+
+/* DESTROY is a constant: the variant that only reports has no kfunc call. */
+static __always_inline int reset_tcp(struct bpf_iter__tcp *ctx, bool destroy)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct vigil_reset_record rec;
+
+	if (!skc || !tcp_stalled((const struct sock *)skc, &rec))
+		return 0;
+	rec.cookie = bpf_get_socket_cookie(skc);
+	if (destroy)
+		rec.error = bpf_sock_destroy(skc);
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
+static __always_inline int reset_udp(struct bpf_iter__udp *ctx, bool destroy)
+{
+	struct udp_sock *udp = ctx->udp_sk;
+	struct vigil_reset_record rec;
+
+	if (!udp || !udp_stalled((const struct sock *)udp, &rec))
+		return 0;
+	rec.cookie = bpf_get_socket_cookie(udp);
+	if (destroy)
+		rec.error = bpf_sock_destroy((struct sock_common *)udp);
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
+SEC("iter/tcp")
+int reset_tcp_destroy(struct bpf_iter__tcp *ctx)
+{
+	return reset_tcp(ctx, true);
+}
+
+SEC("iter/tcp")
+int reset_tcp_report(struct bpf_iter__tcp *ctx)
+{
+	return reset_tcp(ctx, false);
+}
+
+SEC("iter/udp")
+int reset_udp_destroy(struct bpf_iter__udp *ctx)
+{
+	return reset_udp(ctx, true);
+}
+
+SEC("iter/udp")
+int reset_udp_report(struct bpf_iter__udp *ctx)
+{
+	return reset_udp(ctx, false);
 }

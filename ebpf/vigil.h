@@ -17,7 +17,14 @@ enum vigil_event_kind {
 	VIGIL_EV_CONNECT = 1,
 	/* TCP state change (old_state -> state) */
 	VIGIL_EV_STATE = 2,
-	/* a SYN was retransmitted: the destination has not answered yet */
+	/*
+	 * A TCP retransmission, state says in which state. SYN_SENT: a SYN was
+	 * retransmitted, the destination has not answered yet (every one).
+	 * ESTABLISHED, CLOSE_WAIT, FIN_WAIT1 or LAST_ACK: a flow through a VIP
+	 * timed out on unacknowledged data, the first timeout of a stall (one
+	 * per stall, never for a fast retransmit or a loss probe), with the real
+	 * destination always known.
+	 */
 	VIGIL_EV_RETRANS = 3,
 	/* an RST was received; state says in which state (SYN_SENT = refused) */
 	VIGIL_EV_RESET = 4,
@@ -125,6 +132,37 @@ struct vigil_health {
 	__u64 lost;        /* segments the stack marked lost (tcp_sock.lost) */
 	__u64 data_segs;   /* data segments sent, retransmissions included */
 	__u32 rtt_min_us;  /* the lowest rtt_min of any of its sockets; 0: none yet */
+	__u32 pad;
+};
+
+/*
+ * Entries of the reset_targets map: real destinations whose stalled client
+ * sockets are reset, the ones out of rotation for silence. Destinations
+ * past it are not reset (sockreset_set_targets() says so).
+ */
+#define VIGIL_MAX_RESET_TARGETS 4096
+
+/* A real destination whose stalled sockets are reset (key of the reset_targets map). */
+struct vigil_reset_target {
+	union vigil_addr addr;
+	__u16 port; /* host byte order */
+	__u8 family;
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/*
+ * What the socket iterators write (bpf_seq_write) for each stalled socket to
+ * a target: a TCP socket with data unacknowledged and being retransmitted,
+ * or window probes unanswered; a connected UDP socket whose last request is
+ * unanswered.
+ */
+struct vigil_reset_record {
+	__u64 cookie;     /* the socket's cookie: SOCK_DESTROY matches it, not a reused 4-tuple */
+	__u64 stalled_ns; /* UDP: since its unanswered request went out; TCP: 0 */
+	struct vigil_flow flow; /* the socket's own 4-tuple (the VIP as its peer) */
+	struct vigil_real real;
+	__u32 stalled_jiffies; /* TCP: since the socket last received an ACK; UDP: 0 */
+	__s32 error; /* what bpf_sock_destroy() returned; 0 where the iterator only reports */
 	__u32 pad;
 };
 

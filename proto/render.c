@@ -176,6 +176,7 @@ static struct json_object *managed_dest_json(const struct render_dest *d)
 	r |= reply_add_u64(o, "quarantines", d->quarantines);
 	r |= reply_add_u64(o, "relapses", d->relapses);
 	r |= reply_add_u64(o, "suspicions", d->suspicions);
+	r |= reply_add_u64(o, "resets", d->resets);
 	if (d->quarantined_until)
 		r |= reply_add_u64(o, "remaining_ms", d->remaining_ms);
 	r |= reply_add_bool(o, "in_kernel", d->kernel != NULL);

@@ -32,6 +32,7 @@ struct render_dest {
 	double rtt_ms, loss;
 	uint32_t quarantines, relapses;
 	uint32_t suspicions;    /* times it was suspect (each cleared or confirmed) */
+	uint64_t resets;        /* its clients' stalled sockets vigild reset */
 	bool quarantined_until; /* remaining_ms: a quarantine that ends by itself */
 	uint64_t remaining_ms;
 };

@@ -595,17 +595,35 @@ static int on_state(struct detector *d, const struct vigil_event *e, struct evid
 	return n;
 }
 
+/*
+ * A stall of an established connection: evidence of its own against the
+ * destination IPVS picked for it, on a service vigil watches. An attempt
+ * the flow may still have (its ESTABLISHED lost) is left alone.
+ */
+static int on_stall(struct detector *d, const struct vigil_event *e, struct evidence *out)
+{
+	if (e->flow.protocol != IPPROTO_TCP || e->real.family == 0)
+		return 0;
+	if (!d->timing(&e->flow, d->data))
+		return 0;
+	evidence_set(out, EVIDENCE_STALL, e->ts_ns, &e->flow, &e->real, 0);
+	return 1;
+}
+
 static int on_retrans(struct detector *d, const struct vigil_event *e, struct evidence *out)
 {
-	uint32_t i = table_find(&d->attempts, &e->flow);
+	uint32_t i;
 	struct attempt *a;
 	int n;
 
+	if (e->state != TCP_SYN_SENT)
+		return on_stall(d, e, out);
+	i = table_find(&d->attempts, &e->flow);
 	if (i == NIL)
 		return 0;
 	a = attempt_at(d, i);
 	n = overdue(d, i, e->ts_ns, out);
-	if (e->state != TCP_SYN_SENT || !real_eq(&a->real, &e->real))
+	if (!real_eq(&a->real, &e->real))
 		return n;
 	if (a->carrier_pending) {
 		a->carrier_pending = false;
@@ -816,7 +834,7 @@ const char *evidence_kind_name(enum evidence_kind kind)
 		[EVIDENCE_RETRANS] = "retrans",     [EVIDENCE_REFUSED] = "refused",
 		[EVIDENCE_GAVE_UP] = "gave-up",     [EVIDENCE_SYN_TIMEOUT] = "syn-timeout",
 		[EVIDENCE_UDP_ERROR] = "udp-error", [EVIDENCE_PROBE_FAILED] = "probe-failed",
-		[EVIDENCE_NO_REPLY] = "no-reply",
+		[EVIDENCE_NO_REPLY] = "no-reply",   [EVIDENCE_STALL] = "stall",
 	};
 
 	if ((unsigned int)kind < sizeof(names) / sizeof(names[0]) && names[kind])
@@ -836,4 +854,9 @@ bool evidence_certain(const struct evidence *ev)
 		/* silence: a dead destination, or a SYN lost on a lossy path */
 		return false;
 	}
+}
+
+bool evidence_per_attempt(const struct evidence *ev)
+{
+	return ev->kind != EVIDENCE_STALL;
 }

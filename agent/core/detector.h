@@ -15,7 +15,11 @@
  *     silent destination is caught before the client's first retransmit (1 s);
  *   - an error reported on a connected UDP socket (ICMP port unreachable);
  *   - no reply within the destination's reply_timeout to a request on a UDP
- *     flow (NO_REPLY), for services whose protocol answers (udp.expect_reply).
+ *     flow (NO_REPLY), for services whose protocol answers (udp.expect_reply);
+ *   - an established connection through a VIP that timed out on data its
+ *     destination does not acknowledge (STALL): the BPF side reports the
+ *     first retransmission timeout of each stall, one piece of evidence each.
+ *     It is no attempt's: attempts are left as they are.
  * Each piece of evidence keeps what, when and which client 4-tuple. Silence
  * (the first three and SYN_TIMEOUT) is told once per attempt and destination:
  * the policy counts failed attempts, not the retransmits of one.
@@ -58,6 +62,7 @@ enum evidence_kind {
 	 * the detector's; here so that every kind has one name.
 	 */
 	EVIDENCE_PROBE_FAILED,
+	EVIDENCE_STALL, /* an established connection's data timed out (its first RTO) */
 };
 
 struct evidence {
@@ -177,5 +182,17 @@ const char *evidence_kind_name(enum evidence_kind kind);
  * also be a packet lost on a healthy path; the policy confirms it first.
  */
 bool evidence_certain(const struct evidence *ev);
+
+/*
+ * Whether the evidence is the failure of one attempt (a new connection or
+ * request IPVS scheduled, or a probe), so that it counts in the failure
+ * share the policy judges outliers by (attempts are its denominator). A
+ * stall is not: it comes from a connection made long before, and the count
+ * of a destination's stalls grows with its long-lived connections, not with
+ * its picks. Under loss that hits every destination alike, the one holding
+ * the most long-lived connections would have the most stalls per pick and
+ * look like an outlier; its stalls still go through the suspect probe.
+ */
+bool evidence_per_attempt(const struct evidence *ev);
 
 #endif

@@ -260,7 +260,7 @@ static void enter_rotation(struct policy_service *s, size_t i, uint64_t now,
 		action = POLICY_ACT_HEALTHY;
 	decide(ret, action, i, now, d->state, to);
 	d->state = to;
-	d->manual = d->probing = false;
+	d->manual = d->probing = d->silent = false;
 	d->passes = d->tries = 0;
 	d->since_ns = d->stable_since_ns = now;
 	d->until_ns = to == POLICY_RAMPING ? add_sat(now, s->set.warmup_ns) : 0;
@@ -470,17 +470,23 @@ static void ask_confirm(struct policy_service *s, size_t i, uint64_t now,
 	s->dests[i].probing = true;
 }
 
-/* Confirmed: quarantined like any relapse, telling the evidence that made it suspect. */
-static void confirm(struct policy_service *s, size_t i, uint64_t now, int evidence,
+/*
+ * Confirmed: quarantined like any relapse, telling the evidence that made it
+ * suspect. SILENT: the evidence was silence, not a refusal.
+ */
+static void confirm(struct policy_service *s, size_t i, uint64_t now, int evidence, bool silent,
 		    struct policy_decision *ret)
 {
 	relapse(s, i, now, POLICY_ACT_QUARANTINE, ret);
 	ret->evidence = evidence;
+	s->dests[i].silent = silent;
 }
 
-int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool certain,
+int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsigned int flags,
 		       uint64_t now_ns, struct policy_decision *ret)
 {
+	bool certain = flags & POLICY_EV_CERTAIN;
+	bool silent = !certain;
 	struct policy_recent *r;
 	struct policy_dest *d;
 	size_t allowed;
@@ -490,7 +496,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool
 	see(s, now_ns);
 	d = &s->dests[dest];
 	r = &s->recent[dest];
-	if (!certain)
+	if (!certain && !(flags & POLICY_EV_NOT_ATTEMPT))
 		count_failure(&s->set, r, now_ns);
 	if (!confirms(&s->set))
 		certain = true;
@@ -498,7 +504,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool
 	if (d->state == POLICY_SUSPECT) {
 		if (!certain && !outlier(s, dest, now_ns))
 			return 0;
-		confirm(s, dest, now_ns, evidence, ret);
+		confirm(s, dest, now_ns, evidence, silent, ret);
 		return 1;
 	}
 	/* late evidence from connections made before it went out says nothing new */
@@ -521,7 +527,7 @@ int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool
 		return 1;
 	}
 	if (certain || outlier(s, dest, now_ns))
-		confirm(s, dest, now_ns, evidence, ret);
+		confirm(s, dest, now_ns, evidence, silent, ret);
 	else
 		suspect(s, dest, now_ns, evidence, ret);
 	return 1;
@@ -549,7 +555,7 @@ int policy_on_probe(struct policy_service *s, size_t dest, bool passed, uint64_t
 		if (++d->tries < s->set.confirm_tries && !outlier(s, dest, now_ns))
 			ask_confirm(s, dest, now_ns, ret);
 		else
-			confirm(s, dest, now_ns, d->suspect_evidence, ret);
+			confirm(s, dest, now_ns, d->suspect_evidence, true, ret);
 		return 1;
 	}
 	/* a late answer to a probe from before a manual action or a restart */
@@ -751,7 +757,7 @@ int policy_quarantine(struct policy_service *s, size_t dest, uint64_t now_ns, ui
 		d->since_ns = now_ns;
 	d->state = POLICY_QUARANTINED;
 	d->manual = true;
-	d->probing = false;
+	d->probing = d->silent = false;
 	d->passes = d->tries = 0;
 	d->until_ns = ret->until_ns;
 	d->last_duration_ns = for_ns;

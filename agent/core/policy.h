@@ -33,7 +33,8 @@
  * as certain.
  *
  * Outliers, judged against the peers. Each destination counts its connection
- * attempts (policy_on_attempt()) and the uncertain evidence against them,
+ * attempts (policy_on_attempt()) and the uncertain evidence against them
+ * (not a stall's: POLICY_EV_NOT_ATTEMPT),
  * and its suspect probes and their failures, over the last `window` (two
  * half-window buckets). When at least
  * outlier_min_attempts attempts were made to it, their failure share
@@ -130,8 +131,14 @@ struct policy_settings {
 /* One destination: everything to persist across a restart, nothing else. */
 struct policy_dest {
 	enum policy_state state;
-	bool manual;               /* QUARANTINED by the operator */
-	bool probing;              /* PROBATION: a probe is outstanding */
+	bool manual;  /* QUARANTINED by the operator */
+	bool probing; /* PROBATION: a probe is outstanding */
+	/*
+	 * Out of rotation on evidence of silence (confirmed, or taken as
+	 * certain), not for a refusal nor by the operator: what makes its
+	 * clients' stalled sockets worth resetting. Not kept across a restart.
+	 */
+	bool silent;
 	uint32_t relapses;         /* quarantines since it last stayed in rotation for max */
 	uint32_t quarantines;      /* every entry into QUARANTINED, for the CLI and metrics */
 	uint32_t passes;           /* PROBATION: probes passed in a row */
@@ -200,14 +207,25 @@ int policy_service_init(struct policy_service *s, const struct policy_settings *
 /* Accepts a zeroed or cleared service. */
 void policy_service_clear(struct policy_service *s);
 
+/* How a piece of evidence counts, for policy_on_evidence(); 0: uncertain, in the share. */
+enum policy_evidence_flag {
+	/* it cannot come from a healthy destination (a refusal): no probe confirms it */
+	POLICY_EV_CERTAIN = 1u << 0,
+	/*
+	 * not the failure of an attempt (a stall of a long-lived connection):
+	 * left out of the outlier share, whose denominator is attempts
+	 */
+	POLICY_EV_NOT_ATTEMPT = 1u << 1,
+};
+
 /*
  * One piece of evidence of kind EVIDENCE (passed through to the decision);
- * CERTAIN when it cannot come from a healthy destination (a refusal).
- * Returns 1 with *ret filled when it decides (SUSPECT, QUARANTINE or
+ * FLAGS: enum policy_evidence_flag (true and false still mean certain and
+ * not). Returns 1 with *ret filled when it decides (SUSPECT, QUARANTINE or
  * FAIL_OPEN), 0 when not (too little evidence yet, already out of rotation
  * or suspect), -EINVAL.
  */
-int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, bool certain,
+int policy_on_evidence(struct policy_service *s, size_t dest, int evidence, unsigned int flags,
 		       uint64_t now_ns, struct policy_decision *ret);
 
 /* A connection attempt IPVS sent to the destination: the outliers' denominator. */

@@ -150,6 +150,7 @@ static void service_clear(struct runtime_service *s)
 	health_free(s->health);
 	free(s->applied);
 	free(s->evidence);
+	free(s->resets);
 }
 
 void runtime_free(struct runtime *rt)
@@ -182,6 +183,7 @@ static int carry_over(struct runtime_service *s, struct runtime *old)
 		policy_dest_restore(&s->policy, i, &o->policy.dests[j]);
 		s->applied[i] = o->applied[j];
 		memcpy(s->evidence[i], o->evidence[j], sizeof(s->evidence[i]));
+		s->resets[i] = o->resets[j];
 	}
 	/* the health windows move over; health_configure keeps those that stay */
 	health_free(s->health);
@@ -212,7 +214,8 @@ static int service_init(struct runtime_service *s, const struct config_service *
 	s->health = health_new();
 	s->applied = malloc((cs->n_dests + 1) * sizeof(*s->applied));
 	s->evidence = calloc(cs->n_dests + 1, sizeof(*s->evidence));
-	if (!s->health || !s->applied || !s->evidence)
+	s->resets = calloc(cs->n_dests + 1, sizeof(*s->resets));
+	if (!s->health || !s->applied || !s->evidence || !s->resets)
 		return -ENOMEM;
 	for (i = 0; i < cs->n_dests; i++)
 		s->applied[i] = RUNTIME_UNKNOWN;
@@ -267,6 +270,17 @@ void runtime_count_evidence(struct runtime_service *s, size_t dest, enum evidenc
 {
 	if (dest < s->cs->n_dests && (unsigned int)kind < RUNTIME_EVIDENCE_KINDS)
 		s->evidence[dest][kind]++;
+}
+
+bool runtime_reset_wanted(const struct runtime_service *s, size_t dest)
+{
+	const struct config_quarantine *q = &s->cs->policy.quarantine;
+	const struct policy_dest *d;
+
+	if (dest >= s->cs->n_dests || !q->enforce || q->reset_established != CONFIG_RESET_STALLED)
+		return false;
+	d = &s->policy.dests[dest];
+	return d->silent && (d->state == POLICY_QUARANTINED || d->state == POLICY_PROBATION);
 }
 
 bool runtime_schedulable(const struct runtime_service *s)

@@ -25,7 +25,7 @@
 /* An applied weight vigild has not programmed or seen yet. */
 #define RUNTIME_UNKNOWN        (UINT32_MAX - 1)
 /* Counters per destination, indexed by enum evidence_kind (0 unused). */
-#define RUNTIME_EVIDENCE_KINDS (EVIDENCE_PROBE_FAILED + 1)
+#define RUNTIME_EVIDENCE_KINDS (EVIDENCE_STALL + 1)
 
 struct runtime_service {
 	const struct config_service *cs; /* into the runtime's config */
@@ -39,6 +39,8 @@ struct runtime_service {
 	 * reloads, not restarts: a Prometheus counter may start again at 0.
 	 */
 	uint64_t (*evidence)[RUNTIME_EVIDENCE_KINDS];
+	/* Per destination: its clients' sockets vigild reset; carried like evidence. */
+	uint64_t *resets;
 };
 
 struct runtime {
@@ -71,6 +73,15 @@ ssize_t runtime_dest_index(const struct runtime_service *s, const struct config_
 
 /* Counts one piece of evidence of KIND against destination DEST of S. */
 void runtime_count_evidence(struct runtime_service *s, size_t dest, enum evidence_kind kind);
+
+/*
+ * Whether the stalled sockets of DEST's clients are to be reset now: S has
+ * quarantine.reset_established stalled and enforces, and DEST is out of
+ * rotation (quarantined or on probation) on evidence of silence. A refusal
+ * already reset them (RSTs, ICMP errors); the operator's quarantine may be a
+ * drain; a suspect may be one lost packet.
+ */
+bool runtime_reset_wanted(const struct runtime_service *s, size_t dest);
 
 /* The weight destination DEST of S should have now (RUNTIME_REMOVED: none). */
 uint32_t runtime_weight(const struct runtime_service *s, size_t dest, uint64_t now_ns);

@@ -8,7 +8,8 @@
  * followers through the sinks vigild.c registers; degrade.c checks the
  * destinations itself when the probes cannot see; verify.c acts on what the
  * self-check finds; commands.c and exporter.c read it for the control
- * socket and the metrics.
+ * socket and the metrics; resets.c resets the stalled sockets of the clients
+ * of destinations quarantined for silence.
  */
 #ifndef VIGIL_DAEMON_AGENT_INTERNAL_H
 #define VIGIL_DAEMON_AGENT_INTERNAL_H
@@ -30,8 +31,23 @@
 #include "probes.h"
 #include "runtime.h"
 #include "selfcheck.h"
+#include "sockreset.h"
 #include "tcpcheck.h"
 #include "udpcheck.h"
+
+/* resets.c: the stalled sockets of silent destinations' clients */
+struct agent_resets {
+	struct sockreset *sr; /* NULL while connections are not watched */
+	struct loop_source *alarm;
+	struct sockreset_target *targets; /* now */
+	size_t n_targets;
+	uint64_t count, failed, sweeps; /* since start */
+	bool sweep_failed;              /* the last sweep failed (said once) */
+	/* who is told of each reset: the control socket's followers */
+	void (*notify)(void *data, const struct runtime_service *s,
+		       const struct sockreset_result *r, const char *mechanism);
+	void *notify_data;
+};
 
 /* Evidence and decisions the control socket keeps for `events`. */
 #define COMMANDS_RECENT 256
@@ -68,6 +84,8 @@ struct agent {
 	/* an RTT was learned since the SYN RTOs were computed, at syn_rto_at_ns */
 	bool syn_rto_dirty;
 	uint64_t syn_rto_at_ns;
+
+	struct agent_resets resets;
 
 	/* verify.c: whether what is attached delivers (selfcheck.h) */
 	struct selfcheck selfcheck;

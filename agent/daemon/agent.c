@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "exporter.h"
 #include "log.h"
+#include "resets.h"
 #include "watch.h"
 
 void agent_set_sysctls(void)
@@ -104,6 +105,7 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 	a->config = c;
 	a->apply.config = c;
 	watch_reload(a, old_rt);
+	resets_update(a);
 	exporter_reload(a);
 	/* the old runtime points into the old config */
 	runtime_free(old_rt);

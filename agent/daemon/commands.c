@@ -123,6 +123,14 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 	st.syn_rto_why = a->probes ? a->syn_rto_why : "connections are not watched";
 	st.hz = a->hz;
 	st.hz_source = a->hz_source[0] ? a->hz_source : NULL;
+	if (a->resets.sr) {
+		st.reset_mechanism = sockreset_mechanism_name(sockreset_mechanism(a->resets.sr));
+		st.reset_why = sockreset_why(a->resets.sr);
+	}
+	st.resets = a->resets.count;
+	st.resets_failed = a->resets.failed;
+	st.reset_sweeps = a->resets.sweeps;
+	st.reset_targets = a->resets.n_targets;
 	reply(c, render_status(&st));
 }
 
@@ -440,6 +448,15 @@ void commands_decision(void *data, const struct runtime_service *s, const struct
 
 	publish(a, render_decision(d, s->cs->name, &s->cs->dests[d->dest].addr, cause,
 				   clock_mono_to_real_ns()));
+}
+
+void commands_reset(void *data, const struct runtime_service *s, const struct sockreset_result *r,
+		    const char *mechanism)
+{
+	struct agent *a = data;
+
+	publish(a, render_reset(&r->flow, &r->real, r->stalled_ns, r->error, s->cs->name, mechanism,
+				clock_now_ns(), clock_mono_to_real_ns()));
 }
 
 /* The control group's id; (gid_t)-1, said once, when the system has no such group. */

@@ -12,5 +12,8 @@ void commands_stop(struct agent *a);
 void commands_evidence(void *data, const struct runtime_service *s, const struct evidence *ev);
 void commands_decision(void *data, const struct runtime_service *s, const struct policy_decision *d,
 		       const struct evidence *cause);
+/* resets.h's notify sink (data: the agent). */
+void commands_reset(void *data, const struct runtime_service *s, const struct sockreset_result *r,
+		    const char *mechanism);
 
 #endif

@@ -68,6 +68,8 @@ void dispatch_decide(struct dispatch *d, struct runtime_service *s,
 	default:
 		d->act.apply(d->act.data, s, origin_ns);
 		d->act.save(d->act.data);
+		if (d->act.resets)
+			d->act.resets(d->act.data);
 	}
 	/* IPVS first, then the followers: the evidence that caused it, then the decision */
 	if (cause)
@@ -81,6 +83,7 @@ static void judge(struct dispatch *d, const struct evidence *ev, uint64_t now_ns
 	char client[ADDR_PORT_STRLEN], vip[ADDR_PORT_STRLEN], real[ADDR_PORT_STRLEN];
 	struct runtime_service *s;
 	struct policy_decision pd;
+	unsigned int flags;
 	ssize_t dest;
 
 	s = runtime_find(d->rt, &ev->flow, &ev->real, &dest);
@@ -102,8 +105,10 @@ static void judge(struct dispatch *d, const struct evidence *ev, uint64_t now_ns
 		 evidence_kind_name(ev->kind), s->cs->name, real, client, vip,
 		 (now_ns - ev->at_ns) / 1e6, ev->error ? " error=" : "",
 		 ev->error ? strerror(ev->error) : "");
+	flags = (evidence_certain(ev) ? POLICY_EV_CERTAIN : 0) |
+		(evidence_per_attempt(ev) ? 0 : POLICY_EV_NOT_ATTEMPT);
 	/* evidence that makes a decision is told with it, once IPVS has it */
-	if (policy_on_evidence(&s->policy, dest, ev->kind, evidence_certain(ev), now_ns, &pd) == 1)
+	if (policy_on_evidence(&s->policy, dest, ev->kind, flags, now_ns, &pd) == 1)
 		dispatch_decide(d, s, &pd, ev, ev->at_ns, now_ns);
 	else
 		d->notify.evidence(d->notify.data, s, ev);

@@ -33,6 +33,9 @@ struct dispatch_actions {
 	void (*save)(void *data);
 	/* starts a probation probe of S's destination DEST: 0, or -errno when it cannot start */
 	int (*probe)(void *data, struct runtime_service *s, size_t dest);
+	/* a destination went out of rotation or came back: whose stalled sockets to reset; may be
+	 * NULL */
+	void (*resets)(void *data);
 	void *data;
 };
 

@@ -31,6 +31,7 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 		.started_real_ns = a->started_real_ns,
 		.watching = a->probes != NULL,
 		.evidence = a->dispatch.evidence_count,
+		.reset_failures = a->resets.failed,
 		.reconciles = a->apply.stats.count,
 		.reconciles_skipped = a->apply.stats.skipped_count,
 		.reconcile_seconds = a->apply.stats.ms / 1e3,

@@ -132,6 +132,7 @@ enum dest_field {
 	F_RTT,
 	F_LOSS,
 	F_QUARANTINES,
+	F_RESETS,
 };
 
 /* Whether destination J of S has FIELD now, and its value. */
@@ -162,6 +163,9 @@ static bool dest_value(const struct runtime_service *s, size_t j, enum dest_fiel
 		return h && h->measured;
 	case F_QUARANTINES:
 		*ret = s->policy.dests[j].quarantines;
+		return true;
+	case F_RESETS:
+		*ret = s->resets[j];
 		return true;
 	}
 	return false;
@@ -211,9 +215,9 @@ static void dest_states(FILE *f, const struct runtime *rt)
 static void dest_evidence(FILE *f, const struct runtime *rt)
 {
 	/* probe-failed: degraded mode's own checks (fallback.h) */
-	static const enum evidence_kind tcp[] = { EVIDENCE_RETRANS, EVIDENCE_REFUSED,
-						  EVIDENCE_GAVE_UP, EVIDENCE_SYN_TIMEOUT,
-						  EVIDENCE_PROBE_FAILED };
+	static const enum evidence_kind tcp[] = { EVIDENCE_RETRANS,      EVIDENCE_REFUSED,
+						  EVIDENCE_GAVE_UP,      EVIDENCE_SYN_TIMEOUT,
+						  EVIDENCE_PROBE_FAILED, EVIDENCE_STALL };
 	static const enum evidence_kind udp[] = { EVIDENCE_UDP_ERROR, EVIDENCE_NO_REPLY,
 						  EVIDENCE_PROBE_FAILED };
 	size_t i, j, k;
@@ -322,6 +326,9 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 		"Sockets whose TCP health sockops could not count (health map full).",
 		m->have_counters, m->counters.health_errors);
 
+	counter(f, "vigil_socket_reset_failures_total",
+		"Stalled sockets vigild tried to reset and could not (the log says why).",
+		m->watching, m->reset_failures);
 	counter(f, "vigil_evidence_total",
 		"Evidence of failure against a configured destination, all kinds.", true,
 		m->evidence);
@@ -359,6 +366,10 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 	per_dest(f, rt, "vigil_destination_quarantines_total", "counter",
 		 "Times a destination was quarantined (kept across restarts in the state file).",
 		 F_QUARANTINES);
+	per_dest(f, rt, "vigil_destination_socket_resets_total", "counter",
+		 "Stalled client sockets to a destination quarantined for silence that vigild "
+		 "reset.",
+		 F_RESETS);
 	dest_evidence(f, rt);
 
 	failed = ferror(f);

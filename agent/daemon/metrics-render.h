@@ -33,6 +33,7 @@ struct metrics_snapshot {
 	struct degraded degraded;
 	uint64_t silences[DEGRADED_N_CAPS];
 	uint64_t evidence;
+	uint64_t reset_failures; /* sockets resets.h could not reset */
 	uint64_t decisions[METRICS_ACTIONS];
 	uint64_t netlink_ops[METRICS_OP_TYPES], netlink_errors[METRICS_OP_TYPES];
 	/* reconcile passes; reconciles 0: no duration yet */

@@ -73,6 +73,7 @@ static void fill_dest(const struct runtime_service *s, size_t j,
 	ret->quarantines = p->quarantines;
 	ret->relapses = p->relapses;
 	ret->suspicions = p->suspicions;
+	ret->resets = s->resets[j];
 	ret->quarantined_until = p->state == POLICY_QUARANTINED && p->until_ns != POLICY_NEVER;
 	if (ret->quarantined_until)
 		ret->remaining_ms = p->until_ns > now_ns ? (p->until_ns - now_ns) / 1000000 : 0;
@@ -309,6 +310,23 @@ struct json_object *render_status(const struct render_status *st)
 
 	sub = json_object_new_object();
 	if (sub) {
+		r |= reply_add_str(sub, "mechanism",
+				   st->reset_mechanism ? st->reset_mechanism : "none");
+		if (!st->reset_mechanism)
+			r |= reply_add_str(sub, "why",
+					   st->watching ? "not chosen yet"
+							: "connections are not watched");
+		else if (st->reset_why && *st->reset_why)
+			r |= reply_add_str(sub, "why", st->reset_why);
+		r |= reply_add_u64(sub, "count", st->resets);
+		r |= reply_add_u64(sub, "failed", st->resets_failed);
+		r |= reply_add_u64(sub, "sweeps", st->reset_sweeps);
+		r |= reply_add_u64(sub, "targets", st->reset_targets);
+	}
+	r |= reply_add(o, "resets", sub);
+
+	sub = json_object_new_object();
+	if (sub) {
 		r |= reply_add_u64(sub, "clients", st->clients);
 		r |= reply_add_u64(sub, "followers", st->subscribers);
 	}
@@ -352,6 +370,30 @@ struct json_object *render_evidence(const struct evidence *ev, const char *servi
 	r |= reply_add_double(o, "age_ms", now_ns > ev->at_ns ? (now_ns - ev->at_ns) / 1e6 : 0, 2);
 	if (ev->error)
 		r |= reply_add_str(o, "error", event_error_name(ev->error, num, sizeof(num)));
+	return reply_finish(o, r);
+}
+
+struct json_object *render_reset(const struct vigil_flow *flow, const struct vigil_real *real,
+				 uint64_t stalled_ns, int error, const char *service,
+				 const char *mechanism, uint64_t at_ns, int64_t mono_to_real_ns)
+{
+	struct json_object *o = json_object_new_object();
+	char text[ADDR_PORT_STRLEN], when[40], num[16];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= reply_add_str(o, "event", "reset");
+	render_time((int64_t)at_ns + mono_to_real_ns, when, sizeof(when));
+	r |= reply_add_str(o, "time", when);
+	r |= reply_add_str(o, "service", service);
+	addr_port_format(real->family, &real->addr, real->port, text, sizeof(text));
+	r |= reply_add_str(o, "real", text);
+	r |= flow_fields(o, flow);
+	r |= reply_add_u64(o, "stalled_ms", stalled_ns / 1000000);
+	r |= reply_add_str(o, "mechanism", mechanism);
+	if (error)
+		r |= reply_add_str(o, "error", event_error_name(-error, num, sizeof(num)));
 	return reply_finish(o, r);
 }
 

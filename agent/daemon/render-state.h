@@ -66,6 +66,11 @@ struct render_status {
 	unsigned int hz;
 	const char *hz_source;
 	uint64_t evidence, decisions;
+	/* resets.h: the mechanism (NULL: connections not watched) and why not a better one */
+	const char *reset_mechanism;
+	const char *reset_why;
+	uint64_t resets, resets_failed, reset_sweeps;
+	size_t reset_targets;
 	/* the last reconcile pass; at_real_ns 0: none yet */
 	int64_t reconcile_real_ns;
 	const char *reconcile_why;
@@ -85,6 +90,15 @@ struct json_object *render_status(const struct render_status *st);
  */
 struct json_object *render_evidence(const struct evidence *ev, const char *service,
 				    int64_t mono_to_real_ns, uint64_t now_ns);
+
+/*
+ * One socket reset, for events: {"event":"reset",...}: the client's 4-tuple,
+ * the real destination, how long it had stalled, the mechanism; ERROR
+ * (-errno) when it could not be reset. AT_NS: when (CLOCK_MONOTONIC).
+ */
+struct json_object *render_reset(const struct vigil_flow *flow, const struct vigil_real *real,
+				 uint64_t stalled_ns, int error, const char *service,
+				 const char *mechanism, uint64_t at_ns, int64_t mono_to_real_ns);
 
 /* One decision; CAUSE: the evidence that made it, or NULL. */
 struct json_object *render_decision(const struct policy_decision *d, const char *service,

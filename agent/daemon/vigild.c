@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "exporter.h"
 #include "log.h"
+#include "resets.h"
 #include "watch.h"
 
 static int mkdir_p(const char *path)
@@ -119,6 +120,11 @@ static void save_state(void *data)
 	apply_save_state(&a->apply);
 }
 
+static void update_resets(void *data)
+{
+	resets_update(data);
+}
+
 static void ipvs_back(void *data)
 {
 	struct agent *a = data;
@@ -136,10 +142,13 @@ static void register_sinks(struct agent *a)
 	a->dispatch.selfcheck = &a->selfcheck;
 	a->dispatch.act.apply = apply_weights;
 	a->dispatch.act.save = save_state;
+	a->dispatch.act.resets = update_resets;
 	a->dispatch.act.data = a;
 	a->dispatch.notify.evidence = commands_evidence;
 	a->dispatch.notify.decision = commands_decision;
 	a->dispatch.notify.data = a;
+	a->resets.notify = commands_reset;
+	a->resets.notify_data = a;
 }
 
 static int on_signal(struct loop *loop, int signo, void *data)
@@ -171,6 +180,7 @@ static void agent_free(struct agent *a)
 {
 	exporter_stop(a);
 	commands_stop(a);
+	resets_stop(a);
 	watch_stop(a);
 	runtime_free(a->rt);
 	apply_close(&a->apply);
@@ -218,6 +228,8 @@ int vigild_run(const char *config_path)
 	log_info("started config=%s services=%u", config_path, a.config->n_services);
 	apply_pass(&a.apply, "start");
 	r = watch_start(&a);
+	if (!r)
+		r = resets_start(&a);
 	if (!r)
 		exporter_start(&a);
 	if (!r)

@@ -255,6 +255,31 @@ static void hook_autoload(const struct probes_hook *h, bool load)
 }
 
 /*
+ * The socket iterators of sockreset.c: the ones that only report wherever
+ * the kernel has the iterators, and the ones that destroy too where it has
+ * bpf_sock_destroy() (both then, so that either mechanism can be chosen).
+ */
+static void choose_iterators(struct probes *p, const struct probes_features *f)
+{
+	struct vigil_bpf *s = p->skel;
+
+	p->reset_why = probes_features_lack(f, "iter/tcp");
+	if (!p->reset_why)
+		p->reset_why = probes_features_lack(f, "iter/udp");
+	p->reset_report = !p->reset_why;
+	if (!p->reset_report)
+		p->reset_destroy_why = p->reset_why;
+	else if (!f->sock_destroy)
+		p->reset_destroy_why =
+		    "the kernel has no bpf_sock_destroy() kfunc (v6.5 and later)";
+	p->reset_destroy = !p->reset_destroy_why;
+	bpf_program__set_autoload(s->progs.reset_tcp_report, p->reset_report);
+	bpf_program__set_autoload(s->progs.reset_udp_report, p->reset_report);
+	bpf_program__set_autoload(s->progs.reset_tcp_destroy, p->reset_destroy);
+	bpf_program__set_autoload(s->progs.reset_udp_destroy, p->reset_destroy);
+}
+
+/*
  * Leaves out of the load what the kernel cannot load (its fallback stays in)
  * and what was not asked for.
  */
@@ -282,6 +307,7 @@ static void choose_programs(struct probes *p, const struct probes_features *f,
 			log_info("%s", h->optional);
 	}
 	bpf_program__set_autoload(p->skel->progs.tcp_health, opts->sockops);
+	choose_iterators(p, f);
 }
 
 static int load_object(struct probes *p)

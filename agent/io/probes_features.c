@@ -53,6 +53,8 @@ int probes_features_find(struct probes_features *f, struct degraded *d)
 	if (!f->tracing)
 		log_info("the kernel cannot load BPF tracing programs: no tp_btf, fentry or fexit");
 	find_ipvs(f);
+	/* kfuncs are functions of the kernel's BTF; this one came in v6.5 */
+	f->sock_destroy = btf__find_by_name_kind(f->vmlinux, "bpf_sock_destroy", BTF_KIND_FUNC) > 0;
 	return 0;
 }
 
@@ -83,13 +85,19 @@ static bool has_function(const struct probes_features *f, const char *name)
 const char *probes_features_lack(const struct probes_features *f, const char *section)
 {
 	const char *slash = strchr(section, '/');
-	bool tp = !strncmp(section, "tp_btf/", 7),
+	bool tp = !strncmp(section, "tp_btf/", 7), iter = !strncmp(section, "iter/", 5),
 	     trampoline = !strncmp(section, "fentry/", 7) || !strncmp(section, "fexit/", 6);
+	char iter_func[64];
 
-	if (!tp && !trampoline)
+	if (!tp && !trampoline && !iter)
 		return NULL; /* kprobes and sockops: attach says */
 	if (!f->tracing)
 		return "the kernel cannot load BPF tracing programs";
+	if (iter) {
+		/* what libbpf attaches an iterator to: the kernel's bpf_iter_NAME() */
+		snprintf(iter_func, sizeof(iter_func), "bpf_iter_%s", slash + 1);
+		return has_function(f, iter_func) ? NULL : "the kernel has no such BPF iterator";
+	}
 	if (tp && !has_tracepoint(f, slash + 1))
 		return "the kernel has no such tracepoint";
 	if (trampoline && !has_function(f, slash + 1))

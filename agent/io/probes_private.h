@@ -64,6 +64,11 @@ struct probes {
 	struct degraded degraded;
 	char attached[512];
 	size_t attached_len; /* of attached without the sockops program */
+	/* the socket iterators of sockreset.c: which are loaded, and why not the others */
+	bool reset_report;             /* reset_*_report: they report stalled sockets */
+	bool reset_destroy;            /* reset_*_destroy: they destroy them too */
+	const char *reset_why;         /* why not reset_report (NULL: loaded) */
+	const char *reset_destroy_why; /* why not reset_destroy (NULL: loaded) */
 };
 
 /* probes_features.c: what the kernel offers, found before loading. */
@@ -72,14 +77,15 @@ struct probes_features {
 	struct btf *ip_vs;    /* NULL: the module is not loaded, or has no BTF */
 	const char *ipvs_why; /* why ip_vs is NULL */
 	bool tracing;         /* BPF_PROG_TYPE_TRACING programs load: tp_btf, fentry, fexit */
+	bool sock_destroy;    /* the kernel has the bpf_sock_destroy() kfunc */
 };
 
 /* 0, or -errno with every capability missing in D (no kernel BTF to read). */
 int probes_features_find(struct probes_features *f, struct degraded *d);
 void probes_features_free(struct probes_features *f);
 /*
- * Why the program of SECTION ("fentry/tcp_connect") cannot load on this
- * kernel, in words; NULL when nothing says it cannot.
+ * Why the program of SECTION ("fentry/tcp_connect", "iter/tcp") cannot load
+ * on this kernel, in words; NULL when nothing says it cannot.
  */
 const char *probes_features_lack(const struct probes_features *f, const char *section);
 

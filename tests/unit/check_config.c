@@ -104,6 +104,7 @@ static void policy_eq(const struct config_policy *a, const struct config_policy 
 	ck_assert_uint_eq(a->quarantine.confirm_tries, b->quarantine.confirm_tries);
 	ck_assert_uint_eq(a->quarantine.outlier_percent, b->quarantine.outlier_percent);
 	ck_assert_uint_eq(a->quarantine.outlier_min_attempts, b->quarantine.outlier_min_attempts);
+	ck_assert_int_eq(a->quarantine.reset_established, b->quarantine.reset_established);
 	ck_assert_int_eq(a->probation.probe, b->probation.probe);
 	ck_assert_str_eq(a->probation.dns_name, b->probation.dns_name);
 	ck_assert_uint_eq(a->probation.udp_payload_len, b->probation.udp_payload_len);
@@ -217,6 +218,7 @@ START_TEST(builtin_defaults)
 	ck_assert_uint_eq(p.quarantine.syn_rto_max_ms, 1000);
 	ck_assert_uint_eq(p.quarantine.failures, 1);
 	ck_assert_uint_eq(p.quarantine.window_ms, 10000);
+	ck_assert_int_eq(p.quarantine.reset_established, CONFIG_RESET_STALLED);
 	ck_assert_int_eq(p.probation.probe, CONFIG_PROBE_AUTO);
 	ck_assert_str_eq(p.probation.dns_name, ".");
 	ck_assert_uint_eq(p.probation.udp_payload_len, 0);
@@ -549,6 +551,7 @@ START_TEST(accepted_edges)
 	    "    base: 1h\n"
 	    "    max: 1d\n"
 	    "    window: 1s\n"
+	    "    reset_established: none\n"
 	    "  probation: {successes: 100, interval: 100ms, timeout: 1m, warmup: 1h}\n"
 	    "  health: {enabled: Yes, min_change: 1, max_changes_per_minute: 60}\n"
 	    "services:\n"
@@ -560,7 +563,8 @@ START_TEST(accepted_edges)
 	    "      - {weight: 65535, address: \"[fd00::1]:1\"}\n"
 	    "  - name: _-.\n"
 	    "    vip: 10.0.0.1:1\n"
-	    "    quarantine: {syn_rto: auto, syn_rto_min: 100ms, syn_rto_max: 100ms}\n"
+	    "    quarantine: {syn_rto: auto, syn_rto_min: 100ms, syn_rto_max: 100ms,\n"
+	    "                 reset_established: stalled}\n"
 	    "    destinations: [10.0.0.1:1]\n"); /* the same real server in another service */
 	const struct config_service *s = &c->services[0];
 
@@ -573,6 +577,9 @@ START_TEST(accepted_edges)
 	ck_assert_uint_eq(c->defaults.quarantine.syn_rto_min_ms, 1000);
 	ck_assert_int_eq(c->services[1].policy.quarantine.syn_rto, CONFIG_SYN_RTO_AUTO);
 	ck_assert_uint_eq(c->services[1].policy.quarantine.syn_rto_max_ms, 100);
+	ck_assert_int_eq(c->defaults.quarantine.reset_established, CONFIG_RESET_NONE);
+	ck_assert_int_eq(s->policy.quarantine.reset_established, CONFIG_RESET_NONE);
+	ck_assert_int_eq(c->services[1].policy.quarantine.reset_established, CONFIG_RESET_STALLED);
 	ck_assert_uint_eq(c->defaults.quarantine.max_ms, 86400000);
 	ck_assert(c->defaults.health.enabled);
 	ck_assert_double_eq(c->defaults.health.min_change, 1.0);
@@ -800,7 +807,7 @@ static const struct rejection rejections[] = {
 	  "unknown key \"bsae\" in quarantine (expected action, base, multiplier, max, jitter, "
 	  "max_ejected_percent, syn_timeout_min, syn_timeout_max, syn_timeout_rtt_factor, "
 	  "syn_rto, syn_rto_min, syn_rto_max, failures, window, enforce, confirm_tries, "
-	  "outlier_percent, outlier_min_attempts)" },
+	  "outlier_percent, outlier_min_attempts, reset_established)" },
 	{ "defaults:\n  probation:\n    prob: tcp\n", 3, 5,
 	  "unknown key \"prob\" in probation (expected probe, dns_name, udp_payload, interval, "
 	  "timeout, successes, warmup)" },
@@ -1107,6 +1114,10 @@ static const struct rejection rejections[] = {
 	{ "defaults: {quarantine: {syn_rto_min: 50ms}}\n", 1, 38,
 	  "quarantine.syn_rto_min \"50ms\" is out of range 100ms..1s" },
 	{ "defaults: {quarantine: {syn_rto: on}}\n", 1, 34, "quarantine.syn_rto" },
+	{ "defaults: {quarantine: {reset_established: all}}\n", 1, 44,
+	  "unknown quarantine.reset_established \"all\" (expected stalled, none)" },
+	{ HEAD "    quarantine: {reset_established: [stalled]}\n" DESTS, 4, 37,
+	  "quarantine.reset_established" },
 	{ "defaults:\n  quarantine: {syn_rto_min: 800ms, syn_rto_max: 500ms}\n", 2, 49,
 	  "quarantine.syn_rto_max 500ms is less than syn_rto_min 800ms" },
 	{ HEAD "    quarantine: {syn_rto_max: 200ms}\n" DESTS, 4, 31,
@@ -1207,6 +1218,17 @@ START_TEST(error_message_names_the_file)
 	snprintf(want, sizeof(want),
 		 "%s:7:12: unknown key \"wieght\" in destination (expected address, weight)", path);
 	ck_assert_str_eq(msg, want);
+	/* a bad value of a service's key: its file, line and column */
+	source_path(path, sizeof(path), "config/bad-reset-established.yaml");
+	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+	ck_assert_int_eq(config_error_format(&err, msg, sizeof(msg)), 0);
+	snprintf(
+	    want, sizeof(want),
+	    "%s:6:26: unknown quarantine.reset_established \"always\" (expected stalled, none)",
+	    path);
+	ck_assert_str_eq(msg, want);
+	source_path(path, sizeof(path), "config/unknown-key.yaml");
+	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
 	/* truncated output is still a string */
 	ck_assert_int_eq(config_error_format(&err, msg, 10), -ENOSPC);
 	ck_assert_uint_eq(strlen(msg), 9);
@@ -1531,6 +1553,10 @@ START_TEST(names_of_values)
 	ck_assert_str_eq(config_probe_name(CONFIG_PROBE_AUTO), "auto");
 	ck_assert_str_eq(config_probe_name(CONFIG_PROBE_NONE), "none");
 	ck_assert_str_eq(config_probe_name(CONFIG_PROBE_TCP), "tcp");
+	ck_assert_str_eq(config_reset_established_name(CONFIG_RESET_STALLED), "stalled");
+	ck_assert_str_eq(config_reset_established_name(CONFIG_RESET_NONE), "none");
+	ck_assert_str_eq(config_reset_established_name((enum config_reset_established) - 1),
+			 "unknown");
 }
 END_TEST
 

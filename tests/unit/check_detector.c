@@ -151,6 +151,13 @@ static struct vigil_event retrans_ev(uint64_t ts, struct vigil_flow f, struct vi
 	return ev(VIGIL_EV_RETRANS, ts, f, r, TCP_SYN_SENT, TCP_SYN_SENT);
 }
 
+/* An established-side socket's first retransmission timeout, in STATE. */
+static struct vigil_event stall_ev(uint64_t ts, struct vigil_flow f, struct vigil_real r,
+				   uint8_t state)
+{
+	return ev(VIGIL_EV_RETRANS, ts, f, r, state, state);
+}
+
 static struct vigil_event reset_ev(uint64_t ts, struct vigil_flow f, struct vigil_real r,
 				   uint8_t state)
 {
@@ -962,6 +969,82 @@ START_TEST(ipv6_flows_are_followed)
 }
 END_TEST
 
+START_TEST(stall_of_a_connection_is_evidence_per_event)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow(VIP_A, 40000), g = flow(VIP_A, 40001);
+	struct vigil_real r = real("192.168.1.10");
+
+	accepted(d, 0, f, r, MS(1));
+	accepted(d, 0, g, r, MS(2));
+	/* one per stall the BPF side reports, each with its own client */
+	feed_one(d, stall_ev(MS(5000), f, r, TCP_ESTABLISHED), EVIDENCE_STALL, MS(5000), r);
+	feed_one(d, stall_ev(MS(5001), g, r, TCP_ESTABLISHED), EVIDENCE_STALL, MS(5001), r);
+	feed_one(d, stall_ev(MS(9000), f, r, TCP_ESTABLISHED), EVIDENCE_STALL, MS(9000), r);
+	/* the other states with data in flight */
+	feed_one(d, stall_ev(MS(9100), f, r, TCP_CLOSE_WAIT), EVIDENCE_STALL, MS(9100), r);
+	feed_one(d, stall_ev(MS(9200), f, r, TCP_FIN_WAIT1), EVIDENCE_STALL, MS(9200), r);
+	feed_one(d, stall_ev(MS(9300), f, r, TCP_LAST_ACK), EVIDENCE_STALL, MS(9300), r);
+	ck_assert_uint_eq(expire_count(d, MS(100000)), 0);
+	detector_free(d);
+}
+END_TEST
+
+START_TEST(stall_leaves_the_attempt_alone)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow(VIP_A, 40000);
+	struct vigil_real r = real("192.168.1.10");
+	struct evidence out[DETECTOR_EVIDENCE_MAX];
+
+	/* an attempt whose ESTABLISHED was lost: the stall says nothing of it */
+	syn_sent(d, 0, f, r);
+	feed_one(d, stall_ev(MS(300), f, r, TCP_ESTABLISHED), EVIDENCE_STALL, MS(300), r);
+	ck_assert_uint_eq(detector_next_deadline(d), MS(900));
+	/* past its deadline, the stall still makes no SYN_TIMEOUT of its own */
+	ck_assert_int_eq(feed(d, stall_ev(MS(1000), f, r, TCP_ESTABLISHED), out), 1);
+	assert_evidence(&out[0], EVIDENCE_STALL, MS(1000), f, r);
+	ck_assert_uint_eq(expire(d, MS(1000), out, DETECTOR_EVIDENCE_MAX), 1);
+	assert_evidence(&out[0], EVIDENCE_SYN_TIMEOUT, MS(900), f, r);
+	/* nor does it count as the SYN retransmit that the attempt tells once */
+	syn_sent(d, MS(2000), flow(VIP_A, 40001), r);
+	feed_one(d, stall_ev(MS(2100), flow(VIP_A, 40001), r, TCP_ESTABLISHED), EVIDENCE_STALL,
+		 MS(2100), r);
+	feed_one(d, retrans_ev(MS(2200), flow(VIP_A, 40001), r), EVIDENCE_RETRANS, MS(2200), r);
+	detector_free(d);
+}
+END_TEST
+
+START_TEST(stall_needs_a_watched_tcp_flow_and_its_destination)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_real r = real("192.168.1.10");
+
+	feed_none(d, stall_ev(MS(10), flow("10.96.0.99", 40000), r, TCP_ESTABLISHED));
+	feed_none(d, stall_ev(MS(10), flow(VIP_A, 40000), no_real, TCP_ESTABLISHED));
+	feed_none(d, stall_ev(MS(10), flow_proto(VIP_U, 40000, IPPROTO_UDP), r, TCP_ESTABLISHED));
+	feed_one(d, stall_ev(MS(10), flow(VIP_6, 40000), real("fd00::1:10"), TCP_ESTABLISHED),
+		 EVIDENCE_STALL, MS(10), real("fd00::1:10"));
+	detector_free(d);
+}
+END_TEST
+
+START_TEST(stall_is_silence_outside_the_share)
+{
+	struct evidence ev = { .kind = EVIDENCE_STALL };
+
+	ck_assert_str_eq(evidence_kind_name(EVIDENCE_STALL), "stall");
+	ck_assert(!evidence_certain(&ev));
+	ck_assert(!evidence_per_attempt(&ev));
+	ev.kind = EVIDENCE_RETRANS;
+	ck_assert(evidence_per_attempt(&ev));
+	ev.kind = EVIDENCE_SYN_TIMEOUT;
+	ck_assert(evidence_per_attempt(&ev));
+	ev.kind = EVIDENCE_NO_REPLY;
+	ck_assert(evidence_per_attempt(&ev));
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	struct detector *d;
@@ -1156,6 +1239,10 @@ int main(void)
 	tcase_add_test(tc, equal_deadlines_expire_oldest_first);
 	tcase_add_test(tc, timing_is_per_service);
 	tcase_add_test(tc, ipv6_flows_are_followed);
+	tcase_add_test(tc, stall_of_a_connection_is_evidence_per_event);
+	tcase_add_test(tc, stall_leaves_the_attempt_alone);
+	tcase_add_test(tc, stall_needs_a_watched_tcp_flow_and_its_destination);
+	tcase_add_test(tc, stall_is_silence_outside_the_share);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);

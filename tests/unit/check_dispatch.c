@@ -177,6 +177,25 @@ START_TEST(evidence_reaches_weight_0_before_anyone_is_told)
 }
 END_TEST
 
+START_TEST(a_stall_is_a_suspect_outside_the_outlier_share)
+{
+	struct runtime_service *s = &rt->services[0];
+	struct evidence ev = syn_timeout(2, now);
+	uint32_t a, f;
+
+	ev.kind = EVIDENCE_STALL;
+	/* no attempt's answer is awaited: it passes the self-check unverified */
+	dispatch_evidence(&d, &ev, now);
+	assert_calls("APed");
+	ck_assert_int_eq(rec.decided, POLICY_ACT_SUSPECT);
+	ck_assert_uint_eq(rec.weights[2], 0);
+	ck_assert_uint_eq(s->evidence[2][EVIDENCE_STALL], 1);
+	policy_attempts(&s->policy, 2, now, &a, &f);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(f, 0);
+}
+END_TEST
+
 START_TEST(a_suspect_whose_probe_passes_is_back_unsaved)
 {
 	struct runtime_service *s = &rt->services[0];
@@ -361,6 +380,7 @@ static Suite *dispatch_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, evidence_reaches_weight_0_before_anyone_is_told);
+	tcase_add_test(tc, a_stall_is_a_suspect_outside_the_outlier_share);
 	tcase_add_test(tc, a_suspect_whose_probe_passes_is_back_unsaved);
 	tcase_add_test(tc, a_suspect_is_quarantined_after_its_tries_fail);
 	tcase_add_test(tc, evidence_that_decides_nothing_is_told_alone);

@@ -1188,6 +1188,50 @@ START_TEST(a_ramping_suspect_goes_back_to_its_ramp)
 }
 END_TEST
 
+START_TEST(stalls_of_long_lived_connections_make_no_outlier)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+	uint32_t a, f;
+	size_t i;
+
+	init(&s, &set, 3);
+	for (i = 0; i < 3; i++)
+		attempts(&s, i, 10, 1 * S);
+	/*
+	 * 0 holds the long-lived connections, and loss stalls one of them now
+	 * and then. Counted in the share, the fifth stall would make it an
+	 * outlier (a_destination_failing_where_its_peers_succeed_is_an_outlier);
+	 * not counted, each is a suspicion that its probe clears.
+	 */
+	for (i = 1; i <= 8; i++) {
+		ck_assert_int_eq(policy_on_evidence(&s, 0, KIND, POLICY_EV_NOT_ATTEMPT, i * S, &d),
+				 1);
+		ck_assert_int_eq(d.action, POLICY_ACT_SUSPECT);
+		ck_assert_int_eq(d.evidence, KIND);
+		/* more stalls while it is suspect decide nothing */
+		ck_assert_int_eq(policy_on_evidence(&s, 0, KIND, POLICY_EV_NOT_ATTEMPT, i * S, &d),
+				 0);
+		probe(&s, 0, true, i * S + MS, POLICY_ACT_CLEARED);
+	}
+	/* its 10 attempts and the 8 probes, none failed */
+	policy_attempts(&s, 0, 8 * S + MS, &a, &f);
+	ck_assert_uint_eq(a, 18);
+	ck_assert_uint_eq(f, 0);
+	ck_assert_uint_eq(s.dests[0].quarantines, 0);
+	ck_assert_uint_eq(s.dests[0].suspicions, 8);
+	/* a stall is still confirmed by failed probes, like any silence */
+	ck_assert_int_eq(policy_on_evidence(&s, 0, KIND, POLICY_EV_NOT_ATTEMPT, 9 * S, &d), 1);
+	ck_assert_int_eq(d.action, POLICY_ACT_SUSPECT);
+	probe(&s, 0, false, 9 * S + 200 * MS, POLICY_ACT_PROBE);
+	probe(&s, 0, false, 9 * S + 400 * MS, POLICY_ACT_PROBE);
+	d = probe(&s, 0, false, 9 * S + 600 * MS, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(d.from, POLICY_SUSPECT);
+	policy_service_clear(&s);
+}
+END_TEST
+
 START_TEST(a_destination_failing_where_its_peers_succeed_is_an_outlier)
 {
 	struct policy_service s;
@@ -1350,6 +1394,56 @@ START_TEST(without_probes_evidence_is_taken_as_certain)
 }
 END_TEST
 
+/* What makes its clients' stalled sockets worth resetting (runtime_reset_wanted()). */
+START_TEST(only_a_quarantine_for_silence_is_silent)
+{
+	struct policy_service s;
+	struct policy_settings set = confirming();
+	struct policy_decision d;
+
+	set.max_ejected_percent = 100;
+	init(&s, &set, 5);
+	/* confirmed by its probes: silent, through probation, until back in rotation */
+	uncertain(&s, 0, 0, POLICY_ACT_SUSPECT);
+	ck_assert(!s.dests[0].silent);
+	probe(&s, 0, false, 200 * MS, POLICY_ACT_PROBE);
+	probe(&s, 0, false, 400 * MS, POLICY_ACT_PROBE);
+	probe(&s, 0, false, 600 * MS, POLICY_ACT_QUARANTINE);
+	ck_assert(s.dests[0].silent);
+	tick_one(&s, 1600 * MS, 0, POLICY_ACT_PROBE);
+	ck_assert_int_eq(state(&s, 0), POLICY_PROBATION);
+	ck_assert(s.dests[0].silent);
+	probe(&s, 0, false, 1700 * MS, POLICY_ACT_PROBE_FAILED);
+	ck_assert(s.dests[0].silent);
+	ck_assert_int_eq(policy_release(&s, 0, 1800 * MS, &d), 1);
+	ck_assert(!s.dests[0].silent);
+
+	/* a refusal, even one that confirms a suspicion, is not */
+	ck_assert_int_eq(policy_on_evidence(&s, 1, KIND, true, 0, &d), 1);
+	ck_assert_int_eq(d.action, POLICY_ACT_QUARANTINE);
+	ck_assert(!s.dests[1].silent);
+	uncertain(&s, 2, 0, POLICY_ACT_SUSPECT);
+	ck_assert_int_eq(policy_on_evidence(&s, 2, KIND, true, MS, &d), 1);
+	ck_assert(!s.dests[2].silent);
+
+	/* nor the operator's quarantine, even of a silent one */
+	uncertain(&s, 3, 0, POLICY_ACT_SUSPECT);
+	probe(&s, 3, false, 200 * MS, POLICY_ACT_PROBE);
+	probe(&s, 3, false, 400 * MS, POLICY_ACT_PROBE);
+	probe(&s, 3, false, 600 * MS, POLICY_ACT_QUARANTINE);
+	ck_assert_int_eq(policy_quarantine(&s, 3, 700 * MS, 0, &d), 1);
+	ck_assert(!s.dests[3].silent);
+	policy_service_clear(&s);
+
+	/* without probes, silence taken as certain is still silence */
+	set.probe = false;
+	init(&s, &set, 2);
+	uncertain(&s, 0, 0, POLICY_ACT_QUARANTINE);
+	ck_assert(s.dests[0].silent);
+	policy_service_clear(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -1363,10 +1457,12 @@ int main(void)
 	tcase_add_test(tc, a_destination_failing_where_its_peers_succeed_is_an_outlier);
 	tcase_add_test(tc, failed_probes_of_a_suspect_count_towards_an_outlier);
 	tcase_add_test(tc, loss_on_every_link_makes_no_outlier);
+	tcase_add_test(tc, stalls_of_long_lived_connections_make_no_outlier);
 	tcase_add_test(tc, an_outlier_needs_enough_attempts_within_the_window);
 	tcase_add_test(tc, a_suspect_counts_against_max_ejected_percent);
 	tcase_add_test(tc, a_suspicion_is_not_saved_and_a_restored_one_is_probed_again);
 	tcase_add_test(tc, without_probes_evidence_is_taken_as_certain);
+	tcase_add_test(tc, only_a_quarantine_for_silence_is_silent);
 	tcase_add_test(tc, bad_settings_and_arguments_are_refused);
 	tcase_add_test(tc, a_destination_goes_round_the_whole_cycle);
 	tcase_add_test(tc, evidence_against_a_destination_out_of_rotation_is_ignored);

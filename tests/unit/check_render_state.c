@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
+#include <errno.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,28 @@ START_TEST(evidence_carries_the_client)
 }
 END_TEST
 
+START_TEST(resets_name_the_socket_and_how_long_it_stalled)
+{
+	struct evidence ev = evidence_fixture();
+	struct json_object *o;
+
+	o = render_reset(&ev.flow, &ev.real, MS(1234) + 999, 0, "web", "bpf_sock_destroy", MS(1500),
+			 1767225600000000000ll - MS(1500));
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			 "{\"event\":\"reset\",\"time\":\"2026-01-01T00:00:00.000Z\","
+			 "\"service\":\"web\",\"real\":\"10.100.3.2:8080\","
+			 "\"protocol\":\"tcp\",\"client\":\"10.1.1.1:40000\","
+			 "\"vip\":\"10.96.0.1:80\",\"stalled_ms\":1234,"
+			 "\"mechanism\":\"bpf_sock_destroy\"}");
+	json_object_put(o);
+	/* one that could not be reset says why */
+	o = render_reset(&ev.flow, &ev.real, 0, -ENOENT, "web", "inet_diag", MS(1500), 0);
+	ck_assert_str_eq(str(o, "error"), "ENOENT");
+	ck_assert_str_eq(str(o, "mechanism"), "inet_diag");
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(decisions_say_why_and_for_how_long)
 {
 	struct evidence ev = evidence_fixture();
@@ -204,7 +227,24 @@ START_TEST(status_counts_and_probes)
 	ck_assert_str_eq(str(o, "services.healthy"), "4");
 	ck_assert_str_eq(str(o, "services.quarantined"), "1");
 	ck_assert_str_eq(str(o, "services.manual"), "1");
+	/* watching, but no mechanism chosen yet is said as none */
+	ck_assert_str_eq(str(o, "resets.mechanism"), "none");
 	json_object_put(o);
+	st.reset_mechanism = "inet_diag";
+	st.reset_why = "bpf_sock_destroy: the kernel has no such kfunc (6.5 and later)";
+	st.resets = 2;
+	st.reset_sweeps = 7;
+	st.reset_targets = 1;
+	o = render_status(&st);
+	ck_assert_str_eq(str(o, "resets.mechanism"), "inet_diag");
+	ck_assert_str_eq(str(o, "resets.why"),
+			 "bpf_sock_destroy: the kernel has no such kfunc (6.5 and later)");
+	ck_assert_str_eq(str(o, "resets.count"), "2");
+	ck_assert_str_eq(str(o, "resets.failed"), "0");
+	ck_assert_str_eq(str(o, "resets.sweeps"), "7");
+	ck_assert_str_eq(str(o, "resets.targets"), "1");
+	json_object_put(o);
+	st.reset_mechanism = NULL;
 	/* not watching: no probe details at all */
 	st.watching = false;
 	st.have_counters = false;
@@ -441,6 +481,7 @@ static Suite *render_state_suite(void)
 	tcase_add_test(tc, list_merges_runtime_and_kernel);
 	tcase_add_test(tc, evidence_carries_the_client);
 	tcase_add_test(tc, decisions_say_why_and_for_how_long);
+	tcase_add_test(tc, resets_name_the_socket_and_how_long_it_stalled);
 	tcase_add_test(tc, status_counts_and_probes);
 	tcase_add_test(tc, status_says_what_is_missing_and_what_instead);
 	tcase_add_test(tc, status_reports_fallbacks_that_work_without_degrading);

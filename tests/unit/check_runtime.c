@@ -259,6 +259,61 @@ START_TEST(a_reload_keeps_what_it_knew)
 }
 END_TEST
 
+/* Silence confirmed: out of rotation on evidence that is not a refusal. */
+static void confirm_silence(struct runtime_service *s, size_t dest, uint64_t now)
+{
+	struct policy_decision dec;
+	unsigned int i;
+
+	ck_assert_int_eq(
+	    policy_on_evidence(&s->policy, dest, EVIDENCE_SYN_TIMEOUT, false, now, &dec), 1);
+	ck_assert_int_eq(dec.action, POLICY_ACT_SUSPECT);
+	for (i = 0; i < s->policy.set.confirm_tries; i++)
+		ck_assert_int_eq(policy_on_probe(&s->policy, dest, false, now + MS(i + 1), &dec),
+				 1);
+	ck_assert_int_eq(dec.action, POLICY_ACT_QUARANTINE);
+}
+
+START_TEST(stalled_sockets_are_reset_only_for_silence_enforced)
+{
+	struct config *c = parse(CONFIG);
+	struct runtime *rt = NULL, *rt2 = NULL;
+	struct policy_decision dec;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	/* room for all three out at once */
+	rt->services[0].policy.set.max_ejected_percent = 100;
+	/* a suspect is not: it may be one lost SYN */
+	ck_assert_int_eq(policy_on_evidence(&rt->services[0].policy, 0, EVIDENCE_SYN_TIMEOUT, false,
+					    MS(1000), &dec),
+			 1);
+	ck_assert(!runtime_reset_wanted(&rt->services[0], 0));
+	/* confirmed silent: its clients' stalled sockets are reset */
+	confirm_silence(&rt->services[0], 1, MS(1000));
+	ck_assert(runtime_reset_wanted(&rt->services[0], 1));
+	/* a refusal already reset them */
+	ck_assert_int_eq(
+	    policy_on_evidence(&rt->services[0].policy, 2, EVIDENCE_REFUSED, true, MS(1000), &dec),
+	    1);
+	ck_assert(!runtime_reset_wanted(&rt->services[0], 2));
+	ck_assert(!runtime_reset_wanted(&rt->services[0], 99));
+	/* the count, and the mark, move with the destination on a reload */
+	rt->services[0].resets[1] = 3;
+	ck_assert_int_eq(runtime_new(c, rt, 2, &rt2), 0);
+	ck_assert(runtime_reset_wanted(&rt2->services[0], 1));
+	ck_assert_uint_eq(rt2->services[0].resets[1], 3);
+	runtime_free(rt2);
+	/* reset_established: none, or a dry run, reset nothing */
+	c->services[0].policy.quarantine.reset_established = CONFIG_RESET_NONE;
+	ck_assert(!runtime_reset_wanted(&rt->services[0], 1));
+	c->services[0].policy.quarantine.reset_established = CONFIG_RESET_STALLED;
+	c->services[0].policy.quarantine.enforce = false;
+	ck_assert(!runtime_reset_wanted(&rt->services[0], 1));
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
 /* What vigild last programmed, as a table: unknown until every weight is known. */
 START_TEST(the_applied_table_is_what_was_programmed)
 {
@@ -296,6 +351,7 @@ int main(void)
 	tcase_add_test(tc, weights_follow_policy_and_health);
 	tcase_add_test(tc, a_suspect_is_not_removed);
 	tcase_add_test(tc, a_reload_keeps_what_it_knew);
+	tcase_add_test(tc, stalled_sockets_are_reset_only_for_silence_enforced);
 	tcase_add_test(tc, the_applied_table_is_what_was_programmed);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);

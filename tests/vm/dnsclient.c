@@ -44,8 +44,7 @@ int vt_dns_mode_parse(const char *name, enum vt_dns_mode *ret)
 	return -EINVAL;
 }
 
-/* An A query for NAME (dotted, final dot optional); its length, or -EINVAL. */
-static int build_query(uint16_t id, const char *name, uint8_t *out)
+int vt_dns_build_query(uint16_t id, const char *name, uint8_t *out)
 {
 	size_t n = DNS_HEADER_SIZE, label;
 	const char *p = name, *dot;
@@ -264,7 +263,7 @@ int vt_dns_run(const struct vt_dns_client *c, unsigned int n, struct vt_dns_quer
 		serial++;
 		snprintf(name, sizeof(name), "q%u.%s.client.example.", serial,
 			 c->tag ? c->tag : "vt");
-		qlen = build_query((uint16_t)(getpid() * 31 + serial), name, query);
+		qlen = vt_dns_build_query((uint16_t)(getpid() * 31 + serial), name, query);
 		if (qlen < 0) {
 			free(ms);
 			return qlen;

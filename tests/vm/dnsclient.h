@@ -69,6 +69,12 @@ int vt_dns_run(const struct vt_dns_client *c, unsigned int n, struct vt_dns_quer
 /* "LABEL: answered 58/60, first-try timeouts 2, ..., p50 1.2 ms, p99 ..., max ..." */
 void vt_dns_print(FILE *f, const char *label, const struct vt_dns_summary *s);
 
+/*
+ * An A query for NAME (dotted, final dot optional) with ID into OUT (512
+ * bytes at least); its length, or -EINVAL.
+ */
+int vt_dns_build_query(uint16_t id, const char *name, uint8_t *out);
+
 const char *vt_dns_mode_name(enum vt_dns_mode m);
 /* 0, or -EINVAL for a name that is none of fresh, pinned, unconnected. */
 int vt_dns_mode_parse(const char *name, enum vt_dns_mode *ret);

@@ -2,7 +2,8 @@
 /*
  * Detection quality against the real kernel: a lossy network is not a dead
  * destination (suspect, then confirm), a destination failing where its peers
- * succeed goes out (outliers), and quarantine.enforce false decides and
+ * succeed goes out (outliers), an established connection stalled on a silent
+ * destination is evidence (stall), and quarantine.enforce false decides and
  * reports without touching IPVS. What vigild decided is read from
  * `vigilctl list --json`, what IPVS does from IPVS itself.
  */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "check_main.h"
 #include "vmtest.h"
@@ -224,6 +226,69 @@ START_TEST(enforce_false_reports_and_leaves_ipvs_alone)
 }
 END_TEST
 
+/* A connection through the VIP, echoed once: established, nothing in flight. */
+static int open_echoed(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char buf[8];
+	int fd;
+
+	ck_assert_int_eq(vt_sockaddr(VIP, &sa, &len), 0);
+	fd = socket(sa.ss_family, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, len), 0);
+	ck_assert_int_eq(send(fd, "ping\n", 5, 0), 5);
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), 0), 5);
+	return fd;
+}
+
+/* close() that resets: a stalled socket would otherwise linger in FIN_WAIT1. */
+static void close_reset(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/*
+ * Established connections only, one per destination (rr): d3 goes silent
+ * while they send. Its connection's first retransmission timeout is stall
+ * evidence, a suspicion its probes confirm; the others make none.
+ */
+START_TEST(a_connection_stalled_on_a_silent_destination_is_evidence)
+{
+	struct vt_agent a;
+	uint64_t silent_ns;
+	int fds[3];
+	unsigned int i;
+
+	start(&a, "  health: { enabled: false }\n");
+	for (i = 0; i < 3; i++)
+		fds[i] = open_echoed();
+	vt_must("%s silent d3 >/dev/null", vt_lab());
+	silent_ns = vt_now_ns();
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send(fds[i], "data\n", 5, 0), 5);
+	ck_assert_msg(vt_agent_wait(&a, "evidence kind=stall service=web real=" D3, 1, 5000),
+		      "no stall evidence against d3:\n%s", vt_agent_log(&a));
+	fprintf(stderr, "stall evidence against d3 within %.3f s of its silence\n",
+		(vt_now_ns() - silent_ns) / 1e9);
+	ck_assert_msg(
+	    vt_agent_wait(&a, "decision action=quarantine service=web real=" D3, 1, 10000),
+	    "d3 was never quarantined:\n%s", vt_agent_log(&a));
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 0);
+	ck_assert_uint_eq(vt_count_events("evidence", "web", D3, "kind", "stall"), 1);
+	ck_assert_uint_eq(vt_count_events("evidence", "web", D1, NULL, NULL), 0);
+	ck_assert_uint_eq(vt_count_events("evidence", "web", D2, NULL, NULL), 0);
+	for (i = 0; i < 3; i++)
+		close_reset(fds[i]);
+	vt_must("%s live d3 >/dev/null", vt_lab());
+	ck_assert_int_eq(vt_agent_stop(&a, SIGTERM), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vm_detection");
@@ -235,6 +300,7 @@ int main(void)
 	tcase_add_test(tc, loss_on_every_link_ejects_nobody);
 	tcase_add_test(tc, a_destination_behind_heavy_loss_is_an_outlier);
 	tcase_add_test(tc, enforce_false_reports_and_leaves_ipvs_alone);
+	tcase_add_test(tc, a_connection_stalled_on_a_silent_destination_is_evidence);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_VERBOSE);
 }

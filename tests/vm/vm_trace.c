@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "vmtest.h"
 
@@ -22,11 +23,13 @@
 #define VIP_UDP        "10.96.0.1:53"
 #define VIP6_UDP       "[fd00:96::1]:53"
 #define VIP_UDP_REFUSE "10.96.0.3:53"
+#define VIP_STALL      "10.96.0.4:80"
 
 #define REAL_LIVE   "10.100.1.2:8080"
 #define REAL6_LIVE  "[fd00:100:1::2]:8080"
 #define REAL_SILENT "10.100.2.2:8080"
 #define REAL_REFUSE "10.100.3.2:8080"
+#define REAL_STALL  "10.100.4.2:8080" /* live, until stalled_connection_retransmits silences it */
 
 #define MAX_FLOW_EVENTS 64
 
@@ -38,6 +41,7 @@ static void lab_up(void)
 	vt_must("%s dest d-live --v4 10.100.1.2 --v6 fd00:100:1::2 --port 8080", lab);
 	vt_must("%s dest d-silent --v4 10.100.2.2 --port 8080 && %s silent d-silent", lab, lab);
 	vt_must("%s dest d-refuse --v4 10.100.3.2 --port 8080 && %s refuse d-refuse", lab, lab);
+	vt_must("%s dest d-stall --v4 10.100.4.2 --port 8080", lab);
 	/* local clients reach a VIP through a route; IPVS takes it from there */
 	vt_must("ip link add vip0 type dummy && ip link set vip0 up");
 	vt_must("ip route add 10.96.0.0/24 dev vip0 && ip -6 route add fd00:96::/64 dev vip0");
@@ -48,6 +52,8 @@ static void lab_up(void)
 		REAL_SILENT);
 	vt_must("ipvsadm -A -t %s -s rr && ipvsadm -a -t %s -r %s -m", VIP_REFUSE, VIP_REFUSE,
 		REAL_REFUSE);
+	vt_must("ipvsadm -A -t %s -s rr && ipvsadm -a -t %s -r %s -m", VIP_STALL, VIP_STALL,
+		REAL_STALL);
 	vt_must("ipvsadm -A -t %s -s rr && ipvsadm -a -t %s -r %s -m", VIP6_LIVE, VIP6_LIVE,
 		REAL6_LIVE);
 	vt_must("ipvsadm -A -u %s -s rr && ipvsadm -a -u %s -r %s -m", VIP_UDP, VIP_UDP, REAL_LIVE);
@@ -256,6 +262,69 @@ START_TEST(ipvs_refused_destination_resets)
 	ck_assert_str_eq(vt_str(evs[r], "state"), "SYN_SENT");
 	ck_assert(is_state(evs[n - 1], "SYN_SENT", "CLOSE"));
 	ck_assert_uint_eq(find(evs, n, "retrans", 0), n);
+	vt_tracer_free(&t);
+}
+END_TEST
+
+/*
+ * An established connection whose destination goes silent with data in
+ * flight: its retransmission timeouts double from 200 ms on, and only the
+ * first is reported, in the socket's state, naming the real destination.
+ */
+START_TEST(stalled_connection_retransmits_once)
+{
+	json_object *evs[MAX_FLOW_EVENTS];
+	struct sockaddr_storage sa;
+	struct linger lg = { 1, 0 };
+	struct vt_tracer t;
+	socklen_t len;
+	unsigned int port;
+	char buf[16];
+	size_t n, r, i, retrans = 0;
+	uint64_t silent_ns;
+	int fd;
+
+	ck_assert_int_eq(vt_tracer_start(&t), 0);
+	ck_assert_int_eq(vt_sockaddr(VIP_STALL, &sa, &len), 0);
+	fd = socket(sa.ss_family, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, len), 0);
+	port = vt_local_port(fd);
+	/* an answered request: the destination was live, nothing in flight */
+	ck_assert_int_eq(send(fd, "ping\n", 5, 0), 5);
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), 0), 5);
+
+	vt_must("%s silent d-stall", vt_lab());
+	silent_ns = vt_now_ns();
+	ck_assert_int_eq(send(fd, "stall\n", 6, 0), 6);
+	/* timeouts at about 0.2, 0.6, 1.4 and 3 s: room for three after the first */
+	{
+		struct flow_wait w = { "tcp", port, "retrans", "ESTABLISHED" };
+
+		ck_assert_msg(vt_tracer_wait(&t, flow_has, &w, 10000),
+			      "no retransmit event for client port %u", port);
+	}
+	usleep(3500 * 1000);
+	/* SO_LINGER 0: close() resets, and the flow ends now, not after tcp_retries2 */
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(fd);
+	stop_after_close(&t, port);
+	vt_must("%s live d-stall", vt_lab());
+
+	n = flow_events(&t, port, evs);
+	assert_ipvs_flow(evs, n, VIP_STALL, REAL_STALL);
+	ck_assert(is_state(evs[2], "SYN_SENT", "ESTABLISHED"));
+	r = find(evs, n, "retrans", 0);
+	ck_assert_msg(r < n, "no retransmit event");
+	for (i = r; i < n; i++)
+		retrans += !strcmp(kind_of(evs[i]), "retrans");
+	ck_assert_uint_eq(retrans, 1);
+	ck_assert_str_eq(vt_str(evs[r], "state"), "ESTABLISHED");
+	ck_assert_str_eq(vt_str(evs[r], "real"), REAL_STALL);
+	fprintf(stderr, "first retransmission timeout %.3f s after the destination went silent\n",
+		((double)vt_mono(evs[r]) - (double)silent_ns) / 1e9);
+	ck_assert_uint_gt(vt_mono(evs[r]), silent_ns);
+	ck_assert_str_eq(vt_str(evs[n - 1], "state"), "CLOSE");
 	vt_tracer_free(&t);
 }
 END_TEST
@@ -483,6 +552,7 @@ int main(void)
 	tcase_add_test(tc, ipvs_silent_destination_retransmits);
 	tcase_add_test(tc, ipvs_refused_destination_resets);
 	tcase_add_test(tc, ipvs_accepted_ipv6);
+	tcase_add_test(tc, stalled_connection_retransmits_once);
 	tcase_add_test(tc, udp_ipvs_pick);
 	tcase_add_test(tc, udp_connected_requests_and_replies);
 	tcase_add_test(tc, udp_unconnected_requests_and_replies);

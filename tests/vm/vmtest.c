@@ -146,6 +146,45 @@ int vt_ipvs_udp_weight(const char *vip, const char *real)
 	return ipvs_weight("-u", vip, real);
 }
 
+int vt_ipvs_conn_real(const char *protocol, unsigned int client_port, const char *vip, char *ret,
+		      size_t size)
+{
+	char line[256], proto[8], from[64], to[64], dest[64], state[16];
+	unsigned int fport, tport, dport, to_addr, dest_addr;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v;
+	bool found = false;
+	socklen_t len;
+	FILE *f;
+
+	if (vt_sockaddr(vip, &ss, &len) || ss.ss_family != AF_INET)
+		return -EINVAL;
+	v = (struct sockaddr_in *)&ss;
+	f = fopen("/proc/net/ip_vs_conn", "re");
+	if (!f)
+		return -errno;
+	/* "TCP 0A640101 9C40 0A60000A 0050 0A640302 1F90 ESTABLISHED 899": hex, host order */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%7s %63s %x %63s %x %63s %x %15s", proto, from, &fport, to,
+			   &tport, dest, &dport, state) != 8 ||
+		    strcmp(proto, protocol) || fport != client_port || strlen(to) != 8 ||
+		    strlen(dest) != 8)
+			continue;
+		to_addr = strtoul(to, NULL, 16);
+		dest_addr = strtoul(dest, NULL, 16);
+		if (to_addr != ntohl(v->sin_addr.s_addr) || tport != ntohs(v->sin_port))
+			continue;
+		snprintf(ret, size, "%u.%u.%u.%u:%u", dest_addr >> 24, dest_addr >> 16 & 0xff,
+			 dest_addr >> 8 & 0xff, dest_addr & 0xff, dport);
+		found = true;
+		/* an old entry of a reused port may linger; the live one wins */
+		if (strcmp(protocol, "TCP") || !strcmp(state, "ESTABLISHED"))
+			break;
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
 int vt_sockaddr(const char *addr_port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct config_addr a;
@@ -772,14 +811,12 @@ bool vt_wait_dest_state(const char *service, const char *address, const char *st
 	}
 }
 
-unsigned int vt_count_events(const char *event, const char *service, const char *real,
-			     const char *key, const char *value)
+json_object *vt_events(const char *event)
 {
+	json_object *all = json_object_new_array(), *e;
 	char *line = NULL;
 	size_t size = 0;
-	unsigned int n = 0;
 	const char *v;
-	json_object *e;
 	FILE *f;
 
 	/* one event a line, oldest first */
@@ -789,14 +826,32 @@ unsigned int vt_count_events(const char *event, const char *service, const char 
 		e = json_tokener_parse(line);
 		ck_assert_msg(e != NULL, "vigilctl events printed a line that is not JSON: %s",
 			      line);
-		if ((v = vt_str(e, "event")) && !strcmp(v, event) && (v = vt_str(e, "service")) &&
-		    !strcmp(v, service) && (v = vt_str(e, "real")) && !strcmp(v, real) &&
-		    (!key || ((v = vt_str(e, key)) && !strcmp(v, value))))
-			n++;
-		json_object_put(e);
+		if ((v = vt_str(e, "event")) && !strcmp(v, event))
+			json_object_array_add(all, e);
+		else
+			json_object_put(e);
 	}
 	free(line);
 	ck_assert_int_eq(pclose(f), 0);
+	return all;
+}
+
+unsigned int vt_count_events(const char *event, const char *service, const char *real,
+			     const char *key, const char *value)
+{
+	json_object *all = vt_events(event);
+	unsigned int n = 0;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		json_object *e = json_object_array_get_idx(all, i);
+
+		if ((v = vt_str(e, "service")) && !strcmp(v, service) && (v = vt_str(e, "real")) &&
+		    !strcmp(v, real) && (!key || ((v = vt_str(e, key)) && !strcmp(v, value))))
+			n++;
+	}
+	json_object_put(all);
 	return n;
 }
 

@@ -37,6 +37,13 @@ void vt_lab_three_fresh(const char *state_dir);
 /* The weight IPVS has for destination REAL of the TCP (UDP) service VIP, or -1. */
 int vt_ipvs_weight(const char *vip, const char *real);
 int vt_ipvs_udp_weight(const char *vip, const char *real);
+/*
+ * The real destination ("a.b.c.d:p") IPVS gave the IPv4 client port
+ * CLIENT_PORT of PROTOCOL ("TCP", "UDP") through VIP, from
+ * /proc/net/ip_vs_conn (a TCP entry that is ESTABLISHED first); 0 or -ENOENT.
+ */
+int vt_ipvs_conn_real(const char *protocol, unsigned int client_port, const char *vip, char *ret,
+		      size_t size);
 
 struct vt_conn {
 	int err; /* 0: connected; else the errno it failed with (ETIMEDOUT on timeout) */
@@ -174,6 +181,8 @@ const char *vt_dest_state(const char *service, const char *address, char *buf, s
 /* Waits up to timeout_ms for the state to be STATE; whether it became so. */
 bool vt_wait_dest_state(const char *service, const char *address, const char *state,
 			int timeout_ms);
+/* The events of `vigilctl events --json` (the latest 256) with "event" EVENT, oldest first. */
+json_object *vt_events(const char *event);
 /*
  * The events of `vigilctl events --json` (the latest 256) with "event" EVENT, for
  * destination REAL of SERVICE, whose KEY is VALUE (KEY NULL: any).

@@ -93,9 +93,13 @@ static struct probes *open_probes(bool sockops)
 	return p;
 }
 
+/* exchange()'s answer when the peer closed before echoing all of it */
+#define CLOSED_BY_PEER 1
+
 /*
  * A TCP connection to addr_port with `rounds` echo exchanges of 100 bytes
- * (each gives the client an RTT sample), then closed. 0 or -errno.
+ * (each gives the client an RTT sample), then closed. 0, CLOSED_BY_PEER or
+ * -errno.
  */
 static int exchange(const char *addr_port, int rounds)
 {
@@ -131,7 +135,7 @@ static int exchange(const char *addr_port, int rounds)
 			ssize_t n = recv(fd, buf + got, sizeof(buf) - got, 0);
 
 			if (n <= 0) {
-				r = n < 0 ? -errno : -ECONNRESET;
+				r = n < 0 ? -errno : CLOSED_BY_PEER;
 				goto out;
 			}
 			got += n;
@@ -153,7 +157,12 @@ static void connections(struct probes *p, const char *addr_port, int n, int roun
 
 	for (i = 0; i < n; i++) {
 		r = exchange(addr_port, rounds);
-		ck_assert_msg(r == 0, "connection %d through %s: %s", i, addr_port, strerror(-r));
+		if (r) /* what the kernel held then, for the failure's cause */
+			vt_sh("ipvsadm -Lnc; ipvsadm -Ln --stats; tc qdisc show; pgrep -a vigild; "
+			      "dmesg | tail -5");
+		ck_assert_msg(r == 0, "connection %d of %d through %s: %s", i, n, addr_port,
+			      r == CLOSED_BY_PEER ? "closed by the peer before the echo came back"
+						  : strerror(-r));
 		probes_consume(p);
 	}
 	usleep(5 * DELAY_MS * 1000);

@@ -283,9 +283,20 @@ int config_check(const char *path, char *buf, size_t size);
  * the range of a particular setting is checked by the caller.
  */
 
-/* "500ms", "10s", "5m", "1h", "1d"; a bare integer means seconds. */
+/*
+ * "500ms", "10s", "1.5m", "1h30m", "1d": numbers with a unit (d, h, m, s,
+ * ms), units from largest to smallest, each at most once; a number may have
+ * decimals, and the whole must be a number of milliseconds. A number alone
+ * ("10", "1.5") means seconds.
+ */
 int config_duration_parse(const char *text, uint64_t *ret_ms);
-/* The largest unit that is exact: 90000 -> "90s", 300000 -> "5m". */
+/* The same; on -EINVAL, ret_why (if not NULL) says why, such as "finer than a millisecond". */
+int config_duration_parse_why(const char *text, uint64_t *ret_ms, char *ret_why, size_t why_size);
+/*
+ * Compound, largest unit first, with seconds to three decimals: 90000 ->
+ * "1m30s", 1500 -> "1.5s", 500 -> "500ms", 60500 -> "1m500ms". What it
+ * prints, config_duration_parse() reads back.
+ */
 int config_duration_format(uint64_t ms, char *buf, size_t size);
 /* Bytes, or an integer with KiB, MiB or GiB. */
 int config_size_parse(const char *text, uint64_t *ret_bytes);

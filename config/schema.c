@@ -511,15 +511,14 @@ static int apply_uint(struct config_ctx *ctx, const struct field *f, const char 
 static int apply_duration(struct config_ctx *ctx, const struct field *f, const char *label,
 			  const struct config_node *v, void *dst)
 {
-	char q[CONFIG_QUOTE_SIZE], lo[24], hi[24];
+	char q[CONFIG_QUOTE_SIZE], lo[24], hi[24], why[128];
 	uint64_t ms;
 	int r;
 
-	r = config_duration_parse(v->text, &ms);
+	r = config_duration_parse_why(v->text, &ms, why, sizeof(why));
 	if (r == -EINVAL)
-		return fail_at(ctx, v,
-			       "bad %s %s (expected a duration such as 500ms, 10s, 5m, 1h or 1d)",
-			       label, config_quote(v->text, q, sizeof(q)));
+		return fail_at(ctx, v, "bad %s %s (%s)", label, config_quote(v->text, q, sizeof(q)),
+			       why);
 	if (r < 0 || ms < f->min || ms > f->max) {
 		config_duration_format(f->min, lo, sizeof(lo));
 		config_duration_format(f->max, hi, sizeof(hi));

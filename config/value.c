@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -152,13 +153,23 @@ int config_bool_parse(const char *text, bool *ret)
 	return -EINVAL;
 }
 
-static const struct unit {
+struct unit {
 	const char *suffix;
 	uint64_t factor;
-} duration_units[] = {
-	/* largest first: config_duration_format() picks the first exact one */
+};
+
+/* Largest first: a compound duration names them in this order, each at most once. */
+static const struct unit duration_units[] = {
 	{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
 };
+#define SECOND_UNIT 3
+
+/*
+ * A fraction finer than 10^-10 of a unit is never a whole number of
+ * milliseconds: the largest unit, a day, is 2^10 * 3^3 * 5^5 ms, and a
+ * fraction whose last digit is not 0 lacks a factor 2 or a factor 5.
+ */
+#define FRACTION_DIGITS_MAX 10
 
 static int unit_apply(uint64_t v, uint64_t factor, uint64_t *ret)
 {
@@ -168,37 +179,212 @@ static int unit_apply(uint64_t v, uint64_t factor, uint64_t *ret)
 	return 0;
 }
 
-int config_duration_parse(const char *text, uint64_t *ret_ms)
-{
-	const char *end;
-	uint64_t v;
-	int r;
+static int explain(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-	r = digits_parse(text, &v, &end);
-	if (r < 0)
-		return r;
-	if (!*end)
-		return unit_apply(v, 1000, ret_ms); /* a bare number is seconds */
-	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++)
-		if (!strcmp(end, duration_units[i].suffix))
-			return unit_apply(v, duration_units[i].factor, ret_ms);
+static int explain(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf && size) {
+		va_start(ap, fmt);
+		vsnprintf(buf, size, fmt, ap);
+		va_end(ap);
+	}
 	return -EINVAL;
 }
 
-int config_duration_format(uint64_t ms, char *buf, size_t size)
+#define DURATION_EXAMPLES "expected a duration such as 500ms, 10s, 1.5m, 1h30m or 1d"
+
+/* One number of a duration, "90" or "1.25": the whole part and the digits after the point. */
+struct duration_number {
+	uint64_t whole;
+	uint64_t fraction; /* its significant digits, trailing zeros dropped */
+	unsigned int fraction_digits;
+	bool too_fine; /* more significant digits than any unit can take exactly */
+};
+
+static int duration_number_parse(const char *text, struct duration_number *ret,
+				 const char **ret_end, char *why, size_t why_size)
 {
-	const struct unit *u = &duration_units[ARRAY_SIZE(duration_units) - 1];
+	struct duration_number n = { 0 };
+	const char *p;
+	int r;
+
+	if (text[0] == '0' && is_digit(text[1]))
+		return explain(why, why_size, "a number cannot have a leading zero");
+	r = digits_parse(text, &n.whole, &p);
+	if (r == -EINVAL)
+		return explain(why, why_size, DURATION_EXAMPLES);
+	if (r < 0)
+		return r;
+	if (p[0] == '.' && is_digit(p[1])) {
+		const char *digits = ++p;
+		unsigned int significant = 0;
+
+		for (; is_digit(*p); p++)
+			if (*p != '0')
+				significant = (unsigned int)(p - digits) + 1;
+		if (significant > FRACTION_DIGITS_MAX) {
+			n.too_fine = true;
+		} else {
+			for (unsigned int i = 0; i < significant; i++)
+				n.fraction = n.fraction * 10 + (unsigned int)(digits[i] - '0');
+			n.fraction_digits = significant;
+		}
+	}
+	*ret = n;
+	*ret_end = p;
+	return 0;
+}
+
+/* N in the unit U, in milliseconds: -EINVAL (with WHY) if that is not a whole number of them. */
+static int duration_number_ms(const struct duration_number *n, const struct unit *u,
+			      uint64_t *ret_ms, char *why, size_t why_size)
+{
+	uint64_t scale = 1, part, whole;
+	int r;
+
+	for (unsigned int i = 0; i < n->fraction_digits; i++)
+		scale *= 10;
+	/* fraction < 10^10 and factor < 10^8: the product fits */
+	if (n->too_fine || n->fraction * u->factor % scale)
+		return explain(why, why_size, "finer than a millisecond");
+	part = n->fraction * u->factor / scale;
+	r = unit_apply(n->whole, u->factor, &whole);
+	if (r < 0)
+		return r;
+	if (whole > UINT64_MAX - part)
+		return -ERANGE;
+	*ret_ms = whole + part;
+	return 0;
+}
+
+/* The unit whose suffix is the word at TEXT (its letters); -1 if none is. */
+static int duration_unit_find(const char *text, size_t *ret_len)
+{
+	size_t len = 0;
+
+	while ((text[len] >= 'a' && text[len] <= 'z') || (text[len] >= 'A' && text[len] <= 'Z'))
+		len++;
+	*ret_len = len;
+	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++)
+		if (strlen(duration_units[i].suffix) == len &&
+		    !strncmp(text, duration_units[i].suffix, len))
+			return (int)i;
+	return -1;
+}
+
+int config_duration_parse_why(const char *text, uint64_t *ret_ms, char *why, size_t why_size)
+{
+	const char *p = text;
+	uint64_t total = 0;
+	int last = -1;
+
+	do {
+		/* initialised for GCC, which misses that every error path returns */
+		const char *number = p, *word = p;
+		struct duration_number n = { 0 };
+		uint64_t ms = 0;
+		size_t len;
+		int u, r;
+
+		r = duration_number_parse(number, &n, &word, why, why_size);
+		if (r < 0)
+			return r;
+		u = duration_unit_find(word, &len);
+		p = word + len;
+		if (len == 0) {
+			if (*p)
+				return explain(why, why_size, DURATION_EXAMPLES);
+			/* a bare number is seconds, but only on its own: "1m30" lacks a unit */
+			if (last >= 0)
+				return explain(why, why_size,
+					       "\"%.*s\" has no unit (d, h, m, s or ms; only a "
+					       "number on its own means seconds)",
+					       (int)(word - number > 24 ? 24 : word - number),
+					       number);
+			u = SECOND_UNIT;
+		} else if (u < 0) {
+			return explain(why, why_size,
+				       "unknown unit \"%.*s\" (expected d, h, m, s or ms)",
+				       (int)(len > 16 ? 16 : len), word);
+		} else if (u <= last) {
+			return explain(
+			    why, why_size,
+			    "units go from largest to smallest, each at most once: d, h, "
+			    "m, s, ms");
+		}
+		r = duration_number_ms(&n, &duration_units[u], &ms, why, why_size);
+		if (r < 0)
+			return r;
+		if (total > UINT64_MAX - ms)
+			return -ERANGE;
+		total += ms;
+		last = u;
+	} while (*p);
+	*ret_ms = total;
+	return 0;
+}
+
+int config_duration_parse(const char *text, uint64_t *ret_ms)
+{
+	return config_duration_parse_why(text, ret_ms, NULL, 0);
+}
+
+/* Appends to BUF at *USED; -ENOSPC (BUF still a string) if it does not fit. */
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
 	int n;
 
-	for (size_t i = 0; ms && i < ARRAY_SIZE(duration_units); i++)
-		if (ms % duration_units[i].factor == 0) {
-			u = &duration_units[i];
-			break;
-		}
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, size - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *used)
+		return -ENOSPC;
+	*used += (size_t)n;
+	return 0;
+}
+
+/*
+ * Days, hours and minutes, then seconds with up to three decimals ("1m30.5s"),
+ * or milliseconds when less than a second is left ("500ms", "1m500ms").
+ */
+int config_duration_format(uint64_t ms, char *buf, size_t size)
+{
+	unsigned long long sec, frac;
+	size_t used = 0;
+	int r = 0;
+
+	if (!size)
+		return -ENOSPC;
+	buf[0] = '\0';
 	if (!ms)
-		u = &duration_units[3]; /* "0s" reads better than "0d" */
-	n = snprintf(buf, size, "%llu%s", (unsigned long long)(ms / u->factor), u->suffix);
-	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+		return append(buf, size, &used, "0s");
+	for (size_t i = 0; i < SECOND_UNIT && !r; i++)
+		if (ms >= duration_units[i].factor) {
+			r = append(buf, size, &used, "%llu%s",
+				   (unsigned long long)(ms / duration_units[i].factor),
+				   duration_units[i].suffix);
+			ms %= duration_units[i].factor;
+		}
+	if (r < 0 || !ms)
+		return r;
+	if (ms < 1000)
+		return append(buf, size, &used, "%llums", (unsigned long long)ms);
+	sec = ms / 1000;
+	frac = ms % 1000;
+	if (!frac)
+		return append(buf, size, &used, "%llus", sec);
+	if (frac % 100 == 0)
+		return append(buf, size, &used, "%llu.%01llus", sec, frac / 100);
+	if (frac % 10 == 0)
+		return append(buf, size, &used, "%llu.%02llus", sec, frac / 10);
+	return append(buf, size, &used, "%llu.%03llus", sec, frac);
 }
 
 int config_size_parse(const char *text, uint64_t *ret_bytes)

@@ -597,41 +597,162 @@ START_TEST(duration_syntax)
 		const char *text;
 		uint64_t ms;
 	} good[] = {
-		{ "0", 0 },         { "10", 10000 },       { "500ms", 500 },  { "0ms", 0 },
-		{ "10s", 10000 },   { "5m", 300000 },      { "1h", 3600000 }, { "1d", 86400000 },
-		{ "1000ms", 1000 }, { "31d", 2678400000 },
+		{ "0", 0 },
+		{ "10", 10000 },
+		{ "500ms", 500 },
+		{ "0ms", 0 },
+		{ "10s", 10000 },
+		{ "5m", 300000 },
+		{ "1h", 3600000 },
+		{ "1d", 86400000 },
+		{ "1000ms", 1000 },
+		{ "31d", 2678400000 },
+		/* compound: units from largest to smallest, each at most once */
+		{ "1m30s", 90000 },
+		{ "1h30m", 5400000 },
+		{ "1d12h", 129600000 },
+		{ "1s500ms", 1500 },
+		{ "1d1h1m1s1ms", 90061001 },
+		{ "0m30s", 30000 },
+		{ "90s", 90000 }, /* no carry needed */
+		/* fractional, as long as the whole is a number of milliseconds */
+		{ "1.5s", 1500 },
+		{ "0.25s", 250 },
+		{ "1.5m", 90000 },
+		{ "2m0.5s", 120500 },
+		{ "0.001s", 1 },
+		{ "1.250s", 1250 },
+		{ "0.5d", 43200000 },
+		{ "0.000390625d", 33750 }, /* ten decimals, exact in a day */
+		{ "1.00000000000000000000s", 1000 },
+		{ "0.0s", 0 },
+		/* a number alone is seconds, decimals included */
+		{ "1.5", 1500 },
+		{ "0.1", 100 },
+		/* the largest: 2^64 - 1 ms, written three ways */
+		{ "18446744073709551615ms", UINT64_MAX },
+		{ "18446744073709551.615s", UINT64_MAX },
+		{ "213503982334d14h25m51.615s", UINT64_MAX },
 	};
-	static const char *const bad[] = {
-		"",     "s",     "ms",  "10x",   "1.5s", "-1s",  "+1s",   "10 s",  " 10s", "10s ",
-		"010s", "1h30m", "10S", "10sec", "1e3",  "0x10", "10ms5", "10mss", "d",
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "", "expected a duration such as 500ms, 10s, 1.5m, 1h30m or 1d" },
+		{ "s", "expected a duration such as" },
+		{ "ms", "expected a duration such as" },
+		{ "d", "expected a duration such as" },
+		{ "-1s", "expected a duration such as" },
+		{ "+1s", "expected a duration such as" },
+		{ "10 s", "expected a duration such as" },
+		{ " 10s", "expected a duration such as" },
+		{ "10s ", "expected a duration such as" },
+		{ "1m 30s", "expected a duration such as" },
+		{ ".5s", "expected a duration such as" },
+		{ "1.s", "expected a duration such as" },
+		{ "1.5.5s", "expected a duration such as" },
+		{ "1,5s", "expected a duration such as" },
+		{ "010s", "a number cannot have a leading zero" },
+		{ "1h05m", "a number cannot have a leading zero" },
+		{ "10x", "unknown unit \"x\" (expected d, h, m, s or ms)" },
+		{ "10S", "unknown unit \"S\"" },
+		{ "10sec", "unknown unit \"sec\"" },
+		{ "10mss", "unknown unit \"mss\"" },
+		{ "1e3", "unknown unit \"e\"" },
+		{ "0x10", "unknown unit \"x\"" },
+		{ "1m30", "\"30\" has no unit (d, h, m, s or ms; only a number on its own means "
+			  "seconds)" },
+		{ "10ms5", "\"5\" has no unit" },
+		{ "30s1m", "units go from largest to smallest, each at most once: d, h, m, s, ms" },
+		{ "1s1s", "units go from largest to smallest, each at most once" },
+		{ "1ms1s", "units go from largest to smallest" },
+		{ "1h1d", "units go from largest to smallest" },
+		{ "1.0005s", "finer than a millisecond" },
+		{ "1.5ms", "finer than a millisecond" },
+		{ "0.0001", "finer than a millisecond" },
+		{ "1m0.0005s", "finer than a millisecond" },
+		{ "0.00000000001d", "finer than a millisecond" },
+		{ "18446744073709551615.5ms", "finer than a millisecond" },
 	};
-	char buf[32];
+	char why[128];
 	uint64_t ms;
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		ck_assert_msg(config_duration_parse(good[i].text, &ms) == 0, "%s", good[i].text);
-		ck_assert_uint_eq(ms, good[i].ms);
+		ck_assert_msg(ms == good[i].ms, "%s: %llu, expected %llu", good[i].text,
+			      (unsigned long long)ms, (unsigned long long)good[i].ms);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		ck_assert_msg(config_duration_parse(bad[i], &ms) == -EINVAL, "\"%s\"", bad[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		why[0] = '\0';
+		ck_assert_msg(config_duration_parse(bad[i].text, &ms) == -EINVAL, "\"%s\"",
+			      bad[i].text);
+		ck_assert_int_eq(config_duration_parse_why(bad[i].text, &ms, why, sizeof(why)),
+				 -EINVAL);
+		ck_assert_msg(strstr(why, bad[i].why), "\"%s\": \"%s\" not in \"%s\"", bad[i].text,
+			      bad[i].why, why);
+	}
+	/* too large for 64 bits of milliseconds: -ERANGE, in any part or in the sum */
 	ck_assert_int_eq(config_duration_parse("18446744073709551615", &ms), -ERANGE);
 	ck_assert_int_eq(config_duration_parse("18446744073709551616ms", &ms), -ERANGE);
-	ck_assert_int_eq(config_duration_parse("18446744073709551615ms", &ms), 0);
 	ck_assert_int_eq(config_duration_parse("213503982335d", &ms), -ERANGE);
+	ck_assert_int_eq(config_duration_parse("18446744073709551.616s", &ms), -ERANGE);
+	ck_assert_int_eq(config_duration_parse("213503982334d15h", &ms), -ERANGE);
+	ck_assert_int_eq(config_duration_parse("213503982334d14h25m51s616ms", &ms), -ERANGE);
+	ck_assert_int_eq(config_duration_parse_why("99999999999999999999s", &ms, why, sizeof(why)),
+			 -ERANGE);
+}
+END_TEST
 
-	ck_assert_int_eq(config_duration_format(0, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "0s");
-	ck_assert_int_eq(config_duration_format(1500, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "1500ms");
-	ck_assert_int_eq(config_duration_format(90000, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "90s");
-	ck_assert_int_eq(config_duration_format(300000, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "5m");
-	ck_assert_int_eq(config_duration_format(7200000, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "2h");
-	ck_assert_int_eq(config_duration_format(86400000, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "1d");
+/* Compound, largest unit first, seconds with decimals; and it reads back. */
+START_TEST(duration_format)
+{
+	static const struct {
+		uint64_t ms;
+		const char *text;
+	} cases[] = {
+		{ 0, "0s" },
+		{ 1, "1ms" },
+		{ 500, "500ms" },
+		{ 999, "999ms" },
+		{ 1000, "1s" },
+		{ 1500, "1.5s" },
+		{ 1250, "1.25s" },
+		{ 1001, "1.001s" },
+		{ 59999, "59.999s" },
+		{ 60000, "1m" },
+		{ 60500, "1m500ms" },
+		{ 90000, "1m30s" },
+		{ 90500, "1m30.5s" },
+		{ 300000, "5m" },
+		{ 3600000, "1h" },
+		{ 5400000, "1h30m" },
+		{ 7200000, "2h" },
+		{ 86400000, "1d" },
+		{ 90061001, "1d1h1m1.001s" },
+		{ 2678400000, "31d" },
+		{ UINT64_MAX, "213503982334d14h25m51.615s" },
+	};
+	static const uint64_t round_trip[] = {
+		7, 10, 100, 1010, 12345, 61000, 3599999, 3600001, 86399999, 86400001, 123456789012,
+	};
+	char buf[64];
+	uint64_t ms;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		ck_assert_int_eq(config_duration_format(cases[i].ms, buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, cases[i].text);
+		ck_assert_int_eq(config_duration_parse(buf, &ms), 0);
+		ck_assert_uint_eq(ms, cases[i].ms);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(round_trip); i++) {
+		ck_assert_int_eq(config_duration_format(round_trip[i], buf, sizeof(buf)), 0);
+		ck_assert_msg(config_duration_parse(buf, &ms) == 0 && ms == round_trip[i],
+			      "%llu -> %s", (unsigned long long)round_trip[i], buf);
+	}
 	ck_assert_int_eq(config_duration_format(86400000, buf, 2), -ENOSPC);
+	ck_assert_int_eq(config_duration_format(90000, buf, 4), -ENOSPC);
+	ck_assert_uint_lt(strlen(buf), 4); /* still a string */
+	ck_assert_int_eq(config_duration_format(90000, buf, 6), 0);
+	ck_assert_str_eq(buf, "1m30s");
 }
 END_TEST
 
@@ -1060,10 +1181,27 @@ static const struct rejection rejections[] = {
 	{ "agent: {reconcile_interval: 2h}\n", 1, 29, "is out of range 1s..1h" },
 	{ "agent: {reconcile_interval: 999ms}\n", 1, 29, "is out of range 1s..1h" },
 	{ "agent: {reconcile_interval: 10 s}\n", 1, 29,
-	  "bad agent.reconcile_interval \"10 s\" (expected a duration such as 500ms, 10s, 5m, 1h "
-	  "or "
-	  "1d)" },
-	{ "agent: {reconcile_interval: 1.5s}\n", 1, 29, "bad agent.reconcile_interval" },
+	  "bad agent.reconcile_interval \"10 s\" (expected a duration such as 500ms, 10s, 1.5m, "
+	  "1h30m or 1d)" },
+	{ "agent: {reconcile_interval: 30s1m}\n", 1, 29,
+	  "bad agent.reconcile_interval \"30s1m\" (units go from largest to smallest, each at "
+	  "most once: d, h, m, s, ms)" },
+	{ "agent: {reconcile_interval: 1s1s}\n", 1, 29,
+	  "bad agent.reconcile_interval \"1s1s\" (units go from largest to smallest" },
+	{ "agent: {reconcile_interval: 1.0005s}\n", 1, 29,
+	  "bad agent.reconcile_interval \"1.0005s\" (finer than a millisecond)" },
+	{ "agent: {reconcile_interval: 1m30}\n", 1, 29,
+	  "bad agent.reconcile_interval \"1m30\" (\"30\" has no unit (d, h, m, s or ms; only a "
+	  "number on its own means seconds))" },
+	{ "agent: {reconcile_interval: 10sec}\n", 1, 29,
+	  "bad agent.reconcile_interval \"10sec\" (unknown unit \"sec\" (expected d, h, m, s or "
+	  "ms))" },
+	{ "agent: {reconcile_interval: 1h05m}\n", 1, 29,
+	  "bad agent.reconcile_interval \"1h05m\" (a number cannot have a leading zero)" },
+	{ "agent: {reconcile_interval: 0.5s}\n", 1, 29,
+	  "agent.reconcile_interval \"0.5s\" is out of range 1s..1h" },
+	{ "agent: {reconcile_interval: 1h0.001s}\n", 1, 29,
+	  "agent.reconcile_interval \"1h0.001s\" is out of range 1s..1h" },
 	{ "agent: {reconcile_interval: 99999999999999999999d}\n", 1, 29, "is out of range 1s..1h" },
 	{ "agent: {max_flows: 1023}\n", 1, 20,
 	  "agent.max_flows \"1023\" is out of range 1024..4194304" },
@@ -1085,6 +1223,12 @@ static const struct rejection rejections[] = {
 	  "persistence \"32d\" is out of range 0s..31d (IPVS keeps it in whole seconds)" },
 	{ "defaults: {persistence: 1500ms}\n", 1, 25,
 	  "persistence \"1500ms\" is not a whole number of seconds" },
+	{ "defaults: {persistence: 1m30.5s}\n", 1, 25,
+	  "persistence \"1m30.5s\" is not a whole number of seconds" },
+	{ "defaults: {persistence: 1.5}\n", 1, 25,
+	  "persistence \"1.5\" is not a whole number of seconds" },
+	{ "defaults: {persistence: 31d1s}\n", 1, 25,
+	  "persistence \"31d1s\" is out of range 0s..31d" },
 	{ "defaults: {quarantine: {multiplier: 0.5}}\n", 1, 37,
 	  "quarantine.multiplier \"0.5\" is out of range 1.0..10.0" },
 	{ "defaults: {quarantine: {multiplier: 10.01}}\n", 1, 37, "is out of range 1.0..10.0" },
@@ -1576,6 +1720,7 @@ int main(void)
 	tcase_add_test(tc, agent_section);
 	tcase_add_test(tc, accepted_edges);
 	tcase_add_test(tc, duration_syntax);
+	tcase_add_test(tc, duration_format);
 	tcase_add_test(tc, size_syntax);
 	tcase_add_test(tc, percent_syntax);
 	tcase_add_test(tc, address_syntax);

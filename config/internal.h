@@ -58,6 +58,8 @@ int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, 
 int config_uint_parse(const char *text, uint64_t *ret);
 /* "2", "2.5": 0 or -EINVAL (at most 15 digits, so the value is exact). */
 int config_decimal_parse(const char *text, double *ret);
+/* A whole percentage, "50%" or "50": 0, -EINVAL or -ERANGE. */
+int config_percent_parse(const char *text, uint64_t *ret);
 /* true/false, yes/no, on/off in lower, Capitalised or UPPER case. */
 int config_bool_parse(const char *text, bool *ret);
 

@@ -34,7 +34,8 @@ enum kind {
 	K_UINT,
 	K_DURATION,
 	K_SIZE,
-	K_FRACTION,
+	K_FRACTION, /* "10%" or 0.1, stored as a fraction */
+	K_PERCENT,  /* "50%" or 50, a whole percentage: the *_percent keys */
 	K_DECIMAL,
 	K_BOOL,
 	K_ENUM, /* stored as the index of the word */
@@ -60,7 +61,7 @@ struct field {
 	enum kind kind;
 	unsigned int flags;
 	size_t offset, size;
-	uint64_t min, max;        /* K_UINT, K_DURATION (ms), K_SIZE (bytes) */
+	uint64_t min, max;        /* K_UINT, K_PERCENT, K_DURATION (ms), K_SIZE (bytes) */
 	double fmin, fmax;        /* K_FRACTION, K_DECIMAL */
 	const char *const *words; /* K_ENUM, K_SCHEDULER; NULL entries are skipped */
 	unsigned int n_words;
@@ -173,7 +174,7 @@ static const struct field quarantine_fields[] = {
 		    .min = SECOND, .max = DAY },
 	[Q_JITTER] = { "jitter", K_FRACTION, AT(struct config_quarantine, jitter, double),
 		       .fmin = 0.0, .fmax = 0.5 },
-	[Q_MAX_EJECTED] = { "max_ejected_percent", K_UINT,
+	[Q_MAX_EJECTED] = { "max_ejected_percent", K_PERCENT,
 			    AT(struct config_quarantine, max_ejected_percent, uint32_t), .min = 0,
 			    .max = 100 },
 	[Q_SYN_MIN] = { "syn_timeout_min", K_DURATION,
@@ -203,7 +204,7 @@ static const struct field quarantine_fields[] = {
 	[Q_CONFIRM_TRIES] = { "confirm_tries", K_UINT,
 			      AT(struct config_quarantine, confirm_tries, uint32_t), .min = 0,
 			      .max = 10 },
-	[Q_OUTLIER_PERCENT] = { "outlier_percent", K_UINT,
+	[Q_OUTLIER_PERCENT] = { "outlier_percent", K_PERCENT,
 				AT(struct config_quarantine, outlier_percent, uint32_t), .min = 0,
 				.max = 100 },
 	[Q_OUTLIER_MIN_ATTEMPTS] = { "outlier_min_attempts", K_UINT,
@@ -415,6 +416,7 @@ static const char *noun(enum kind k)
 	case K_SIZE:
 		return "a size";
 	case K_FRACTION:
+	case K_PERCENT:
 		return "a percentage";
 	case K_DECIMAL:
 		return "a number";
@@ -579,6 +581,27 @@ static int apply_fraction(struct config_ctx *ctx, const struct field *f, const c
 		return range_error(ctx, v, label, lo, hi, f);
 	}
 	*(double *)dst = x;
+	return 0;
+}
+
+/* The *_percent keys: a whole percentage, with or without its sign. */
+static int apply_percent(struct config_ctx *ctx, const struct field *f, const char *label,
+			 const struct config_node *v, void *dst)
+{
+	char q[CONFIG_QUOTE_SIZE], lo[24], hi[24];
+	uint64_t n;
+	int r;
+
+	snprintf(lo, sizeof(lo), "%llu%%", (unsigned long long)f->min);
+	snprintf(hi, sizeof(hi), "%llu%%", (unsigned long long)f->max);
+	r = config_percent_parse(v->text, &n);
+	if (r == -EINVAL)
+		return fail_at(ctx, v,
+			       "bad %s %s (expected a whole percentage %s..%s such as 50%% or 50)",
+			       label, config_quote(v->text, q, sizeof(q)), lo, hi);
+	if (r < 0 || n < f->min || n > f->max)
+		return range_error(ctx, v, label, lo, hi, f);
+	*(uint32_t *)dst = (uint32_t)n;
 	return 0;
 }
 
@@ -816,6 +839,8 @@ static int apply_field(struct config_ctx *ctx, const struct table *t, const stru
 		return apply_size(ctx, f, label, v, dst);
 	case K_FRACTION:
 		return apply_fraction(ctx, f, label, v, dst);
+	case K_PERCENT:
+		return apply_percent(ctx, f, label, v, dst);
 	case K_DECIMAL:
 		return apply_decimal(ctx, f, label, v, dst);
 	case K_BOOL:

@@ -132,6 +132,23 @@ int config_fraction_parse(const char *text, double *ret)
 	return 0;
 }
 
+int config_percent_parse(const char *text, uint64_t *ret)
+{
+	const char *end;
+	uint64_t v;
+	int r;
+
+	r = digits_parse(text, &v, &end);
+	if (r < 0)
+		return r;
+	if (end[0] == '%')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 int config_bool_parse(const char *text, bool *ret)
 {
 	static const struct {

@@ -591,6 +591,49 @@ START_TEST(accepted_edges)
 }
 END_TEST
 
+/* Compound and fractional durations, and percentages with or without their sign. */
+START_TEST(written_forms)
+{
+	struct config *c =
+	    parse_ok("defaults:\n"
+		     "  persistence: 1h30m\n"
+		     "  quarantine:\n"
+		     "    base: 1m30s\n"
+		     "    max: 1.5h\n"
+		     "    syn_timeout_min: 0.25s\n"
+		     "    syn_timeout_max: 0.9\n" /* a number alone: seconds */
+		     "    window: 2m0.5s\n"
+		     "    jitter: 0.1\n"
+		     "    max_ejected_percent: 50%\n"
+		     "    outlier_percent: \"25%\"\n"
+		     "  probation: {interval: 1.5s, warmup: 1m500ms}\n"
+		     "  health: {min_change: 5%}\n"
+		     "services:\n"
+		     "  - name: a\n"
+		     "    vip: \"[fd00::10]:443\"\n"
+		     "    quarantine: {max_ejected_percent: 100, outlier_percent: 0%}\n"
+		     "    destinations: [\"[fd00::1]:443\"]\n");
+	const struct config_quarantine *q = &c->defaults.quarantine;
+
+	ck_assert_uint_eq(c->defaults.persistence_ms, 5400000);
+	ck_assert_uint_eq(q->base_ms, 90000);
+	ck_assert_uint_eq(q->max_ms, 5400000);
+	ck_assert_uint_eq(q->syn_timeout_min_ms, 250);
+	ck_assert_uint_eq(q->syn_timeout_max_ms, 900);
+	ck_assert_uint_eq(q->window_ms, 120500);
+	ck_assert_double_eq(q->jitter, 0.1);
+	ck_assert_uint_eq(q->max_ejected_percent, 50);
+	ck_assert_uint_eq(q->outlier_percent, 25);
+	ck_assert_uint_eq(c->defaults.probation.interval_ms, 1500);
+	ck_assert_uint_eq(c->defaults.probation.warmup_ms, 60500);
+	ck_assert_double_eq(c->defaults.health.min_change, 0.05);
+	ck_assert_uint_eq(c->services[0].policy.quarantine.max_ejected_percent, 100);
+	ck_assert_uint_eq(c->services[0].policy.quarantine.outlier_percent, 0);
+	ck_assert_uint_eq(c->services[0].policy.quarantine.base_ms, 90000); /* inherited */
+	config_free(c);
+}
+END_TEST
+
 START_TEST(duration_syntax)
 {
 	static const struct {
@@ -1243,7 +1286,33 @@ static const struct rejection rejections[] = {
 	  "bad quarantine.jitter \"-1%\" (expected a percentage such as 10% or a fraction such as "
 	  "0.1)" },
 	{ "defaults: {quarantine: {max_ejected_percent: 101}}\n", 1, 46,
-	  "quarantine.max_ejected_percent \"101\" is out of range 0..100" },
+	  "quarantine.max_ejected_percent \"101\" is out of range 0%..100%" },
+	{ "defaults: {quarantine: {max_ejected_percent: 101%}}\n", 1, 46,
+	  "quarantine.max_ejected_percent \"101%\" is out of range 0%..100%" },
+	{ "defaults: {quarantine: {max_ejected_percent: 99999999999999999999999%}}\n", 1, 46,
+	  "is out of range 0%..100%" },
+	{ "defaults: {quarantine: {max_ejected_percent: 12.5%}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"12.5%\" (expected a whole percentage 0%..100% "
+	  "such as 50% or 50)" },
+	{ "defaults: {quarantine: {max_ejected_percent: 0.5}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"0.5\" (expected a whole percentage" },
+	{ "defaults: {quarantine: {max_ejected_percent: -1%}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"-1%\"" },
+	{ "defaults: {quarantine: {max_ejected_percent: \"50 %\"}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"50 %\"" },
+	{ "defaults: {quarantine: {max_ejected_percent: 50%%}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"50%%\"" },
+	{ "defaults: {quarantine: {max_ejected_percent: \"%\"}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"%\"" },
+	{ "defaults: {quarantine: {max_ejected_percent: 050%}}\n", 1, 46,
+	  "bad quarantine.max_ejected_percent \"050%\"" },
+	{ "defaults: {quarantine: {outlier_percent: half}}\n", 1, 42,
+	  "bad quarantine.outlier_percent \"half\" (expected a whole percentage 0%..100% such as "
+	  "50% or 50)" },
+	{ "defaults: {quarantine: {outlier_percent: 200%}}\n", 1, 42,
+	  "quarantine.outlier_percent \"200%\" is out of range 0%..100%" },
+	{ "defaults: {quarantine: {outlier_percent: [30%]}}\n", 1, 42,
+	  "quarantine.outlier_percent must be a percentage, got a list" },
 	{ "defaults: {quarantine: {syn_timeout_max: 1s}}\n", 1, 42,
 	  "quarantine.syn_timeout_max \"1s\" is out of range 10ms..999ms (it must end before the "
 	  "client's first SYN retransmit" },
@@ -1719,6 +1788,7 @@ int main(void)
 	tcase_add_test(tc, udp_key_limits);
 	tcase_add_test(tc, agent_section);
 	tcase_add_test(tc, accepted_edges);
+	tcase_add_test(tc, written_forms);
 	tcase_add_test(tc, duration_syntax);
 	tcase_add_test(tc, duration_format);
 	tcase_add_test(tc, size_syntax);

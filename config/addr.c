@@ -62,11 +62,9 @@ static int unbracketed_ipv6(const char *text, const char *last_colon, char *why_
 	/* fd00::10:443 is ambiguous to a reader; suggest the split that parses. */
 	if (host_copy(host, text, last_colon - text) && inet_pton(AF_INET6, host, a) == 1 &&
 	    port_parse(last_colon + 1, &port, NULL, 0) == 0)
-		return why(why_buf, why_size, "an IPv6 address needs brackets: [%s]:%u", host,
-			   port);
+		return why(why_buf, why_size, CONFIG_IPV6_BRACKETS ": [%s]:%u", host, port);
 	if (host_copy(host, text, strlen(text)) && inet_pton(AF_INET6, host, a) == 1)
-		return why(why_buf, why_size,
-			   "an IPv6 address needs brackets and a port: [%s]:PORT", host);
+		return why(why_buf, why_size, CONFIG_IPV6_BRACKETS " and a port: [%s]:PORT", host);
 	return why(why_buf, why_size, "expected address:port such as 10.0.0.1:80 or [fd00::1]:80");
 }
 
@@ -104,8 +102,8 @@ int config_addr_parse(const char *text, struct config_addr *ret, char *why_buf, 
 		if (inet_pton(AF_INET, text, a.addr) == 1)
 			return why(why_buf, why_size, "missing port (expected %s:PORT)", text);
 		if (host_copy(host, text, strlen(text)) && inet_pton(AF_INET6, host, a.addr) == 1)
-			return why(why_buf, why_size,
-				   "an IPv6 address needs brackets and a port: [%s]:PORT", host);
+			return why(why_buf, why_size, CONFIG_IPV6_BRACKETS " and a port: [%s]:PORT",
+				   host);
 		return why(why_buf, why_size,
 			   "expected address:port such as 10.0.0.1:80 or [fd00::1]:80");
 	}

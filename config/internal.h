@@ -63,6 +63,14 @@ int config_percent_parse(const char *text, uint64_t *ret);
 /* true/false, yes/no, on/off in lower, Capitalised or UPPER case. */
 int config_bool_parse(const char *text, bool *ret);
 
+/*
+ * Appended to the error about an IPv6 address that YAML read as a list
+ * because it was not quoted, before the quoted form.
+ */
+#define CONFIG_IPV6_QUOTE_HINT "an IPv6 address with a port must be quoted"
+/* How config_addr_parse()'s reason for an IPv6 address without brackets begins. */
+#define CONFIG_IPV6_BRACKETS   "an IPv6 address needs brackets"
+
 /* TEXT quoted for a message: escaped, and shortened to about 64 characters. */
 const char *config_quote(const char *text, char *buf, size_t size);
 #define CONFIG_QUOTE_SIZE 80

@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -404,6 +405,34 @@ static const char *describe(const struct config_node *n, char *buf, size_t size)
 	}
 }
 
+/*
+ * YAML reads an unquoted [fd00::1] as a list of one string, and [fd00::1]:80
+ * in a flow list as a mapping from that list to 80. If N is either, *BUF gets
+ * the quoted address:port that was meant, for a hint.
+ */
+static bool unquoted_ipv6(const struct config_node *n, char *buf, size_t size)
+{
+	const struct config_node *list = n, *port = NULL;
+	uint8_t addr[16];
+	uint64_t p;
+
+	if (n->kind == CONFIG_NODE_MAPPING) {
+		if (!n->child || !n->child->next || n->child->next->next)
+			return false; /* not a single pair */
+		list = n->child;
+		port = n->child->next;
+	}
+	if (list->kind != CONFIG_NODE_SEQUENCE || !list->child || list->child->next ||
+	    list->child->kind != CONFIG_NODE_SCALAR ||
+	    inet_pton(AF_INET6, list->child->text, addr) != 1)
+		return false;
+	if (port && (port->kind != CONFIG_NODE_SCALAR || config_uint_parse(port->text, &p) < 0))
+		port = NULL;
+	/* both are short: an address inet_pton() took, and digits */
+	snprintf(buf, size, "\"[%s]:%s\"", list->child->text, port ? port->text : "PORT");
+	return true;
+}
+
 static const char *noun(enum kind k)
 {
 	switch (k) {
@@ -696,10 +725,16 @@ static int apply_addr(struct config_ctx *ctx, const struct field *f, const char 
 		memset(dst, 0, sizeof(struct config_addr)); /* "" = off */
 		return 0;
 	}
-	if (config_addr_parse(v->text, &a, why, sizeof(why)) < 0)
-		return fail_at(ctx, v, "bad %s %s: %s%s", label,
+	if (config_addr_parse(v->text, &a, why, sizeof(why)) < 0) {
+		/* the bracketed form the reason suggests must not be written bare */
+		bool quotes =
+		    v->plain && !strncmp(why, CONFIG_IPV6_BRACKETS, strlen(CONFIG_IPV6_BRACKETS));
+
+		return fail_at(ctx, v, "bad %s %s: %s%s%s", label,
 			       config_quote(v->text, q, sizeof(q)), why,
+			       quotes ? " (and quotes: YAML reads a bare [...] as a list)" : "",
 			       f->kind == K_LISTEN ? " (or \"\" for off)" : "");
+	}
 	/* Listening on any address is fine; balancing to or from "any" is not. */
 	if (f->kind != K_LISTEN && addr_is_unspecified(&a))
 		return fail_at(ctx, v, "bad %s %s: the unspecified address cannot be used here",
@@ -827,9 +862,15 @@ static int apply_field(struct config_ctx *ctx, const struct table *t, const stru
 				       describe(v, d, sizeof(d)));
 		return apply_mapping(ctx, v, f->section, dst, &sub);
 	}
-	if (v->kind != CONFIG_NODE_SCALAR)
+	if (v->kind != CONFIG_NODE_SCALAR) {
+		if ((f->kind == K_ADDR || f->kind == K_LISTEN) && unquoted_ipv6(v, d, sizeof(d)))
+			return fail_at(
+			    ctx, v,
+			    "%s must be address:port, got a list (" CONFIG_IPV6_QUOTE_HINT ": %s)",
+			    label, d);
 		return fail_at(ctx, v, "%s must be %s, got %s", label, noun(f->kind),
 			       describe(v, d, sizeof(d)));
+	}
 	switch (f->kind) {
 	case K_UINT:
 		return apply_uint(ctx, f, label, v, dst);
@@ -1006,6 +1047,11 @@ static int dest_apply(struct config_ctx *ctx, const struct config_node *item,
 
 	d->weight = svc->policy.weight;
 	d->mark = (struct config_mark){ item->line, item->column };
+	if (unquoted_ipv6(item, q, sizeof(q)))
+		return fail_at(ctx, item,
+			       "a destination must be address:port or a mapping with address and "
+			       "weight, got a list (" CONFIG_IPV6_QUOTE_HINT ": %s)",
+			       q);
 	if (item->kind == CONFIG_NODE_MAPPING)
 		return apply_mapping(ctx, item, &dest_table, d, &found);
 	if (item->kind != CONFIG_NODE_SCALAR)

@@ -9,8 +9,10 @@
  */
 #include "internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdalign.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -121,9 +123,86 @@ static int reader_error(struct builder *b, const yaml_parser_t *p, const char *t
 	return config_fail(b->ctx, -EINVAL, line, column, "syntax error: %s", p->problem);
 }
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * The length of an IPv6 literal in brackets at P, with its ":PORT" if any
+ * ("[2001:db8::1]:80"); 0 if P is not one.
+ */
+static size_t bracketed_ipv6_len(const char *p, const char *end)
+{
+	char host[INET6_ADDRSTRLEN];
+	uint8_t addr[16];
+	size_t n = 1;
+
+	if (p >= end || *p != '[')
+		return 0;
+	for (; p + n < end && (is_hex(p[n]) || p[n] == ':' || p[n] == '.'); n++)
+		;
+	if (p + n >= end || p[n] != ']' || n - 1 >= sizeof(host))
+		return 0;
+	memcpy(host, p + 1, n - 1);
+	host[n - 1] = '\0';
+	if (inet_pton(AF_INET6, host, addr) != 1)
+		return 0;
+	n++;
+	if (p + n + 1 < end && p[n] == ':' && p[n + 1] >= '0' && p[n + 1] <= '9')
+		for (n++; p + n < end && p[n] >= '0' && p[n] <= '9' && n < 56; n++)
+			;
+	return n;
+}
+
+/*
+ * YAML reads an unquoted [2001:db8::1]:80 as a flow list followed by junk,
+ * and libyaml's complaint ("did not find expected key") does not say why.
+ * If LINE (0-based) has such an address outside quotes and comments, *BUF
+ * gets a hint with the quoted form; else it is empty.
+ */
+static void ipv6_hint(const char *text, size_t len, size_t line, char *buf, size_t size)
+{
+	const char *p = text, *end = text + len, *eol;
+	char quote = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < line && p < end; i++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : end;
+	}
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	for (const char *c = p; c < eol; c++) {
+		size_t n;
+
+		if (quote) {
+			if (*c == quote)
+				quote = 0;
+			else if (*c == '\\' && quote == '"')
+				c++;
+			continue;
+		}
+		if (*c == '"' || *c == '\'') {
+			quote = *c;
+			continue;
+		}
+		if (*c == '#' && (c == p || c[-1] == ' ' || c[-1] == '\t'))
+			return;
+		n = bracketed_ipv6_len(c, eol);
+		if (n) {
+			snprintf(buf, size, " (" CONFIG_IPV6_QUOTE_HINT ": \"%.*s%s\")", (int)n, c,
+				 c[n - 1] == ']' ? ":PORT" : "");
+			return;
+		}
+	}
+}
+
 static int syntax_error(struct builder *b, const yaml_parser_t *p, const char *text, size_t len)
 {
 	const char *problem = p->problem ? p->problem : "unknown problem";
+	char hint[128];
 
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
@@ -133,13 +212,15 @@ static int syntax_error(struct builder *b, const yaml_parser_t *p, const char *t
 	default:
 		break;
 	}
+	ipv6_hint(text, len, p->problem_mark.line, hint, sizeof(hint));
 	if (p->context)
-		return config_fail(
-		    b->ctx, -EINVAL, one_based(p->problem_mark.line),
-		    one_based(p->problem_mark.column), "syntax error: %s (%s at %u:%u)", problem,
-		    p->context, one_based(p->context_mark.line), one_based(p->context_mark.column));
+		return config_fail(b->ctx, -EINVAL, one_based(p->problem_mark.line),
+				   one_based(p->problem_mark.column),
+				   "syntax error: %s (%s at %u:%u)%s", problem, p->context,
+				   one_based(p->context_mark.line),
+				   one_based(p->context_mark.column), hint);
 	return config_fail(b->ctx, -EINVAL, one_based(p->problem_mark.line),
-			   one_based(p->problem_mark.column), "syntax error: %s", problem);
+			   one_based(p->problem_mark.column), "syntax error: %s%s", problem, hint);
 }
 
 static int add_node(struct builder *b, const yaml_event_t *e, enum config_node_kind kind,

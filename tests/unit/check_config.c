@@ -634,6 +634,39 @@ START_TEST(written_forms)
 }
 END_TEST
 
+/* The hint about unquoted IPv6 comes only when the line has one outside quotes and comments. */
+START_TEST(ipv6_hint_only_when_it_fits)
+{
+	static const struct {
+		const char *text, *message;
+	} cases[] = {
+		{ "services:\n  - name: a\n    vip: \"[fd00::1]:80\" x: 1\n",
+		  "syntax error: did not find expected key (while parsing a block mapping at "
+		  "2:5)" },
+		{ "services:\n  - name: a\n    vip: '[fd00::1]:80' x: 1\n",
+		  "syntax error: did not find expected key (while parsing a block mapping at "
+		  "2:5)" },
+		{ "a: [1, 2]: 3  # [fd00::1]:80\n",
+		  "syntax error: mapping values are not allowed in this context" },
+		{ "a: [1:2]: 3\n", "syntax error: mapping values are not allowed in this context" },
+		{ "a: [ab:cd:ef]: 3\n", /* hex and colons, but not an IPv6 address */
+		  "syntax error: mapping values are not allowed in this context" },
+		{ "a: [fd00::1]: 3 [fd00::2]:80\n",
+		  "syntax error: mapping values are not allowed in this context (an IPv6 address "
+		  "with a port must be quoted: \"[fd00::1]:PORT\")" },
+	};
+	struct config_error err;
+	struct config *c;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		ck_assert_int_eq(
+		    config_parse(cases[i].text, strlen(cases[i].text), "test.yaml", &c, &err),
+		    -EINVAL);
+		ck_assert_str_eq(err.message, cases[i].message);
+	}
+}
+END_TEST
+
 START_TEST(duration_syntax)
 {
 	static const struct {
@@ -1079,12 +1112,58 @@ static const struct rejection rejections[] = {
 
 	/* IPv6 needs brackets */
 	{ VIP("fd00::10:443"), 3, 10,
+	  "bad vip \"fd00::10:443\": an IPv6 address needs brackets: [fd00::10]:443 (and quotes: "
+	  "YAML reads a bare [...] as a list)" },
+	{ VIP("\"fd00::10:443\""), 3, 10, /* quoted already: brackets are all it lacks */
 	  "bad vip \"fd00::10:443\": an IPv6 address needs brackets: [fd00::10]:443" },
-	{ VIP("fd00::10"), 3, 10, "an IPv6 address needs brackets and a port: [fd00::10]:PORT" },
+	{ "agent: {metrics: \"::1:9100\"}\n", 1, 18,
+	  "bad agent.metrics \"::1:9100\": an IPv6 address needs brackets: [::1]:9100 (or \"\" for "
+	  "off)" },
+	{ "agent:\n  metrics: ::1:9100\n", 2, 12,
+	  "bad agent.metrics \"::1:9100\": an IPv6 address needs brackets: [::1]:9100 (and quotes: "
+	  "YAML reads a bare [...] as a list) (or \"\" for off)" },
+	{ VIP("fd00::10"), 3, 10,
+	  "an IPv6 address needs brackets and a port: [fd00::10]:PORT (and quotes: YAML reads a "
+	  "bare [...] as a list)" },
 	{ HEAD "    destinations: [\"fd00::1:8443\"]\n", 4, 20,
 	  "an IPv6 address needs brackets: [fd00::1]:8443" },
-	/* unquoted, YAML itself reads [fd00::10] as a list */
-	{ VIP("[fd00::10]:443"), 3, 20, "syntax error: did not find expected key" },
+	/* unquoted, YAML itself reads [fd00::10] as a list: a hint says to quote it */
+	{ VIP("[fd00::10]:443"), 3, 20,
+	  "syntax error: did not find expected key (while parsing a block mapping at 2:5) (an "
+	  "IPv6 address with a port must be quoted: \"[fd00::10]:443\")" },
+	{ VIP("[2001:db8::1]:80   # the new VIP"), 3, 23,
+	  "(an IPv6 address with a port must be quoted: \"[2001:db8::1]:80\")" },
+	{ VIP("[::1]:443"), 3, 11,
+	  "syntax error: did not find expected node content (while parsing a flow node at 3:11) "
+	  "(an IPv6 address with a port must be quoted: \"[::1]:443\")" },
+	{ VIP("[::ffff:10.0.0.1]:443"), 3, 11, "must be quoted: \"[::ffff:10.0.0.1]:443\")" },
+	{ VIP("[fd00::10]:"), 3, 20,
+	  "syntax error: mapping values are not allowed in this context (an IPv6 address with a "
+	  "port must be quoted: \"[fd00::10]:PORT\")" },
+	{ HEAD "    destinations:\n      - [fd00::1]:80\n", 5, 18,
+	  "syntax error: did not find expected '-' indicator (while parsing a block collection at "
+	  "5:7) (an IPv6 address with a port must be quoted: \"[fd00::1]:80\")" },
+	{ HEAD "    destinations:\n      - {address: [fd00::1]:80, weight: 3}\n", 5, 28,
+	  "syntax error: did not find expected ',' or '}' (while parsing a flow mapping at 5:9) "
+	  "(an "
+	  "IPv6 address with a port must be quoted: \"[fd00::1]:80\")" },
+	{ "services: [{name: a, vip: [fd00::1]:80, destinations: [\"[fd00::2]:80\"]}]\n", 1, 36,
+	  "must be quoted: \"[fd00::1]:80\")" },
+	{ "agent:\n  metrics: [::]:9100\nservices: []\n", 2, 13,
+	  "(an IPv6 address with a port must be quoted: \"[::]:9100\")" },
+	/* in a flow list, YAML reads it as a mapping from a list to the port */
+	{ HEAD "    destinations: [10.0.0.1:80, [fd00::1]:80]\n", 4, 33,
+	  "a destination must be address:port or a mapping with address and weight, got a list "
+	  "(an IPv6 address with a port must be quoted: \"[fd00::1]:80\")" },
+	/* and without a port, as a list */
+	{ VIP("[fd00::10]"), 3, 10,
+	  "vip must be address:port, got a list (an IPv6 address with a port must be quoted: "
+	  "\"[fd00::10]:PORT\")" },
+	{ HEAD "    destinations: [[fd00::1]]\n", 4, 20,
+	  "got a list (an IPv6 address with a port must be quoted: \"[fd00::1]:PORT\")" },
+	{ "agent: {metrics: [\"::1\"]}\n", 1, 18,
+	  "agent.metrics must be address:port, got a list (an IPv6 address with a port must be "
+	  "quoted: \"[::1]:PORT\")" },
 
 	/* duplicate services: same protocol, address and port */
 	{ "services:\n"
@@ -1789,6 +1868,7 @@ int main(void)
 	tcase_add_test(tc, agent_section);
 	tcase_add_test(tc, accepted_edges);
 	tcase_add_test(tc, written_forms);
+	tcase_add_test(tc, ipv6_hint_only_when_it_fits);
 	tcase_add_test(tc, duration_syntax);
 	tcase_add_test(tc, duration_format);
 	tcase_add_test(tc, size_syntax);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,7 +115,32 @@ void config_free(struct config *c)
 	for (uint32_t i = 0; i < c->n_services; i++)
 		free(c->services[i].dests);
 	free(c->services);
+	for (uint32_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
 	free(c);
+}
+
+const char *config_service_file(const struct config *c, const struct config_service *s)
+{
+	if (s->file && s->file <= c->n_files)
+		return c->files[s->file - 1];
+	return c->source;
+}
+
+int config_service_describe(const struct config_service *s, char *buf, size_t size)
+{
+	char a[CONFIG_ADDR_STRLEN];
+	int n;
+
+	if (s->fwmark)
+		n = snprintf(buf, size, "fwmark %u%s", s->fwmark,
+			     s->vip.family == AF_INET6 ? " inet6" : "");
+	else if (config_addr_format(&s->vip, a, sizeof(a)) == 0)
+		n = snprintf(buf, size, "%s %s", config_protocol_name(s->protocol), a);
+	else
+		n = snprintf(buf, size, "%s ?", config_protocol_name(s->protocol));
+	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
 
 const struct config_service *config_find_service(const struct config *c, const char *name)
@@ -144,6 +170,18 @@ const char *config_protocol_name(uint8_t protocol)
 		return "tcp";
 	case IPPROTO_UDP:
 		return "udp";
+	default:
+		return "unknown";
+	}
+}
+
+const char *config_family_name(uint16_t family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
 	default:
 		return "unknown";
 	}

@@ -27,6 +27,8 @@
 #define CONFIG_MAX_DEPTH        16u        /* YAML nesting; a valid config needs 5 */
 #define CONFIG_MAX_NODES        (1u << 21) /* YAML nodes in one file */
 #define CONFIG_MAX_STRING       4096u      /* bytes in one YAML scalar */
+#define CONFIG_MAX_INCLUDES     64u        /* patterns in `include:` */
+#define CONFIG_MAX_FILES        1024u      /* files the patterns match, all told */
 
 #define CONFIG_NAME_MAX           63  /* service name */
 #define CONFIG_SCHEDULER_MAX      15  /* IP_VS_SCHEDNAME_MAXLEN - 1 */
@@ -201,24 +203,40 @@ struct config_dest {
 	struct config_mark mark; /* the list item */
 };
 
+/*
+ * A service is reached at a VIP (protocol, address and port), or is a
+ * firewall-mark service: IPVS takes every packet of its family that carries
+ * the mark (set by iptables or nftables), whatever its address.
+ */
 struct config_service {
 	char name[CONFIG_NAME_MAX + 1];
-	uint8_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	/*
+	 * IPPROTO_TCP or IPPROTO_UDP. For a fwmark service IPVS does not use
+	 * it; it says what traffic the mark selects, for vigild's own choices
+	 * (quarantine action, probes, ops, how connections are watched).
+	 */
+	uint8_t protocol;
+	/* A fwmark service has only the family here: address zero, port 0. */
 	struct config_addr vip;
+	uint32_t fwmark;             /* nonzero: a firewall-mark service */
+	bool ops;                    /* one-packet scheduling: UDP services only */
 	struct config_policy policy; /* resolved: probation.probe, quarantine.action never AUTO */
 	struct config_dest *dests;
 	uint32_t n_dests;
-	struct config_mark mark;      /* the service's mapping */
+	uint32_t file;           /* where it is defined: 0 the main file, else files[file - 1] */
+	struct config_mark mark; /* the service's mapping */
 	struct config_mark name_mark; /* the value of `name` */
-	struct config_mark vip_mark;  /* the value of `vip` */
+	struct config_mark vip_mark;  /* the value of `vip`, or of `fwmark` */
 };
 
 struct config {
 	char source[256]; /* file name given to config_load()/config_parse() */
 	struct config_agent agent;
-	struct config_policy defaults; /* built-in defaults updated by `defaults:` */
-	struct config_service *services;
+	struct config_policy defaults;   /* built-in defaults updated by `defaults:` */
+	struct config_service *services; /* the main file's, then each included file's */
 	uint32_t n_services;
+	char **files; /* the files `include:` read, in the order read */
+	uint32_t n_files;
 };
 
 struct config_error {
@@ -228,21 +246,27 @@ struct config_error {
 };
 
 /*
- * Reads and parses PATH, then validates the result. On success *ret is a new
- * config for config_free(). On failure *ret is NULL and ret_err (if not NULL)
- * says why: -ENOENT and friends for I/O, -EISDIR for a directory and -EINVAL
- * for anything else that is not a regular file (a FIFO, a device), -EFBIG for
- * a file over CONFIG_MAX_FILE_SIZE, -EINVAL for a bad config, -ENOMEM.
+ * Reads and parses PATH and the files its `include:` patterns match, then
+ * validates the result. On success *ret is a new config for config_free().
+ * On failure *ret is NULL and ret_err (if not NULL) says why, naming the file
+ * at fault (PATH or an included one): -ENOENT and friends for I/O, -EISDIR
+ * for a directory and -EINVAL for anything else that is not a regular file
+ * (a FIFO, a device), -EFBIG for a file over CONFIG_MAX_FILE_SIZE, -EINVAL
+ * for a bad config, -ENOMEM.
  */
 int config_load(const char *path, struct config **ret, struct config_error *ret_err);
 
-/* Like config_load() for text already in memory; NAME is used in errors. */
+/*
+ * Like config_load() for text already in memory; NAME is used in errors, and
+ * relative `include:` patterns are taken from its directory.
+ */
 int config_parse(const char *text, size_t len, const char *name, struct config **ret,
 		 struct config_error *ret_err);
 
 /*
  * The checks that relate objects to each other: duplicate service names,
- * duplicate services (protocol + VIP), duplicate destinations, destinations of
+ * duplicate services (protocol + VIP, or family + fwmark; across included
+ * files too), duplicate destinations, destinations of
  * another address family than their VIP (allowed only with tunnel forwarding),
  * and the count limits. config_parse() runs it; value syntax and ranges are
  * checked while parsing, where the offending node is at hand. No side effects;
@@ -251,6 +275,12 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
 int config_validate(const struct config *c, struct config_error *ret_err);
 
 void config_free(struct config *c);
+
+/* The file service S of C is defined in: C's source or one it included. */
+const char *config_service_file(const struct config *c, const struct config_service *s);
+
+/* "tcp 10.96.0.10:443", "fwmark 10" or "fwmark 10 inet6", for messages. */
+int config_service_describe(const struct config_service *s, char *buf, size_t size);
 
 /* The service called NAME, or NULL. Linear: for the control socket, not per packet. */
 const struct config_service *config_find_service(const struct config *c, const char *name);
@@ -314,6 +344,7 @@ int config_addr_parse(const char *text, struct config_addr *ret, char *ret_why, 
 int config_addr_format(const struct config_addr *a, char *buf, size_t size);
 
 const char *config_protocol_name(uint8_t protocol); /* "tcp", "udp" */
+const char *config_family_name(uint16_t family);    /* "inet", "inet6" */
 const char *config_forwarding_name(enum config_forwarding f);
 const char *config_quarantine_action_name(enum config_quarantine_action a);
 const char *config_probe_name(enum config_probe p);

@@ -15,6 +15,7 @@
 struct config_ctx {
 	const char *file;
 	struct config_error *err;
+	uint32_t file_index; /* what config_service.file the services read now get */
 };
 
 /* Fills ctx->err with a positioned message; returns R (a negative errno). */
@@ -51,8 +52,28 @@ void config_tree_free(struct config_tree *t);
 /* YAML's null: an unquoted "", "~", "null", "Null" or "NULL". */
 bool config_node_is_null(const struct config_node *n);
 
-/* Fills C (already holding the built-in defaults) from the document's root mapping. */
-int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, struct config *c);
+/* The patterns of `include:`, copied out of the tree that held them. */
+struct config_pattern {
+	char *text;
+	uint32_t line, column;
+};
+
+struct config_patterns {
+	struct config_pattern *v;
+	uint32_t n;
+};
+
+void config_patterns_free(struct config_patterns *p);
+
+/*
+ * Fills C (already holding the built-in defaults) from the main file's root
+ * mapping; *ret_includes gets its `include:` patterns, to be read after it.
+ */
+int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, struct config *c,
+			struct config_patterns *ret_includes);
+/* Appends the services of an included file (root mapping ROOT) to C. */
+int config_schema_apply_included(struct config_ctx *ctx, const struct config_node *root,
+				 struct config *c);
 
 /* Decimal without sign or leading zeros: 0, -EINVAL or -ERANGE. */
 int config_uint_parse(const char *text, uint64_t *ret);

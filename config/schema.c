@@ -324,15 +324,23 @@ TABLE(policy_table, "defaults", "", policy_fields, NULL);
 enum {
 	S_NAME,
 	S_VIP,
+	S_FWMARK,
+	S_FAMILY,
 	S_PROTOCOL,
+	S_OPS,
 	S_DESTINATIONS
 };
 
+/* `vip` or `fwmark`, one of the two: service_key() checks, knowing which were there. */
 static const struct field service_fields[] = {
 	[S_NAME] = { "name", K_NAME, AT_STRING(struct config_service, name), .flags = F_REQUIRED },
-	[S_VIP] = { "vip", K_ADDR, AT(struct config_service, vip, struct config_addr),
-		    .flags = F_REQUIRED },
+	[S_VIP] = { "vip", K_ADDR, AT(struct config_service, vip, struct config_addr) },
+	/* the kernel's fwmark is a u32, and 0 means "no mark" */
+	[S_FWMARK] = { "fwmark", K_UINT, AT(struct config_service, fwmark, uint32_t), .min = 1,
+		       .max = UINT32_MAX },
+	[S_FAMILY] = { "family", K_DEFERRED },
 	[S_PROTOCOL] = { "protocol", K_PROTOCOL, AT(struct config_service, protocol, uint8_t) },
+	[S_OPS] = { "ops", K_BOOL, AT(struct config_service, ops, bool) },
 	[S_DESTINATIONS] = { "destinations", K_DEFERRED, .flags = F_REQUIRED },
 	POLICY_FIELDS(struct config_service, policy.),
 };
@@ -364,6 +372,7 @@ TABLE(agent_table, "agent", "agent.", agent_fields, NULL);
 enum {
 	R_AGENT,
 	R_DEFAULTS,
+	R_INCLUDE,
 	R_SERVICES
 };
 
@@ -372,9 +381,16 @@ static const struct field root_fields[] = {
 		      .section = &agent_table },
 	[R_DEFAULTS] = { "defaults", K_SECTION, AT(struct config, defaults, struct config_policy),
 			 .section = &policy_table },
+	[R_INCLUDE] = { .key = "include", .kind = K_DEFERRED },
 	[R_SERVICES] = { .key = "services", .kind = K_DEFERRED },
 };
 TABLE(root_table, "the top level", "", root_fields, NULL);
+
+/* An included file holds services only: settings that apply to all belong in one place. */
+static const struct field included_fields[] = {
+	{ .key = "services", .kind = K_DEFERRED },
+};
+TABLE(included_table, "an included file", "", included_fields, NULL);
 
 static int fail_at(struct config_ctx *ctx, const struct config_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -1128,34 +1144,96 @@ static int service_resolve(struct config_ctx *ctx, const struct config_node *ite
 	return 0;
 }
 
-static int service_apply(struct config_ctx *ctx, const struct config_node *item,
-			 const struct config *c, struct config_service *svc)
+static const char *const family_words[] = { "inet", "inet6" };
+
+/*
+ * `vip` or `fwmark`: exactly one. A fwmark service's family is what
+ * `family` says; without it, its destinations' (settled by service_family()
+ * once they are read).
+ */
+static int service_key(struct config_ctx *ctx, const struct config_node *item,
+		       const struct found *found, struct config_service *svc, bool *ret_family_set)
 {
-	const struct config_node *k, *list;
+	const struct config_node *fk = found->key[S_FAMILY], *fv = found->val[S_FAMILY];
+	char q[CONFIG_QUOTE_SIZE], list[32];
+	int i;
+
+	*ret_family_set = false;
+	if (found->key[S_VIP] && found->key[S_FWMARK])
+		return fail_at(ctx, found->key[S_FWMARK],
+			       "service %s has both vip and fwmark: a service is reached at a vip "
+			       "(with its protocol) or by a firewall mark, not both",
+			       svc->name);
+	if (!found->key[S_VIP] && !found->key[S_FWMARK])
+		return fail_at(ctx, item,
+			       "missing key \"vip\" in service %s (or \"fwmark\" for a service of "
+			       "firewall-marked packets)",
+			       svc->name);
+	if (found->key[S_VIP]) {
+		if (fk)
+			return fail_at(ctx, fk,
+				       "family in service %s: a vip's family is its address's; "
+				       "family is for fwmark services",
+				       svc->name);
+		svc->vip_mark =
+		    (struct config_mark){ found->val[S_VIP]->line, found->val[S_VIP]->column };
+		return 0;
+	}
+	svc->vip_mark =
+	    (struct config_mark){ found->val[S_FWMARK]->line, found->val[S_FWMARK]->column };
+	if (!fk)
+		return 0;
+	if (config_node_is_null(fv))
+		return fail_at(ctx, fk, "missing value for family");
+	i = fv->kind == CONFIG_NODE_SCALAR ? word_index(family_words, 2, fv->text) : -1;
+	if (i < 0)
+		return fail_at(ctx, fv, "unknown family %s (expected %s)",
+			       describe(fv, q, sizeof(q)),
+			       words_join(family_words, 2, list, sizeof(list)));
+	svc->vip.family = i ? AF_INET6 : AF_INET;
+	*ret_family_set = true;
+	return 0;
+}
+
+/* A fwmark service without `family`: its destinations', which must agree. */
+static int service_family(struct config_ctx *ctx, const struct found *found,
+			  struct config_service *svc)
+{
+	svc->vip.family = svc->dests[0].addr.family;
+	for (uint32_t i = 1; i < svc->n_dests; i++)
+		if (svc->dests[i].addr.family != svc->vip.family)
+			return fail_at(ctx, found->key[S_FWMARK],
+				       "fwmark service %s has both IPv4 and IPv6 destinations: say "
+				       "which family its packets are with family: inet or inet6",
+				       svc->name);
+	return 0;
+}
+
+/*
+ * One-packet scheduling schedules every datagram on its own: IPVS applies
+ * it to UDP only (ip_vs_onepacket_enabled()), so on a TCP service it would
+ * be a setting that does nothing.
+ */
+static int service_ops(struct config_ctx *ctx, const struct found *found,
+		       const struct config_service *svc)
+{
+	if (!svc->ops || svc->protocol == IPPROTO_UDP)
+		return 0;
+	return fail_at(ctx, found->val[S_OPS],
+		       "ops in TCP service %s: one-packet scheduling is for UDP services "
+		       "(protocol: udp)",
+		       svc->name);
+}
+
+static int service_dests(struct config_ctx *ctx, const struct found *found,
+			 struct config_service *svc)
+{
+	const struct config_node *k = found->key[S_DESTINATIONS],
+				 *list = found->val[S_DESTINATIONS];
 	char d[CONFIG_QUOTE_SIZE], what[96];
-	struct found found;
 	uint32_t n = 0;
 	int r;
 
-	if (item->kind != CONFIG_NODE_MAPPING)
-		return fail_at(
-		    ctx, item,
-		    "a service must be a mapping with name, vip and destinations, got %s",
-		    describe(item, d, sizeof(d)));
-	svc->protocol = IPPROTO_TCP;
-	svc->policy = c->defaults; /* the service's keys override field by field */
-	svc->mark = (struct config_mark){ item->line, item->column };
-	r = apply_mapping(ctx, item, &service_table, svc, &found);
-	if (r < 0)
-		return r;
-	svc->name_mark = (struct config_mark){ found.val[S_NAME]->line, found.val[S_NAME]->column };
-	svc->vip_mark = (struct config_mark){ found.val[S_VIP]->line, found.val[S_VIP]->column };
-	r = service_resolve(ctx, item, &found, svc);
-	if (r < 0)
-		return r;
-
-	k = found.key[S_DESTINATIONS];
-	list = found.val[S_DESTINATIONS];
 	if (config_node_is_null(list))
 		return fail_at(ctx, k, "missing value for destinations of service %s", svc->name);
 	if (list->kind != CONFIG_NODE_SEQUENCE)
@@ -1179,9 +1257,44 @@ static int service_apply(struct config_ctx *ctx, const struct config_node *item,
 	return 0;
 }
 
+static int service_apply(struct config_ctx *ctx, const struct config_node *item,
+			 const struct config *c, struct config_service *svc)
+{
+	char d[CONFIG_QUOTE_SIZE];
+	struct found found;
+	bool family_set;
+	int r;
+
+	if (item->kind != CONFIG_NODE_MAPPING)
+		return fail_at(
+		    ctx, item,
+		    "a service must be a mapping with name, vip and destinations, got %s",
+		    describe(item, d, sizeof(d)));
+	svc->protocol = IPPROTO_TCP;
+	svc->policy = c->defaults; /* the service's keys override field by field */
+	svc->mark = (struct config_mark){ item->line, item->column };
+	svc->file = ctx->file_index;
+	r = apply_mapping(ctx, item, &service_table, svc, &found);
+	if (r < 0)
+		return r;
+	svc->name_mark = (struct config_mark){ found.val[S_NAME]->line, found.val[S_NAME]->column };
+	r = service_key(ctx, item, &found, svc, &family_set);
+	if (r == 0)
+		r = service_resolve(ctx, item, &found, svc);
+	if (r == 0)
+		r = service_ops(ctx, &found, svc);
+	if (r == 0)
+		r = service_dests(ctx, &found, svc);
+	if (r == 0 && svc->fwmark && !family_set)
+		r = service_family(ctx, &found, svc);
+	return r;
+}
+
+/* Appends the services of LIST (the value of key K) to C's. */
 static int services_apply(struct config_ctx *ctx, const struct config_node *k,
 			  const struct config_node *list, struct config *c)
 {
+	struct config_service *grown;
 	char d[CONFIG_QUOTE_SIZE];
 	uint32_t n = 0;
 	int r;
@@ -1196,9 +1309,16 @@ static int services_apply(struct config_ctx *ctx, const struct config_node *k,
 		return r;
 	if (n == 0)
 		return 0;
-	c->services = calloc(n, sizeof(*c->services));
-	if (!c->services)
+	if (n > CONFIG_MAX_SERVICES - c->n_services)
+		return fail_at(ctx, list,
+			       "too many services (at most %u in the config and the files it "
+			       "includes)",
+			       CONFIG_MAX_SERVICES);
+	grown = realloc(c->services, (c->n_services + n) * sizeof(*c->services));
+	if (!grown)
 		return config_fail(ctx, -ENOMEM, 0, 0, "out of memory");
+	c->services = grown;
+	memset(c->services + c->n_services, 0, n * sizeof(*c->services));
 	for (const struct config_node *i = list->child; i; i = i->next) {
 		/* counted first, so config_free() sees the destinations of a half-done one */
 		r = service_apply(ctx, i, c, &c->services[c->n_services++]);
@@ -1208,12 +1328,60 @@ static int services_apply(struct config_ctx *ctx, const struct config_node *k,
 	return 0;
 }
 
-int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, struct config *c)
+void config_patterns_free(struct config_patterns *p)
+{
+	for (uint32_t i = 0; i < p->n; i++)
+		free(p->v[i].text);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+static int pattern_add(struct config_ctx *ctx, const struct config_node *n,
+		       struct config_patterns *ret)
+{
+	char d[CONFIG_QUOTE_SIZE], *text;
+
+	if (n->kind != CONFIG_NODE_SCALAR || config_node_is_null(n))
+		return fail_at(ctx, n, "include must list file names or patterns, got %s",
+			       describe(n, d, sizeof(d)));
+	if (n->text[0] == '\0')
+		return fail_at(ctx, n, "empty include pattern");
+	if (ret->n == CONFIG_MAX_INCLUDES)
+		return fail_at(ctx, n, "too many include patterns (at most %u)",
+			       CONFIG_MAX_INCLUDES);
+	text = strdup(n->text);
+	if (!text)
+		return config_fail(ctx, -ENOMEM, 0, 0, "out of memory");
+	ret->v[ret->n++] = (struct config_pattern){ text, n->line, n->column };
+	return 0;
+}
+
+/* `include: PATTERN` or `include: [PATTERN, ...]`. */
+static int includes_apply(struct config_ctx *ctx, const struct config_node *k,
+			  const struct config_node *v, struct config_patterns *ret)
+{
+	int r = 0;
+
+	if (config_node_is_null(v))
+		return fail_at(ctx, k, "missing value for include (a pattern or a list of them)");
+	ret->v = calloc(CONFIG_MAX_INCLUDES, sizeof(*ret->v));
+	if (!ret->v)
+		return config_fail(ctx, -ENOMEM, 0, 0, "out of memory");
+	if (v->kind != CONFIG_NODE_SEQUENCE)
+		return pattern_add(ctx, v, ret);
+	for (const struct config_node *i = v->child; i && r == 0; i = i->next)
+		r = pattern_add(ctx, i, ret);
+	return r;
+}
+
+int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, struct config *c,
+			struct config_patterns *ret_includes)
 {
 	char d[CONFIG_QUOTE_SIZE];
 	struct found found;
 	int r;
 
+	memset(ret_includes, 0, sizeof(*ret_includes));
 	if (!root || config_node_is_null(root))
 		return config_fail(ctx, -EINVAL, root ? root->line : 1, root ? root->column : 1,
 				   "config is empty (expected a mapping with a services key)");
@@ -1226,11 +1394,50 @@ int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, 
 	/*
 	 * Required, although an empty list is a valid config: a file cut short
 	 * before its services must not read as "no services", which a reload
-	 * would obey by deleting every service vigild owns.
+	 * would obey by deleting every service vigild owns. Files that include
+	 * others too: `services: []` says that all of them are elsewhere.
 	 */
 	if (!found.key[R_SERVICES])
 		return fail_at(ctx, root,
 			       "no \"services\" key: a config must list its services; write "
 			       "\"services: []\" to remove them all");
+	if (found.key[R_INCLUDE]) {
+		r = includes_apply(ctx, found.key[R_INCLUDE], found.val[R_INCLUDE], ret_includes);
+		if (r < 0)
+			return r;
+	}
 	return services_apply(ctx, found.key[R_SERVICES], found.val[R_SERVICES], c);
+}
+
+int config_schema_apply_included(struct config_ctx *ctx, const struct config_node *root,
+				 struct config *c)
+{
+	static const char *const main_only[] = { "agent", "defaults", "include" };
+	char d[CONFIG_QUOTE_SIZE];
+	struct found found;
+	int r;
+
+	if (!root || config_node_is_null(root))
+		return config_fail(ctx, -EINVAL, root ? root->line : 1, root ? root->column : 1,
+				   "included file is empty (expected a mapping with a services "
+				   "key)");
+	if (root->kind != CONFIG_NODE_MAPPING)
+		return fail_at(ctx, root, "the top level must be a mapping, got %s",
+			       describe(root, d, sizeof(d)));
+	for (const struct config_node *k = root->child; k && k->next; k = k->next->next)
+		for (size_t i = 0; i < ARRAY_SIZE(main_only); i++)
+			if (k->kind == CONFIG_NODE_SCALAR && !strcmp(k->text, main_only[i]))
+				return fail_at(ctx, k,
+					       "%s in an included file: included files hold "
+					       "services only; %s belongs in the main config %s",
+					       main_only[i], main_only[i], c->source);
+	r = apply_mapping(ctx, root, &included_table, c, &found);
+	if (r < 0)
+		return r;
+	/* as in the main file: a file cut short must not delete its services */
+	if (!found.key[0])
+		return fail_at(ctx, root,
+			       "no \"services\" key: an included file must list its services; "
+			       "write \"services: []\" for none");
+	return services_apply(ctx, found.key[0], found.val[0], c);
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,15 @@ static int name_cmp(const void *objs, uint32_t a, uint32_t b)
 	return strcmp(s[a].name, s[b].name);
 }
 
+/* IPVS's key: family and mark for a fwmark service, else protocol and VIP. */
 static int service_cmp(const void *objs, uint32_t a, uint32_t b)
 {
 	const struct config_service *s = objs;
 
+	if (s[a].fwmark != s[b].fwmark)
+		return s[a].fwmark < s[b].fwmark ? -1 : 1;
+	if (s[a].fwmark)
+		return s[a].vip.family < s[b].vip.family ? -1 : s[a].vip.family > s[b].vip.family;
 	if (s[a].protocol != s[b].protocol)
 		return s[a].protocol < s[b].protocol ? -1 : 1;
 	return addr_cmp(&s[a].vip, &s[b].vip);
@@ -92,8 +98,41 @@ static const char *family_name(unsigned int family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
-static int check_dests(struct config_ctx *ctx, const struct config_service *s, uint32_t *scratch,
-		       uint32_t *first)
+/*
+ * Errors are reported in the file of the object at fault, which an include
+ * may have brought in: CTX names the main file.
+ */
+static int fail_in(struct config_ctx *ctx, const struct config *c, const struct config_service *s,
+		   struct config_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int fail_in(struct config_ctx *ctx, const struct config *c, const struct config_service *s,
+		   struct config_mark m, const char *fmt, ...)
+{
+	struct config_ctx at = { .file = config_service_file(c, s), .err = ctx->err };
+	char message[sizeof(ctx->err->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	return config_fail(&at, -EINVAL, m.line, m.column, "%s", message);
+}
+
+/* Where the first of two was defined: "3:5", or "FILE:3:5" if not in the second's file. */
+static const char *first_at(const struct config *c, const struct config_service *first,
+			    const struct config_service *second, struct config_mark m, char *buf,
+			    size_t size)
+{
+	if (first->file == second->file)
+		snprintf(buf, size, "%u:%u", m.line, m.column);
+	else
+		snprintf(buf, size, "%s:%u:%u", config_service_file(c, first), m.line, m.column);
+	return buf;
+}
+
+static int check_dests(struct config_ctx *ctx, const struct config *c,
+		       const struct config_service *s, uint32_t *scratch, uint32_t *first)
 {
 	const struct keyed k = { dest_cmp, s->dests };
 	char a[64], v[64];
@@ -106,19 +145,24 @@ static int check_dests(struct config_ctx *ctx, const struct config_service *s, u
 		/* Only tunnels (IPIP, GUE) can carry one family inside the other. */
 		if (d->addr.family != s->vip.family &&
 		    s->policy.forwarding != CONFIG_FORWARD_TUNNEL) {
+			if (s->fwmark)
+				return fail_in(ctx, c, s, d->mark,
+					       "destination %s is %s but fwmark service %s is %s "
+					       "(mixing families needs forwarding: tunnel)",
+					       a, family_name(d->addr.family), s->name,
+					       family_name(s->vip.family));
 			config_addr_format(&s->vip, v, sizeof(v));
-			return config_fail(ctx, -EINVAL, d->mark.line, d->mark.column,
-					   "destination %s is %s but vip %s of service %s is %s "
-					   "(mixing families needs forwarding: tunnel)",
-					   a, family_name(d->addr.family), v, s->name,
-					   family_name(s->vip.family));
+			return fail_in(ctx, c, s, d->mark,
+				       "destination %s is %s but vip %s of service %s is %s "
+				       "(mixing families needs forwarding: tunnel)",
+				       a, family_name(d->addr.family), v, s->name,
+				       family_name(s->vip.family));
 		}
 		if (first[i] != NONE)
-			return config_fail(ctx, -EINVAL, d->mark.line, d->mark.column,
-					   "duplicate destination %s in service %s: also listed at "
-					   "%u:%u",
-					   a, s->name, s->dests[first[i]].mark.line,
-					   s->dests[first[i]].mark.column);
+			return fail_in(
+			    ctx, c, s, d->mark,
+			    "duplicate destination %s in service %s: also listed at %u:%u", a,
+			    s->name, s->dests[first[i]].mark.line, s->dests[first[i]].mark.column);
 	}
 	return 0;
 }
@@ -129,7 +173,7 @@ static int check_services(struct config_ctx *ctx, const struct config *c, uint32
 {
 	const struct keyed by_name = { name_cmp, c->services };
 	const struct keyed by_vip = { service_cmp, c->services };
-	char v[64];
+	char v[64], at[320];
 	int r;
 
 	find_duplicates(&by_name, c->n_services, scratch, name_first);
@@ -140,20 +184,19 @@ static int check_services(struct config_ctx *ctx, const struct config *c, uint32
 		if (name_first[i] != NONE) {
 			const struct config_service *f = &c->services[name_first[i]];
 
-			return config_fail(ctx, -EINVAL, s->name_mark.line, s->name_mark.column,
-					   "duplicate service name \"%s\": also defined at %u:%u",
-					   s->name, f->name_mark.line, f->name_mark.column);
+			return fail_in(ctx, c, s, s->name_mark,
+				       "duplicate service name \"%s\": also defined at %s", s->name,
+				       first_at(c, f, s, f->name_mark, at, sizeof(at)));
 		}
 		if (svc_first[i] != NONE) {
 			const struct config_service *f = &c->services[svc_first[i]];
 
-			config_addr_format(&s->vip, v, sizeof(v));
-			return config_fail(ctx, -EINVAL, s->vip_mark.line, s->vip_mark.column,
-					   "duplicate service %s %s: also defined at %u:%u",
-					   config_protocol_name(s->protocol), v, f->vip_mark.line,
-					   f->vip_mark.column);
+			config_service_describe(s, v, sizeof(v));
+			return fail_in(ctx, c, s, s->vip_mark,
+				       "duplicate service %s: also defined at %s (service %s)", v,
+				       first_at(c, f, s, f->vip_mark, at, sizeof(at)), f->name);
 		}
-		r = check_dests(ctx, s, dest_scratch, dest_first);
+		r = check_dests(ctx, c, s, dest_scratch, dest_first);
 		if (r < 0)
 			return r;
 	}
@@ -172,22 +215,27 @@ static int check_shape(struct config_ctx *ctx, const struct config *c, uint32_t 
 		const struct config_service *s = &c->services[i];
 
 		if (s->n_dests == 0 || s->n_dests > CONFIG_MAX_DESTINATIONS)
-			return config_fail(ctx, -EINVAL, s->mark.line, s->mark.column,
-					   "service %s has %u destinations (expected 1..%u)",
-					   s->name, s->n_dests, CONFIG_MAX_DESTINATIONS);
+			return fail_in(ctx, c, s, s->mark,
+				       "service %s has %u destinations (expected 1..%u)", s->name,
+				       s->n_dests, CONFIG_MAX_DESTINATIONS);
 		if (s->protocol != IPPROTO_TCP && s->protocol != IPPROTO_UDP)
-			return config_fail(ctx, -EINVAL, s->mark.line, s->mark.column,
-					   "service %s has an unknown protocol %u", s->name,
-					   s->protocol);
+			return fail_in(ctx, c, s, s->mark, "service %s has an unknown protocol %u",
+				       s->name, s->protocol);
 		if (s->vip.family != AF_INET && s->vip.family != AF_INET6)
-			return config_fail(ctx, -EINVAL, s->mark.line, s->mark.column,
-					   "service %s has no vip", s->name);
+			return fail_in(ctx, c, s, s->mark, "service %s has no %s", s->name,
+				       s->fwmark ? "family" : "vip");
+		if (s->ops && s->protocol != IPPROTO_UDP)
+			return fail_in(
+			    ctx, c, s, s->mark,
+			    "service %s has ops but is not UDP (one-packet scheduling is "
+			    "for UDP)",
+			    s->name);
 		for (uint32_t j = 0; j < s->n_dests; j++)
 			if (s->dests[j].addr.family != AF_INET &&
 			    s->dests[j].addr.family != AF_INET6)
-				return config_fail(
-				    ctx, -EINVAL, s->dests[j].mark.line, s->dests[j].mark.column,
-				    "destination %u of service %s has no address", j + 1, s->name);
+				return fail_in(ctx, c, s, s->dests[j].mark,
+					       "destination %u of service %s has no address", j + 1,
+					       s->name);
 		if (s->n_dests > max)
 			max = s->n_dests;
 	}

@@ -985,11 +985,14 @@ struct rejection {
 /* Line 4: '[' at column 19, the first item at 20. */
 #define DESTS  "    destinations: [192.168.1.10:8443]\n"
 #define VIP(v) "services:\n  - name: api\n    vip: " v "\n" DESTS
+/* A fwmark service up to its mark, whose value is at 3:13; DESTS follows. */
+#define FWM(m) "services:\n  - name: m\n    fwmark: " m "\n"
 
 static const struct rejection rejections[] = {
 	/* unknown keys, everywhere */
 	{ "services: []\nservise: []\n", 2, 1,
-	  "unknown key \"servise\" in the top level (expected agent, defaults, services)" },
+	  "unknown key \"servise\" in the top level (expected agent, defaults, include, "
+	  "services)" },
 	{ "agent:\n  interfase: x\n", 2, 3,
 	  "unknown key \"interfase\" in agent (expected interface, state_dir, control_socket, "
 	  "control_group, reconcile_interval, sysctls, max_flows, ringbuf_size, metrics)" },
@@ -997,7 +1000,9 @@ static const struct rejection rejections[] = {
 	  "unknown key \"wieght\" in defaults (expected scheduler, forwarding, weight, "
 	  "persistence, quarantine, probation, udp, health, fallback)" },
 	{ HEAD "    destination: [1.1.1.1:1]\n", 4, 5,
-	  "unknown key \"destination\" in service (expected name, vip, protocol, destinations, "
+	  "unknown key \"destination\" in service (expected name, vip, fwmark, family, protocol, "
+	  "ops, "
+	  "destinations, "
 	  "scheduler, forwarding, weight, persistence, quarantine, probation, udp, health, "
 	  "fallback)" },
 	{ HEAD "    quarantine: {bsae: 1s}\n" DESTS, 4, 18,
@@ -1478,6 +1483,56 @@ static const struct rejection rejections[] = {
 	{ "services:\n  - name: \"a\\0b\"\n", 2, 11, "strings must not contain NUL characters" },
 	{ "a: [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]\n", 1, 19,
 	  "nesting is too deep (at most 16 levels)" },
+
+	/* fwmark services: a mark instead of a vip, never both */
+	{ HEAD "    fwmark: 10\n" DESTS, 4, 5,
+	  "service api has both vip and fwmark: a service is reached at a vip (with its "
+	  "protocol) or by a firewall mark, not both" },
+	{ "services:\n  - name: api\n" DESTS, 2, 5,
+	  "missing key \"vip\" in service api (or \"fwmark\" for a service of firewall-marked "
+	  "packets)" },
+	{ HEAD "    family: inet\n" DESTS, 4, 5,
+	  "family in service api: a vip's family is its address's; family is for fwmark "
+	  "services" },
+	{ FWM("0") DESTS, 3, 13, "fwmark \"0\" is out of range 1..4294967295" },
+	{ FWM("4294967296") DESTS, 3, 13, "fwmark \"4294967296\" is out of range 1..4294967295" },
+	{ FWM("0x10") DESTS, 3, 13, "bad fwmark \"0x10\" (expected an integer 1..4294967295)" },
+	{ FWM("10") "    family: ipv4\n" DESTS, 4, 13,
+	  "unknown family \"ipv4\" (expected inet, inet6)" },
+	{ FWM("10") "    family:\n" DESTS, 4, 5, "missing value for family" },
+	{ FWM("10") "    forwarding: tunnel\n    destinations: [10.0.0.1:80, \"[fd00::1]:80\"]\n",
+	  3, 5,
+	  "fwmark service m has both IPv4 and IPv6 destinations: say which family its packets "
+	  "are with family: inet or inet6" },
+	{ FWM("10") "    family: inet6\n" DESTS, 5, 20,
+	  "destination 192.168.1.10:8443 is IPv4 but fwmark service m is IPv6 (mixing families "
+	  "needs forwarding: tunnel)" },
+	{ "services:\n  - {name: a, fwmark: 7, destinations: [10.0.0.1:80]}\n"
+	  "  - {name: b, fwmark: 7, destinations: [10.0.0.2:80]}\n",
+	  3, 23, "duplicate service fwmark 7: also defined at 2:23 (service a)" },
+	{ "services:\n  - {name: a, fwmark: 7, family: inet6, destinations: [\"[fd00::1]:80\"]}\n"
+	  "  - {name: b, fwmark: 7, destinations: [\"[fd00::2]:80\"]}\n",
+	  3, 23, "duplicate service fwmark 7 inet6: also defined at 2:23 (service a)" },
+
+	/* ops: one-packet scheduling, UDP only */
+	{ HEAD "    ops: true\n" DESTS, 4, 10,
+	  "ops in TCP service api: one-packet scheduling is for UDP services (protocol: udp)" },
+	{ FWM("10") "    ops: yes\n" DESTS, 4, 10, "ops in TCP service m" },
+	{ HEAD "    protocol: udp\n    ops: 1\n" DESTS, 5, 10,
+	  "bad ops \"1\" (expected true or false)" },
+	{ "defaults: {ops: true}\nservices: []\n", 1, 12, "unknown key \"ops\" in defaults" },
+
+	/* include: patterns only in the main file */
+	{ "include: {a: b}\nservices: []\n", 1, 10,
+	  "include must list file names or patterns, got a mapping" },
+	{ "include: [\"\"]\nservices: []\n", 1, 11, "empty include pattern" },
+	{ "include: [[a]]\nservices: []\n", 1, 11,
+	  "include must list file names or patterns, got a list" },
+	{ "include:\nservices: []\n", 1, 1,
+	  "missing value for include (a pattern or a list of them)" },
+	{ "include: [/nonexistent/vigil/extra.yaml]\nservices: []\n", 1, 11,
+	  "include \"/nonexistent/vigil/extra.yaml\": no such file (a pattern with * ? or [ may "
+	  "match nothing; a plain name must exist)" },
 };
 
 START_TEST(rejected)
@@ -1812,7 +1867,8 @@ START_TEST(validate_is_separate)
 	ck_assert_str_eq(err.file, "test.yaml");
 	ck_assert_uint_eq(err.line, 3);
 	ck_assert_uint_eq(err.column, 20);
-	ck_assert_str_eq(err.message, "duplicate service tcp 10.0.0.1:80: also defined at 2:20");
+	ck_assert_str_eq(err.message,
+			 "duplicate service tcp 10.0.0.1:80: also defined at 2:20 (service a)");
 	ck_assert_int_eq(config_validate(c, NULL), -EINVAL);
 	c->services[1].vip = saved;
 
@@ -1849,6 +1905,208 @@ START_TEST(names_of_values)
 	ck_assert_str_eq(config_reset_established_name(CONFIG_RESET_NONE), "none");
 	ck_assert_str_eq(config_reset_established_name((enum config_reset_established) - 1),
 			 "unknown");
+}
+END_TEST
+
+/* A fwmark service: no address, its family from its destinations or from family. */
+START_TEST(fwmark_services)
+{
+	struct config *c = parse_ok("services:\n"
+				    "  - name: web\n"
+				    "    fwmark: 10\n"
+				    "    persistence: 300s\n"
+				    "    destinations: [192.168.1.10:80, 192.168.1.11:80]\n"
+				    "  - name: web6\n"
+				    "    fwmark: 10\n"
+				    "    destinations: [\"[fd00::10]:80\"]\n"
+				    "  - name: tun\n"
+				    "    fwmark: 4294967295\n"
+				    "    family: inet6\n"
+				    "    forwarding: tunnel\n"
+				    "    destinations: [10.0.0.1:80, \"[fd00::1]:80\"]\n"
+				    "  - name: dns\n"
+				    "    fwmark: 53\n"
+				    "    protocol: udp\n"
+				    "    ops: true\n"
+				    "    destinations: [10.0.0.53:53]\n"
+				    "  - name: same-addr\n"
+				    "    vip: 10.96.0.10:80\n"
+				    "    destinations: [192.168.1.10:80]\n");
+	const struct config_service *s = &c->services[0];
+	static const uint8_t zero[16];
+	char buf[64];
+
+	ck_assert_uint_eq(c->n_services, 5);
+	ck_assert_uint_eq(s->fwmark, 10);
+	ck_assert_uint_eq(s->vip.family, AF_INET);
+	ck_assert_uint_eq(s->vip.port, 0);
+	ck_assert_mem_eq(s->vip.addr, zero, sizeof(zero));
+	ck_assert_uint_eq(s->protocol, IPPROTO_TCP);
+	ck_assert(!s->ops);
+	ck_assert_uint_eq(s->vip_mark.line, 3);
+	ck_assert_uint_eq(s->vip_mark.column, 13);
+	ck_assert_int_eq(s->policy.probation.probe, CONFIG_PROBE_TCP);
+	ck_assert_int_eq(s->policy.quarantine.action, CONFIG_QUARANTINE_WEIGHT0);
+	ck_assert_int_eq(config_service_describe(s, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "fwmark 10");
+	/* the same mark in the other family is another IPVS service */
+	ck_assert_uint_eq(c->services[1].vip.family, AF_INET6);
+	ck_assert_int_eq(config_service_describe(&c->services[1], buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "fwmark 10 inet6");
+	ck_assert_uint_eq(c->services[2].fwmark, UINT32_MAX);
+	ck_assert_uint_eq(c->services[2].vip.family, AF_INET6);
+	/* UDP: ops, and no port to guess a DNS probe from */
+	s = &c->services[3];
+	ck_assert_uint_eq(s->protocol, IPPROTO_UDP);
+	ck_assert(s->ops);
+	ck_assert_int_eq(s->policy.probation.probe, CONFIG_PROBE_NONE);
+	ck_assert_int_eq(s->policy.quarantine.action, CONFIG_QUARANTINE_REMOVE);
+	ck_assert_uint_eq(c->services[4].fwmark, 0);
+	ck_assert_int_eq(config_service_describe(&c->services[4], buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "tcp 10.96.0.10:80");
+	config_free(c);
+
+	/* ops: false is fine anywhere, ops on a UDP vip too */
+	c = parse_ok(HEAD "    ops: false\n" DESTS
+			  "  - {name: u, vip: 10.96.0.10:53, protocol: udp, ops: on,"
+			  " destinations: [10.0.0.1:53]}\n");
+	ck_assert(!c->services[0].ops);
+	ck_assert(c->services[1].ops);
+	config_free(c);
+	ck_assert_str_eq(config_family_name(AF_INET), "inet");
+	ck_assert_str_eq(config_family_name(AF_INET6), "inet6");
+}
+END_TEST
+
+/* A scratch directory for the include tests, and files in it. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void load_fails(const char *path, const char *want_file, unsigned int line,
+		       unsigned int column, const char *needle)
+{
+	struct config_error err;
+	struct config *c = (struct config *)1;
+	char msg[1024];
+
+	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+	ck_assert_ptr_null(c);
+	config_error_format(&err, msg, sizeof(msg));
+	ck_assert_str_eq(err.file, want_file);
+	ck_assert_msg(err.line == line && err.column == column, "at %u:%u, expected %u:%u: %s",
+		      err.line, err.column, line, column, msg);
+	ck_assert_msg(strstr(err.message, needle), "\"%s\" not in \"%s\"", needle, msg);
+}
+
+#define SVC(name, vip) "  - {name: " name ", vip: \"" vip "\", destinations: [10.0.0.1:80]}\n"
+
+START_TEST(included_files)
+{
+	char dir[] = "/tmp/check_config.XXXXXX", main[64], sub[64], a[96], b[96], msg[1024],
+	     want[1100];
+	struct config_error err;
+	struct config *c;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(main, sizeof(main), "%s/vigil.yaml", dir);
+	snprintf(sub, sizeof(sub), "%s/conf.d", dir);
+	snprintf(a, sizeof(a), "%s/a.yaml", sub);
+	snprintf(b, sizeof(b), "%s/b.yaml", sub);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	/* relative to the main file; the main file's defaults apply to every file's services */
+	write_file(dir, "vigil.yaml",
+		   "defaults: {scheduler: rr}\n"
+		   "include: [conf.d/*.yaml, \"conf.d/*.yaml\", /nonexistent/vigil/*.yaml, "
+		   "\"*.yaml\"]\n"
+		   "services:\n" SVC("main", "10.96.0.1:80"));
+	write_file(sub, "b.yaml", "services:\n" SVC("bee", "10.96.0.3:80"));
+	write_file(sub, "a.yaml",
+		   "services:\n" SVC("ay", "10.96.0.2:80") "  - {name: mark, fwmark: 5, "
+							   "destinations: [10.0.0.1:80]}\n");
+	write_file(sub, "notes.txt", "not yaml: [\n");
+	ck_assert_int_eq(config_load(main, &c, &err), 0);
+	/* the main file's own, then a.yaml, then b.yaml; each file read once, itself not again */
+	ck_assert_uint_eq(c->n_services, 4);
+	ck_assert_str_eq(c->services[0].name, "main");
+	ck_assert_str_eq(c->services[1].name, "ay");
+	ck_assert_str_eq(c->services[2].name, "mark");
+	ck_assert_str_eq(c->services[3].name, "bee");
+	ck_assert_str_eq(c->services[3].policy.scheduler, "rr");
+	ck_assert_uint_eq(c->n_files, 2);
+	ck_assert_str_eq(config_service_file(c, &c->services[0]), main);
+	ck_assert_str_eq(config_service_file(c, &c->services[2]), a);
+	ck_assert_str_eq(config_service_file(c, &c->services[3]), b);
+	ck_assert_uint_eq(c->services[3].mark.line, 2);
+	config_free(c);
+	ck_assert_int_eq(config_check(main, msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want), "%s: valid, 4 services (with 2 included files)", main);
+	ck_assert_str_eq(msg, want);
+
+	/* an error inside an included file is that file's, and rejects the whole set */
+	write_file(sub, "b.yaml",
+		   "services:\n  - name: bee\n    vip: 10.96.0.3:80\n"
+		   "    destinations: [10.0.0.1:80]\n    wieght: 1\n");
+	load_fails(main, b, 5, 5, "unknown key \"wieght\" in service");
+	write_file(sub, "b.yaml", "services:\n  - name: bee\n    vip: [fd00::1]:80\n");
+	load_fails(main, b, 3, 19, "an IPv6 address with a port must be quoted");
+	/* duplicates across files: at the second, naming the first with its file */
+	write_file(sub, "b.yaml", "services:\n" SVC("ay", "10.96.0.9:80"));
+	snprintf(want, sizeof(want), "duplicate service name \"ay\": also defined at %s:2:12", a);
+	load_fails(main, b, 2, 12, want);
+	write_file(sub, "b.yaml", "services:\n" SVC("bee", "10.96.0.1:80"));
+	snprintf(want, sizeof(want),
+		 "duplicate service tcp 10.96.0.1:80: also defined at %s:4:23 (service main)",
+		 main);
+	load_fails(main, b, 2, 22, want);
+	write_file(sub, "b.yaml",
+		   "services:\n  - {name: bee, fwmark: 5, destinations: [1.1.1.1:1]}\n");
+	snprintf(want, sizeof(want),
+		 "duplicate service fwmark 5: also defined at %s:3:26 (service mark)", a);
+	load_fails(main, b, 2, 25, want);
+	/* services only */
+	write_file(sub, "b.yaml", "services: []\ndefaults: {weight: 1}\n");
+	snprintf(want, sizeof(want),
+		 "defaults in an included file: included files hold services only; defaults "
+		 "belongs in the main config %s",
+		 main);
+	load_fails(main, b, 2, 1, want);
+	write_file(sub, "b.yaml", "include: [x.yaml]\nservices: []\n");
+	load_fails(main, b, 1, 1, "include in an included file");
+	write_file(sub, "b.yaml", "servises: []\n");
+	load_fails(main, b, 1, 1,
+		   "unknown key \"servises\" in an included file (expected services)");
+	write_file(sub, "b.yaml", "# all moved away\n");
+	load_fails(main, b, 1, 1, "included file is empty");
+	write_file(sub, "b.yaml", "{}\n");
+	load_fails(main, b, 1, 1, "no \"services\" key: an included file must list its services");
+	write_file(sub, "b.yaml", "services: []\n");
+	ck_assert_int_eq(config_load(main, &c, &err), 0);
+	ck_assert_uint_eq(c->n_services, 3);
+	config_free(c);
+	/* a directory the pattern matches is no config */
+	ck_assert_int_eq(unlink(b), 0);
+	ck_assert_int_eq(mkdir(b, 0700), 0);
+	ck_assert_int_eq(config_load(main, &c, &err), -EISDIR);
+	ck_assert_str_eq(err.file, b);
+	ck_assert_str_eq(err.message, "cannot read config: not a regular file (a directory)");
+	remove_tree(dir);
 }
 END_TEST
 
@@ -1889,6 +2147,8 @@ int main(void)
 	tcase_add_test(tc, destination_limit);
 	tcase_add_test(tc, validate_is_separate);
 	tcase_add_test(tc, names_of_values);
+	tcase_add_test(tc, fwmark_services);
+	tcase_add_test(tc, included_files);
 	suite_add_tcase(s, tc);
 
 	/* what used to hang should fail in seconds, not after the limit tests' timeout */

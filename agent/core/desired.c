@@ -24,14 +24,25 @@ void desired_service(const struct config_service *cs, struct ipvs_service *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->af = cs->vip.family;
-	ret->protocol = cs->protocol;
-	memcpy(&ret->addr, cs->vip.addr, sizeof(ret->addr));
-	ret->port = cs->vip.port;
+	/*
+	 * IPVS keys a fwmark service by family and mark alone; the protocol
+	 * and address stay 0, as its dumps have them, so that the two compare
+	 * equal in reconcile.
+	 */
+	if (cs->fwmark) {
+		ret->fwmark = cs->fwmark;
+	} else {
+		ret->protocol = cs->protocol;
+		memcpy(&ret->addr, cs->vip.addr, sizeof(ret->addr));
+		ret->port = cs->vip.port;
+	}
 	snprintf(ret->scheduler, sizeof(ret->scheduler), "%s", cs->policy.scheduler);
 	if (cs->policy.persistence_ms) {
 		ret->flags = IPVS_SVC_F_PERSISTENT;
 		ret->timeout = cs->policy.persistence_ms / 1000;
 	}
+	if (cs->ops)
+		ret->flags |= IPVS_SVC_F_ONEPACKET;
 	/* one client address per persistence entry, as ipvsadm's default */
 	ret->netmask = cs->vip.family == AF_INET6 ? 128 : 0xffffffff;
 }
@@ -97,8 +108,10 @@ const struct config_service *desired_find(const struct config *c, const struct i
 	for (i = 0; i < c->n_services; i++) {
 		const struct config_service *cs = &c->services[i];
 
-		if (!svc->fwmark && cs->protocol == svc->protocol && cs->vip.family == svc->af &&
-		    cs->vip.port == svc->port && !memcmp(cs->vip.addr, &svc->addr, len))
+		if (cs->fwmark != svc->fwmark || cs->vip.family != svc->af)
+			continue;
+		if (svc->fwmark || (cs->protocol == svc->protocol && cs->vip.port == svc->port &&
+				    !memcmp(cs->vip.addr, &svc->addr, len)))
 			return cs;
 	}
 	return NULL;
@@ -120,7 +133,8 @@ char *desired_describe_service(const struct ipvs_service *svc, char *buf, size_t
 	char where[DESIRED_DESCRIBE_MAX];
 
 	if (svc->fwmark) {
-		snprintf(buf, size, "fwmark %u", svc->fwmark);
+		snprintf(buf, size, "fwmark %u%s", svc->fwmark,
+			 svc->af == AF_INET6 ? " inet6" : "");
 		return buf;
 	}
 	describe(svc->af, &svc->addr, svc->port, where, sizeof(where));

@@ -41,7 +41,7 @@ void desired_service(const struct config_service *cs, struct ipvs_service *ret);
 /* The config service with this IPVS key, or NULL. */
 const struct config_service *desired_find(const struct config *c, const struct ipvs_service *svc);
 
-/* "tcp 10.96.0.10:443" */
+/* "tcp 10.96.0.10:443", "fwmark 10", "fwmark 10 inet6" (config_service_describe()'s) */
 char *desired_describe_service(const struct ipvs_service *svc, char *buf, size_t size);
 /* "192.168.1.10:8443" */
 char *desired_describe_dest(const struct ipvs_service *svc, const struct ipvs_dest *dest, char *buf,

@@ -170,7 +170,44 @@ fail:
 	control_send_error(c, "out of memory");
 }
 
-/* The service by name, or by VIP ("10.96.0.10:443", "tcp/10.96.0.10:443"). */
+/* The fwmark service of "fwmark/10" (IPv4 or IPv6, whichever vigild has), or NULL. */
+static struct runtime_service *find_fwmark(struct agent *a, const char *text, char *why,
+					   size_t why_size)
+{
+	struct runtime_service *found = NULL;
+	unsigned long mark;
+	char *end;
+	size_t i;
+
+	errno = 0;
+	mark = strtoul(text + strlen("fwmark/"), &end, 10);
+	if (errno || *end || end == text + strlen("fwmark/") || !mark || mark > UINT32_MAX) {
+		snprintf(why, why_size, "no service %s: a firewall mark is 1..4294967295", text);
+		return NULL;
+	}
+	for (i = 0; i < a->rt->n_services; i++) {
+		struct runtime_service *s = &a->rt->services[i];
+
+		if (s->key.fwmark != mark)
+			continue;
+		if (found) {
+			snprintf(why, why_size,
+				 "service %s is ambiguous: IPv4 and IPv6 both have it; name the "
+				 "service",
+				 text);
+			return NULL;
+		}
+		found = s;
+	}
+	if (!found)
+		snprintf(why, why_size, "no service %s: vigild has no service of that mark", text);
+	return found;
+}
+
+/*
+ * The service by name, by VIP ("10.96.0.10:443", "tcp/10.96.0.10:443") or
+ * by firewall mark ("fwmark/10").
+ */
 static struct runtime_service *find_service(struct agent *a, const char *text, char *why,
 					    size_t why_size)
 {
@@ -183,6 +220,8 @@ static struct runtime_service *find_service(struct agent *a, const char *text, c
 	for (i = 0; i < a->rt->n_services; i++)
 		if (!strcmp(a->rt->services[i].cs->name, text))
 			return &a->rt->services[i];
+	if (!strncmp(text, "fwmark/", strlen("fwmark/")))
+		return find_fwmark(a, text, why, why_size);
 	if (!strncmp(text, "tcp/", 4) || !strncmp(text, "udp/", 4)) {
 		protocol = text[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
 		addr = text + 4;
@@ -191,7 +230,7 @@ static struct runtime_service *find_service(struct agent *a, const char *text, c
 		for (i = 0; i < a->rt->n_services; i++) {
 			struct runtime_service *s = &a->rt->services[i];
 
-			if (memcmp(&s->cs->vip, &vip, sizeof(vip)) ||
+			if (s->cs->fwmark || memcmp(&s->cs->vip, &vip, sizeof(vip)) ||
 			    (protocol && s->cs->protocol != protocol))
 				continue;
 			if (found) {

@@ -115,7 +115,11 @@ static void dest_labels(FILE *f, const struct runtime_service *s, size_t j)
 {
 	char vip[ADDR_PORT_STRLEN], dest[ADDR_PORT_STRLEN];
 
-	if (config_addr_format(&s->cs->vip, vip, sizeof(vip)) < 0)
+	/* a fwmark service has no VIP: its mark stands in, as vigilctl names it */
+	if (s->cs->fwmark)
+		snprintf(vip, sizeof(vip), "fwmark/%u%s", s->cs->fwmark,
+			 s->cs->vip.family == AF_INET6 ? "/inet6" : "");
+	else if (config_addr_format(&s->cs->vip, vip, sizeof(vip)) < 0)
 		snprintf(vip, sizeof(vip), "?");
 	if (config_addr_format(&s->cs->dests[j].addr, dest, sizeof(dest)) < 0)
 		snprintf(dest, sizeof(dest), "?");

@@ -21,22 +21,32 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* {"protocol", "vip"} appended to LIST, or added to the object INTO. */
+/*
+ * A service's key appended to LIST, or added to the object INTO:
+ * {"protocol", "vip"}, or {"fwmark", "family"} for a fwmark service.
+ */
 static int service_to_json(const struct ipvs_service *svc, struct json_object *list,
 			   struct json_object *into)
 {
 	struct config_addr addr = { .family = svc->af, .port = svc->port };
 	struct json_object *o = into ? into : json_object_new_object();
 	char vip[ADDR_PORT_STRLEN];
+	int r = 0;
 
 	if (!o)
 		return -ENOMEM;
-	memcpy(addr.addr, &svc->addr, sizeof(addr.addr));
-	config_addr_format(&addr, vip, sizeof(vip));
-	if (json_object_object_add(o, "protocol",
-				   json_object_new_string(config_protocol_name(svc->protocol))) ||
-	    json_object_object_add(o, "vip", json_object_new_string(vip)) ||
-	    (list && json_object_array_add(list, o))) {
+	if (svc->fwmark) {
+		r |= json_object_object_add(o, "fwmark", json_object_new_uint64(svc->fwmark));
+		r |= json_object_object_add(o, "family",
+					    json_object_new_string(config_family_name(svc->af)));
+	} else {
+		memcpy(addr.addr, &svc->addr, sizeof(addr.addr));
+		config_addr_format(&addr, vip, sizeof(vip));
+		r |= json_object_object_add(
+		    o, "protocol", json_object_new_string(config_protocol_name(svc->protocol)));
+		r |= json_object_object_add(o, "vip", json_object_new_string(vip));
+	}
+	if (r || (list && json_object_array_add(list, o))) {
 		if (!into)
 			json_object_put(o);
 		return -ENOMEM;
@@ -226,7 +236,36 @@ static int get_addr(struct reader *rd, struct json_object *o, const char *key,
 	return 0;
 }
 
-/* {"protocol", "vip"}: an owned service, or the service of a destination. */
+/* {"fwmark", "family"}: a fwmark service's key. */
+static int fwmark_read(struct reader *rd, struct json_object *o, struct ipvs_service *ret)
+{
+	char shown[SHOW_SIZE];
+	struct json_object *family;
+	uint64_t mark;
+	int r;
+
+	r = get_uint(rd, o, "fwmark", UINT32_MAX, &mark);
+	if (!r)
+		r = member(rd, o, "family", json_type_string, "a string", &family);
+	if (r < 0)
+		return r;
+	if (!mark)
+		return read_fail(rd, "fwmark 0 is no firewall mark");
+	if (!strcmp(json_object_get_string(family), "inet"))
+		ret->af = AF_INET;
+	else if (!strcmp(json_object_get_string(family), "inet6"))
+		ret->af = AF_INET6;
+	else
+		return read_fail(rd, "family must be \"inet\" or \"inet6\", got %s",
+				 json_show(family, shown, sizeof(shown)));
+	ret->fwmark = (uint32_t)mark;
+	return 0;
+}
+
+/*
+ * {"protocol", "vip"} or {"fwmark", "family"}: an owned service, or the
+ * service of a destination.
+ */
 static int service_read(struct reader *rd, struct json_object *o, struct ipvs_service *ret)
 {
 	char shown[SHOW_SIZE];
@@ -239,6 +278,8 @@ static int service_read(struct reader *rd, struct json_object *o, struct ipvs_se
 	if (!json_object_is_type(o, json_type_object))
 		return read_fail(rd, "expected an object, got %s",
 				 json_show(o, shown, sizeof(shown)));
+	if (json_object_object_get_ex(o, "fwmark", NULL))
+		return fwmark_read(rd, o, ret);
 	r = member(rd, o, "protocol", json_type_string, "a string", &proto);
 	if (r < 0)
 		return r;

@@ -141,6 +141,91 @@ START_TEST(weights_from_the_caller)
 }
 END_TEST
 
+/*
+ * A fwmark service is keyed by family and mark only, as the kernel's dumps
+ * give it (protocol, address and port 0): reconcile must find it equal.
+ */
+START_TEST(fwmark_and_ops)
+{
+	struct config *c = parse("services:\n"
+				 "  - name: web\n"
+				 "    fwmark: 10\n"
+				 "    persistence: 60s\n"
+				 "    forwarding: route\n"
+				 "    destinations: [10.0.0.1:80]\n"
+				 "  - name: web6\n"
+				 "    fwmark: 10\n"
+				 "    destinations: [\"[fd00::1]:80\"]\n"
+				 "  - name: dns\n"
+				 "    vip: 10.96.0.53:53\n"
+				 "    protocol: udp\n"
+				 "    ops: true\n"
+				 "    destinations: [10.0.0.53:53]\n");
+	struct ipvs_table *t = NULL, *again = NULL;
+	struct reconcile_input in = { 0 };
+	struct reconcile_plan *plan = NULL;
+	struct ipvs_service dumped;
+	char buf[DESIRED_DESCRIBE_MAX];
+
+	ck_assert_int_eq(desired_build(c, &t), 0);
+	ck_assert_uint_eq(t->n_services, 3);
+	ck_assert_uint_eq(t->services[0].svc.af, AF_INET);
+	ck_assert_uint_eq(t->services[0].svc.fwmark, 10);
+	ck_assert_uint_eq(t->services[0].svc.protocol, 0);
+	ck_assert_uint_eq(t->services[0].svc.port, 0);
+	ck_assert_uint_eq(t->services[0].svc.addr.v4, 0);
+	ck_assert_uint_eq(t->services[0].svc.flags, IPVS_SVC_F_PERSISTENT);
+	ck_assert_uint_eq(t->services[0].svc.netmask, 0xffffffff);
+	ck_assert_uint_eq(t->services[0].dests[0].fwd, IPVS_FWD_ROUTE);
+	ck_assert_str_eq(desired_describe_service(&t->services[0].svc, buf, sizeof(buf)),
+			 "fwmark 10");
+	ck_assert_uint_eq(t->services[1].svc.af, AF_INET6);
+	ck_assert_uint_eq(t->services[1].svc.fwmark, 10);
+	ck_assert_str_eq(desired_describe_service(&t->services[1].svc, buf, sizeof(buf)),
+			 "fwmark 10 inet6");
+	ck_assert_uint_eq(t->services[2].svc.flags, IPVS_SVC_F_ONEPACKET);
+	ck_assert_uint_eq(t->services[2].svc.fwmark, 0);
+
+	/* the kernel's own view of the first: its mark and family, nothing else of a key */
+	memset(&dumped, 0, sizeof(dumped));
+	dumped.af = AF_INET;
+	dumped.fwmark = 10;
+	ck_assert_str_eq(desired_find(c, &dumped)->name, "web");
+	dumped.af = AF_INET6;
+	ck_assert_str_eq(desired_find(c, &dumped)->name, "web6");
+	dumped.fwmark = 11;
+	ck_assert_ptr_null(desired_find(c, &dumped));
+
+	/* owned and in the kernel as desired: nothing to do; ops lost: an edit */
+	ck_assert_int_eq(desired_build(c, &again), 0);
+	again->services[2].svc.flags = 0;
+	in.desired = t;
+	in.actual = again;
+	in.owned =
+	    (struct ipvs_service[]){ t->services[0].svc, t->services[1].svc, t->services[2].svc };
+	in.n_owned = 3;
+	ck_assert_int_eq(reconcile_plan(&in, &plan), 0);
+	ck_assert_uint_eq(plan->n_conflicts, 0);
+	ck_assert_uint_eq(plan->n_ops, 1);
+	ck_assert_int_eq(plan->ops[0].type, RECONCILE_SERVICE_EDIT);
+	ck_assert_str_eq(desired_describe_op(c, &plan->ops[0], buf, sizeof(buf)),
+			 "change service udp 10.96.0.53:53 (dns)");
+	ck_assert_uint_eq(plan->ops[0].svc.flags, IPVS_SVC_F_ONEPACKET);
+	reconcile_plan_free(plan);
+
+	/* someone else's fwmark 10: a conflict, left alone */
+	in.n_owned = 0;
+	again->services[2].svc.flags = IPVS_SVC_F_ONEPACKET;
+	ck_assert_int_eq(reconcile_plan(&in, &plan), 0);
+	ck_assert_uint_eq(plan->n_ops, 0);
+	ck_assert_uint_eq(plan->n_conflicts, 3);
+	reconcile_plan_free(plan);
+	ipvs_table_free(again);
+	ipvs_table_free(t);
+	config_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("desired");
@@ -150,6 +235,7 @@ int main(void)
 	tcase_add_test(tc, persistence_forwarding_ipv6_udp);
 	tcase_add_test(tc, no_services);
 	tcase_add_test(tc, weights_from_the_caller);
+	tcase_add_test(tc, fwmark_and_ops);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

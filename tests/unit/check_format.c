@@ -155,6 +155,28 @@ START_TEST(kernel_only_list_without_header)
 }
 END_TEST
 
+/* ipvsadm's names and flags: "FWM  10", "ops" after the scheduler and its persistence */
+START_TEST(fwmark_and_ops_as_ipvsadm_shows_them)
+{
+	struct json_object *o = json_tokener_parse(
+	    "{\"ok\":true,\"agent\":true,\"services\":["
+	    "{\"name\":\"web\",\"managed\":true,\"enforce\":true,\"family\":\"inet\","
+	    "\"fwmark\":10,\"scheduler\":\"rr\",\"in_kernel\":true,\"destinations\":[]},"
+	    "{\"name\":\"dns\",\"managed\":true,\"enforce\":true,\"family\":\"inet\","
+	    "\"protocol\":\"udp\",\"vip\":\"10.96.0.53:53\",\"scheduler\":\"rr\","
+	    "\"persistent\":60,\"netmask\":4294967295,\"ops\":true,\"in_kernel\":true,"
+	    "\"destinations\":[]}]}");
+	char *text;
+
+	CAPTURE(text, format_list(out, o, FORMAT_VIEW_DEFAULT));
+	ck_assert_msg(strstr(text, "\nFWM  10 rr (web)\n"), "%s", text);
+	ck_assert_msg(strstr(text, "\nUDP  10.96.0.53:53 rr persistent 60 ops (dns)\n"), "%s",
+		      text);
+	free(text);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(counts_keep_their_width)
 {
 	static const struct {
@@ -241,6 +263,7 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, ipvsadm_headers_kept);
 	tcase_add_test(tc, names_without_numeric);
 	tcase_add_test(tc, kernel_only_list_without_header);
+	tcase_add_test(tc, fwmark_and_ops_as_ipvsadm_shows_them);
 	tcase_add_test(tc, counts_keep_their_width);
 	tcase_add_test(tc, events_on_one_line);
 	tcase_add_test(tc, status_as_dotted_keys);

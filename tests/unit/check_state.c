@@ -73,7 +73,7 @@ END_TEST
 
 START_TEST(round_trip)
 {
-	struct ipvs_service owned[2];
+	struct ipvs_service owned[4];
 	struct state s = { 0 }, back;
 	struct stat st;
 	char err[128];
@@ -88,17 +88,26 @@ START_TEST(round_trip)
 	inet_pton(AF_INET6, "fd00::10", owned[1].addr.v6);
 	owned[1].port = 53;
 	strcpy(owned[1].scheduler, "rr"); /* not a key: not stored */
+	/* fwmark services: their mark and family are the whole key */
+	owned[2].af = AF_INET;
+	owned[2].fwmark = 10;
+	owned[3].af = AF_INET6;
+	owned[3].fwmark = UINT32_MAX;
+	owned[3].flags = IPVS_SVC_F_ONEPACKET; /* not a key either */
 
-	ck_assert_int_eq(state_set_owned(&s, owned, 2), 0);
+	ck_assert_int_eq(state_set_owned(&s, owned, 4), 0);
 	ck_assert_int_eq(state_save(path, &s), 0);
 	ck_assert_uint_eq(temporaries(), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0644);
 	ck_assert_int_eq(state_load(path, &back, err, sizeof(err)), 0);
-	ck_assert_uint_eq(back.n_owned, 2);
+	ck_assert_uint_eq(back.n_owned, 4);
 	ck_assert_int_eq(reconcile_service_cmp(&back.owned[0], &owned[0]), 0);
 	ck_assert_int_eq(reconcile_service_cmp(&back.owned[1], &owned[1]), 0);
 	ck_assert_str_eq(back.owned[1].scheduler, "");
+	ck_assert_int_eq(reconcile_service_cmp(&back.owned[2], &owned[2]), 0);
+	ck_assert_int_eq(reconcile_service_cmp(&back.owned[3], &owned[3]), 0);
+	ck_assert_uint_eq(back.owned[3].flags, 0);
 	state_clear(&s);
 	state_clear(&back);
 }
@@ -295,6 +304,15 @@ START_TEST(the_reader_is_strict)
 	    "{\"version\": 1, \"services\": [{\"protocol\": \"tcp\", \"vip\": \"1.2.3.4:5\"}, "
 	    "{\"protocol\": \"TCP\", \"vip\": \"1.2.3.4:5\"}]}\n");
 	load_fails_with("service 2: protocol must be \"tcp\" or \"udp\", got \"TCP\"");
+	write_text("{\"version\": 1, \"services\": [{\"fwmark\": 0, \"family\": \"inet\"}]}\n");
+	load_fails_with("service 1: fwmark 0 is no firewall mark");
+	write_text(
+	    "{\"version\": 1, \"services\": [{\"fwmark\": 4294967296, \"family\": \"inet\"}]}\n");
+	load_fails_with("service 1: fwmark 4294967296 is out of range 0..4294967295");
+	write_text("{\"version\": 1, \"services\": [{\"fwmark\": 1, \"family\": \"ipv4\"}]}\n");
+	load_fails_with("service 1: family must be \"inet\" or \"inet6\", got \"ipv4\"");
+	write_text("{\"version\": 1, \"services\": [{\"fwmark\": 1}]}\n");
+	load_fails_with("service 1: no \"family\"");
 	write_text("{\"version\": 1, \"services\": {}}\n");
 	load_fails_with("services must be a list, got {}");
 	write_text("[]\n");

@@ -96,6 +96,7 @@ struct ip_vs_conn {
 	__u16 protocol;
 	__u16 daf;
 	struct netns_ipvs *ipvs;
+	__u32 fwmark; /* the packet's mark, which found a fwmark service */
 };
 
 struct udp_sock {

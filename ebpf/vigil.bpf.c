@@ -98,6 +98,13 @@ struct {
 } vips SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VIGIL_MAX_VIPS);
+	__type(key, struct vigil_fwmark);
+	__type(value, __u32);
+} fwmarks SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VIGIL_CTR_MAX);
 	__type(key, __u32);
@@ -440,6 +447,24 @@ static __always_inline void udp_flow_add(const struct vigil_flow *flow,
 }
 
 /*
+ * Whether IPVS scheduled CP for a fwmark service vigild watches: the mark of
+ * the packet that found the service. Only then does a flow to no VIP have a
+ * service. A kernel without the field (none known) watches no fwmark
+ * service rather than failing the load of the whole program.
+ */
+static __always_inline bool is_marked(const struct ip_vs_conn *cp, __u16 af)
+{
+	struct vigil_fwmark key;
+
+	if (!bpf_core_field_exists(cp->fwmark))
+		return false;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.fwmark = VIGIL_CORE_READ_INT(cp, fwmark);
+	key.family = af;
+	return key.fwmark && bpf_map_lookup_elem(&fwmarks, &key);
+}
+
+/*
  * ip_vs_conn_new() has seven arguments, the seventh on the stack, but
  * everything vigil needs is in the connection it returns: read it from there.
  */
@@ -474,7 +499,7 @@ static __always_inline int on_ipvs_conn(const struct ip_vs_conn *cp, bool task)
 	read_inet_addr(&flow.vaddr, &cp->vaddr, af);
 	flow.cport = bpf_ntohs(BPF_CORE_READ(cp, cport));
 	flow.vport = bpf_ntohs(BPF_CORE_READ(cp, vport));
-	if (!trace_all && !is_vip(&flow))
+	if (!trace_all && !is_vip(&flow) && !is_marked(cp, af))
 		return 0;
 
 	__builtin_memset(&entry, 0, sizeof(entry));

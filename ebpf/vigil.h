@@ -92,8 +92,8 @@ struct vigil_event {
 };
 
 /*
- * Entries of the vips map: one per service, so the config holds no more
- * (CONFIG_MAX_SERVICES, asserted in agent/daemon/watch.c).
+ * Entries of the vips map (and of the fwmarks map): one per service, so the
+ * config holds no more (CONFIG_MAX_SERVICES, asserted in agent/daemon/watch.c).
  */
 #define VIGIL_MAX_VIPS 4096
 
@@ -103,6 +103,19 @@ struct vigil_vip {
 	__u16 port; /* host byte order */
 	__u8 family;
 	__u8 protocol;
+};
+
+/*
+ * A fwmark service (key of the fwmarks map; the value is unused). Its
+ * clients connect to addresses of their own choosing that netfilter marks,
+ * so no VIP names its flows: ip_vs_conn_new takes a flow whose VIP is not
+ * watched when the connection's firewall mark is. Every protocol of the
+ * mark: IPVS counts them all in the service, and the self-check compares.
+ */
+struct vigil_fwmark {
+	__u32 fwmark;
+	__u8 family;
+	__u8 pad[3];
 };
 
 /* What vigild sets for a VIP (value of the vips map). */

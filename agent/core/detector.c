@@ -495,9 +495,10 @@ static int on_connect(struct detector *d, const struct vigil_event *e, struct ev
 }
 
 /* The settings of FLOW's service if its attempts are timed; NULL if not. */
-static const struct detector_timing *timed(const struct detector *d, const struct vigil_flow *flow)
+static const struct detector_timing *timed(const struct detector *d, const struct vigil_flow *flow,
+					   const struct vigil_real *real)
 {
-	const struct detector_timing *t = d->timing(flow, d->data);
+	const struct detector_timing *t = d->timing(flow, real, d->data);
 
 	/* a one-way protocol (syslog) never replies: silence says nothing */
 	if (t && flow->protocol == IPPROTO_UDP && !t->expect_reply)
@@ -519,7 +520,7 @@ static int on_pick(struct detector *d, const struct vigil_event *e, struct evide
 	if ((e->flow.protocol != IPPROTO_TCP && e->flow.protocol != IPPROTO_UDP) ||
 	    e->real.family == 0)
 		return 0;
-	t = timed(d, &e->flow);
+	t = timed(d, &e->flow, &e->real);
 	i = table_find(&d->attempts, &e->flow);
 	if (i != NIL) {
 		n = overdue(d, i, e->ts_ns, out);
@@ -604,7 +605,7 @@ static int on_stall(struct detector *d, const struct vigil_event *e, struct evid
 {
 	if (e->flow.protocol != IPPROTO_TCP || e->real.family == 0)
 		return 0;
-	if (!d->timing(&e->flow, d->data))
+	if (!d->timing(&e->flow, &e->real, d->data))
 		return 0;
 	evidence_set(out, EVIDENCE_STALL, e->ts_ns, &e->flow, &e->real, 0);
 	return 1;
@@ -660,7 +661,7 @@ static int on_sock_error(struct detector *d, const struct vigil_event *e, struct
 	/* ICMP "fragmentation needed" is the path's MTU, which the kernel handles */
 	if (e->error == EMSGSIZE)
 		return 0;
-	if (!d->timing(&e->flow, d->data))
+	if (!d->timing(&e->flow, &e->real, d->data))
 		return 0;
 	evidence_set(out, EVIDENCE_UDP_ERROR, e->ts_ns, &e->flow, &e->real, e->error);
 	return 1;
@@ -784,7 +785,7 @@ uint64_t detector_syn_timeout(const struct detector *d, const struct vigil_flow 
 
 	if (!d || !flow || !real)
 		return 0;
-	t = d->timing(flow, d->data);
+	t = d->timing(flow, real, d->data);
 	if (!t)
 		return 0;
 	return wait_timeout(t, dest_find(d, real, flow->protocol), flow->protocol);
@@ -798,7 +799,7 @@ uint64_t detector_measured_syn_timeout(const struct detector *d, const struct vi
 
 	if (!d || !flow || !real)
 		return 0;
-	t = d->timing(flow, d->data);
+	t = d->timing(flow, real, d->data);
 	ds = dest_find(d, real, flow->protocol);
 	return t && ds ? rtt_timeout(t, ds, flow->protocol) : 0;
 }

@@ -95,10 +95,13 @@ struct detector_timing {
 };
 
 /*
- * Where the detector asks for a service's settings (a VIP, from flow.vaddr).
- * NULL: not a service vigil watches; its flows are ignored.
+ * Where the detector asks for a service's settings: by the flow's VIP, or
+ * for a fwmark service's flow (no VIP) by REAL, the destination IPVS picked
+ * (NULL or family 0 when not known). NULL: not a service vigil watches; its
+ * flows are ignored.
  */
 typedef const struct detector_timing *(*detector_timing_fn)(const struct vigil_flow *flow,
+							    const struct vigil_real *real,
 							    void *data);
 
 /* What the detector holds and what its bounds made it forget, for status. */

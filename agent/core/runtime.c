@@ -11,8 +11,13 @@
 #define NS_PER_MS 1000000ull
 #define EMPTY     UINT32_MAX
 
-/* What a flow's VIP or a service's key have in common: the lookup key. */
+/*
+ * What a flow's VIP or a service's key have in common: the lookup key. A
+ * fwmark service's has its mark, which no flow's has: its flows are found by
+ * their real destination (find_marked()).
+ */
 struct vip_key {
+	uint32_t fwmark;
 	uint16_t af;
 	uint16_t protocol;
 	uint16_t port;
@@ -24,6 +29,7 @@ static struct vip_key key_of_service(const struct ipvs_service *svc)
 	struct vip_key k;
 
 	memset(&k, 0, sizeof(k));
+	k.fwmark = svc->fwmark;
 	k.af = svc->af;
 	k.protocol = svc->protocol;
 	k.port = svc->port;
@@ -43,17 +49,11 @@ static struct vip_key key_of_flow(const struct vigil_flow *flow)
 	return k;
 }
 
+static size_t hash_bytes(const void *p, size_t n);
+
 static size_t key_hash(const struct vip_key *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < sizeof(*k); i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return (size_t)h;
+	return hash_bytes(k, sizeof(*k));
 }
 
 static struct runtime_service *lookup(const struct runtime *rt, const struct vip_key *k)
@@ -68,6 +68,89 @@ static struct runtime_service *lookup(const struct runtime *rt, const struct vip
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * The destinations of the fwmark services, by what a flow's events carry:
+ * the flow's family and protocol, and the real destination IPVS picked.
+ */
+struct marked_key {
+	uint16_t af;
+	uint16_t protocol;
+	struct config_addr real;
+};
+
+static struct marked_key marked_key_of(uint16_t af, uint16_t protocol,
+				       const struct config_addr *real)
+{
+	struct marked_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.af = af;
+	k.protocol = protocol;
+	k.real = *real;
+	return k;
+}
+
+static size_t hash_bytes(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)h;
+}
+
+static struct marked_key marked_key_at(const struct runtime *rt, const struct runtime_marked *m)
+{
+	const struct runtime_service *s = &rt->services[m->svc];
+
+	return marked_key_of(s->key.af, s->cs->protocol, &s->cs->dests[m->dest].addr);
+}
+
+/* The slot of K: its entry, or the empty slot where it would go. */
+static size_t marked_slot(const struct runtime *rt, const struct marked_key *k)
+{
+	size_t mask = rt->marked_size - 1, i;
+
+	for (i = hash_bytes(k, sizeof(*k)) & mask; rt->marked[i].svc != EMPTY; i = (i + 1) & mask) {
+		struct marked_key have = marked_key_at(rt, &rt->marked[i]);
+
+		if (!memcmp(&have, k, sizeof(have)))
+			break;
+	}
+	return i;
+}
+
+/*
+ * A fwmark service's flow: the client reached an address of its own
+ * choosing, so the service is told by the real destination IPVS picked.
+ * Two fwmark services of one family and protocol that share a destination
+ * cannot be told apart: the first in the config has it (runtime_new()
+ * reports the pair).
+ */
+static struct runtime_service *find_marked(const struct runtime *rt, const struct vigil_flow *flow,
+					   const struct vigil_real *real, ssize_t *ret_dest)
+{
+	struct config_addr addr;
+	struct marked_key k;
+	size_t i;
+
+	if (!rt->n_marked || !real || !real->family)
+		return NULL;
+	runtime_real_addr(real, &addr);
+	k = marked_key_of(flow->family == VIGIL_AF_INET6 ? AF_INET6 : AF_INET, flow->protocol,
+			  &addr);
+	i = marked_slot(rt, &k);
+	if (rt->marked[i].svc == EMPTY)
+		return NULL;
+	if (ret_dest)
+		*ret_dest = rt->marked[i].dest;
+	return &rt->services[rt->marked[i].svc];
 }
 
 void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret)
@@ -87,8 +170,13 @@ uint64_t runtime_syn_rto(const struct runtime_service *s, const struct detector 
 	uint64_t largest = 0;
 	uint32_t i;
 
-	if (q->syn_rto == CONFIG_SYN_RTO_OFF || s->cs->protocol != IPPROTO_TCP)
-		return 0; /* off, or no SYN to time */
+	/*
+	 * sockops gives it to sockets that connect to a VIP, before their SYN
+	 * exists; a fwmark service's packets are told by a mark set on the way
+	 * out, after that.
+	 */
+	if (q->syn_rto == CONFIG_SYN_RTO_OFF || s->cs->protocol != IPPROTO_TCP || s->key.fwmark)
+		return 0; /* off, no SYN to time, or no VIP to give it at */
 	runtime_vip(s, &vip);
 	memset(&flow, 0, sizeof(flow));
 	flow.vaddr = vip.addr;
@@ -137,7 +225,9 @@ struct runtime_service *runtime_find(const struct runtime *rt, const struct vigi
 
 	if (ret_dest)
 		*ret_dest = -1;
-	if (!s || !real || !ret_dest || !real->family)
+	if (!s)
+		return find_marked(rt, flow, real, ret_dest);
+	if (!real || !ret_dest || !real->family)
 		return s;
 	runtime_real_addr(real, &addr);
 	*ret_dest = runtime_dest_index(s, &addr);
@@ -163,6 +253,7 @@ void runtime_free(struct runtime *rt)
 		service_clear(&rt->services[i]);
 	free(rt->services);
 	free(rt->index);
+	free(rt->marked);
 	free(rt);
 }
 
@@ -222,6 +313,42 @@ static int service_init(struct runtime_service *s, const struct config_service *
 	return health_configure(s->health, cs);
 }
 
+/* Indexes the destinations of the fwmark services; the first of a shared one keeps it. */
+static int index_marked(struct runtime *rt)
+{
+	size_t i, n = 0, size = 16;
+	uint32_t j;
+
+	for (i = 0; i < rt->n_services; i++)
+		if (rt->services[i].key.fwmark)
+			n += rt->services[i].cs->n_dests;
+	while (size < 2 * n)
+		size *= 2;
+	rt->marked_size = size;
+	rt->marked = malloc(size * sizeof(*rt->marked));
+	if (!rt->marked)
+		return -ENOMEM;
+	memset(rt->marked, 0xff, size * sizeof(*rt->marked));
+	for (i = 0; i < rt->n_services; i++) {
+		struct runtime_service *s = &rt->services[i];
+
+		for (j = 0; s->key.fwmark && j < s->cs->n_dests; j++) {
+			struct runtime_marked m = { (uint32_t)i, j };
+			struct marked_key k = marked_key_at(rt, &m);
+			size_t slot = marked_slot(rt, &k);
+
+			if (rt->marked[slot].svc == EMPTY) {
+				rt->marked[slot] = m;
+				rt->n_marked++;
+			} else if (!rt->n_shared++) {
+				rt->shared[0] = rt->marked[slot];
+				rt->shared[1] = m;
+			}
+		}
+	}
+	return 0;
+}
+
 int runtime_new(const struct config *config, struct runtime *old, uint64_t seed,
 		struct runtime **ret)
 {
@@ -259,6 +386,9 @@ int runtime_new(const struct config *config, struct runtime *old, uint64_t seed,
 			;
 		rt->index[slot] = i;
 	}
+	r = index_marked(rt);
+	if (r)
+		goto fail;
 	*ret = rt;
 	return 0;
 fail:
@@ -387,7 +517,7 @@ void runtime_vip(const struct runtime_service *s, struct vigil_vip *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = s->key.af == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
-	ret->protocol = s->key.protocol;
+	ret->protocol = s->cs->protocol; /* a fwmark service's key has none */
 	ret->port = s->key.port;
 	memcpy(&ret->addr, &s->key.addr, s->key.af == AF_INET6 ? 16 : 4);
 }

@@ -43,6 +43,11 @@ struct runtime_service {
 	uint64_t *resets;
 };
 
+/* A destination of a fwmark service: indexes of the service and of the destination in it. */
+struct runtime_marked {
+	uint32_t svc, dest;
+};
+
 struct runtime {
 	const struct config *config;      /* not owned */
 	struct runtime_service *services; /* config order */
@@ -50,6 +55,16 @@ struct runtime {
 	/* open addressing over the VIPs, for events */
 	uint32_t *index;
 	size_t index_size;
+	/* open addressing over the destinations of the fwmark services, for their events */
+	struct runtime_marked *marked;
+	size_t marked_size, n_marked;
+	/*
+	 * Destinations that two fwmark services of one family and protocol
+	 * share: their events go to the first service. How many, and the
+	 * first pair (the first service's, the other's), for a warning.
+	 */
+	size_t n_shared;
+	struct runtime_marked shared[2];
 };
 
 /*
@@ -62,7 +77,11 @@ int runtime_new(const struct config *config, struct runtime *old, uint64_t seed,
 		struct runtime **ret);
 void runtime_free(struct runtime *rt);
 
-/* The service of a flow's VIP (and the index of REAL in it, or -1). NULL: not ours. */
+/*
+ * The service of a flow's VIP (and the index of REAL in it, or -1); for a
+ * flow to no VIP, the fwmark service (of the flow's family and protocol)
+ * that has REAL, which only a flow IPVS scheduled names. NULL: not ours.
+ */
 struct runtime_service *runtime_find(const struct runtime *rt, const struct vigil_flow *flow,
 				     const struct vigil_real *real, ssize_t *ret_dest);
 /* The service with this IPVS key, or NULL. */
@@ -116,7 +135,7 @@ void runtime_real_addr(const struct vigil_real *real, struct config_addr *ret);
  */
 uint64_t runtime_syn_rto(const struct runtime_service *s, const struct detector *d);
 
-/* S's VIP as the BPF side keys it (the vips map, a check's evidence). */
+/* S's VIP as the BPF side keys it (the vips map, a check's evidence); zero for fwmark. */
 void runtime_vip(const struct runtime_service *s, struct vigil_vip *ret);
 
 #endif

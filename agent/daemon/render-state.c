@@ -199,7 +199,7 @@ static struct json_object *syn_rto_services(const struct render_status *st)
 
 struct json_object *render_status(const struct render_status *st)
 {
-	size_t states[POLICY_RAMPING + 1] = { 0 }, manual = 0, dests = 0, i, j;
+	size_t states[POLICY_RAMPING + 1] = { 0 }, manual = 0, dests = 0, marked = 0, i, j;
 	struct json_object *o = reply_new(), *sub;
 	char when[40];
 	int r = 0;
@@ -289,6 +289,7 @@ struct json_object *render_status(const struct render_status *st)
 	for (i = 0; st->rt && i < st->rt->n_services; i++) {
 		const struct policy_service *p = &st->rt->services[i].policy;
 
+		marked += st->rt->services[i].key.fwmark != 0;
 		for (j = 0; j < p->n_dests; j++) {
 			if (p->dests[j].state <= POLICY_RAMPING)
 				states[p->dests[j].state]++;
@@ -305,6 +306,13 @@ struct json_object *render_status(const struct render_status *st)
 		for (i = 0; i <= POLICY_RAMPING; i++)
 			r |= reply_add_u64(sub, policy_state_name(i), states[i]);
 		r |= reply_add_u64(sub, "manual", manual);
+		/*
+		 * fwmark services are watched from IPVS's pick on, by their real
+		 * destinations: one that two of them share is judged in the first
+		 */
+		r |= reply_add_u64(sub, "fwmark", marked);
+		r |=
+		    reply_add_u64(sub, "fwmark_shared_destinations", st->rt ? st->rt->n_shared : 0);
 	}
 	r |= reply_add(o, "services", sub);
 

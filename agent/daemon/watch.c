@@ -327,10 +327,11 @@ out:
 	return 0;
 }
 
-static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
+static const struct detector_timing *timing_of(const struct vigil_flow *flow,
+					       const struct vigil_real *real, void *data)
 {
 	struct agent *a = data;
-	struct runtime_service *s = runtime_find(a->rt, flow, NULL, NULL);
+	struct runtime_service *s = runtime_find(a->rt, flow, real, NULL);
 
 	return s ? &s->timing : NULL;
 }
@@ -342,7 +343,7 @@ static bool syn_rto_wanted(const struct config *c)
 
 	for (i = 0; i < c->n_services; i++)
 		if (c->services[i].policy.quarantine.syn_rto != CONFIG_SYN_RTO_OFF &&
-		    c->services[i].protocol == IPPROTO_TCP)
+		    c->services[i].protocol == IPPROTO_TCP && !c->services[i].fwmark)
 			return true;
 	return false;
 }
@@ -402,7 +403,8 @@ static void syn_rto_update(struct agent *a)
 	a->syn_rto_dirty = false;
 	a->syn_rto_at_ns = now;
 	for (i = 0; i < a->rt->n_services; i++)
-		syn_rto_set(a, &a->rt->services[i], false);
+		if (!a->rt->services[i].key.fwmark)
+			syn_rto_set(a, &a->rt->services[i], false);
 }
 
 /* Why no service can have a SYN RTO, or NULL. */
@@ -455,20 +457,54 @@ static void syn_rto_start(struct agent *a)
 /* every service the config can hold has its entry: none is left unwatched */
 _Static_assert(CONFIG_MAX_SERVICES <= VIGIL_MAX_VIPS, "the vips map holds fewer than the config");
 
+static void fwmark_of(const struct runtime_service *s, struct vigil_fwmark *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->fwmark = s->key.fwmark;
+	ret->family = s->key.af == AF_INET6 ? VIGIL_AF_INET6 : VIGIL_AF_INET;
+}
+
+/* A fwmark service has no VIP to give a SYN RTO at: its mark is all there is to watch. */
+static void watch_fwmark(struct agent *a, const struct runtime_service *s)
+{
+	struct vigil_fwmark m;
+	int r;
+
+	fwmark_of(s, &m);
+	r = probes_fwmark_add(a->probes, &m);
+	if (r < 0)
+		log_error("cannot watch the firewall mark of service %s: %s", s->cs->name,
+			  strerror(-r));
+}
+
+static void unwatch(struct agent *a, const struct runtime_service *s)
+{
+	struct vigil_fwmark m;
+	struct vigil_vip vip;
+
+	if (s->key.fwmark) {
+		fwmark_of(s, &m);
+		probes_fwmark_del(a->probes, &m);
+		return;
+	}
+	runtime_vip(s, &vip);
+	probes_vip_del(a->probes, &vip);
+}
+
 static void sync_vips(struct agent *a, const struct runtime *old)
 {
-	struct vigil_vip vip;
 	size_t i;
 
-	for (i = 0; old && i < old->n_services; i++) {
-		if (runtime_service_of(a->rt, &old->services[i].key))
-			continue;
-		runtime_vip(&old->services[i], &vip);
-		probes_vip_del(a->probes, &vip);
-	}
+	for (i = 0; old && i < old->n_services; i++)
+		if (!runtime_service_of(a->rt, &old->services[i].key))
+			unwatch(a, &old->services[i]);
 	/* with the SYN RTO its RTTs ask for (carried over a reload by the detector) */
-	for (i = 0; i < a->rt->n_services; i++)
-		syn_rto_set(a, &a->rt->services[i], true);
+	for (i = 0; i < a->rt->n_services; i++) {
+		if (a->rt->services[i].key.fwmark)
+			watch_fwmark(a, &a->rt->services[i]);
+		else
+			syn_rto_set(a, &a->rt->services[i], true);
+	}
 }
 
 /* The smallest health interval of the services that weight by health; 0: none. */
@@ -545,6 +581,27 @@ void watch_ipvs_back(struct agent *a)
 		log_info("attached kretprobe/ip_vs_conn_new to the new ip_vs module");
 }
 
+/*
+ * A fwmark service's connections are told by their real destination (see
+ * runtime_find()): a destination two of them share is judged in the first.
+ */
+static void tell_shared_destinations(const struct agent *a)
+{
+	const struct runtime *rt = a->rt;
+	const struct runtime_service *first, *other;
+	char dest[CONFIG_ADDR_STRLEN];
+
+	if (!rt->n_shared)
+		return;
+	first = &rt->services[rt->shared[0].svc];
+	other = &rt->services[rt->shared[1].svc];
+	config_addr_format(&other->cs->dests[rt->shared[1].dest].addr, dest, sizeof(dest));
+	log_warning("fwmark services %s and %s share destination %s (%zu shared in all): the "
+		    "connections to it are judged in %s only, since a marked connection is told "
+		    "by its real destination; give each service its own destinations",
+		    first->cs->name, other->cs->name, dest, rt->n_shared, first->cs->name);
+}
+
 int watch_start(struct agent *a)
 {
 	struct probes_opts opts = {
@@ -557,6 +614,7 @@ int watch_start(struct agent *a)
 	struct utsname uts;
 	int r;
 
+	tell_shared_destinations(a);
 	selfcheck_init(&a->selfcheck, clock_now_ns());
 	snprintf(a->kernel, sizeof(a->kernel), "%s", uname(&uts) == 0 ? uts.release : "?");
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);
@@ -603,6 +661,7 @@ void watch_reload(struct agent *a, const struct runtime *old)
 {
 	int r;
 
+	tell_shared_destinations(a);
 	/* probes in flight carry indexes of the old runtime: ask them again */
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = tcpcheck_new(a->loop, on_probe_done, a);

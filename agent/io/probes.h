@@ -16,6 +16,7 @@
 
 _Static_assert(sizeof(struct vigil_health) == 56, "vigil_health layout");
 _Static_assert(sizeof(struct vigil_vip_conf) == 8, "vigil_vip_conf layout");
+_Static_assert(sizeof(struct vigil_fwmark) == 8, "vigil_fwmark layout");
 
 struct probes_opts {
 	bool trace_all;         /* every TCP flow of the namespace, not only flows to VIPs */
@@ -99,6 +100,12 @@ int probes_vip_set(struct probes *p, const struct vigil_vip *vip,
 /* Watches VIP with the kernel's SYN RTO. */
 int probes_vip_add(struct probes *p, const struct vigil_vip *vip);
 int probes_vip_del(struct probes *p, const struct vigil_vip *vip);
+/*
+ * Watches the flows IPVS schedules for the fwmark service FWMARK (of its
+ * family): their events then name their real destination, as a VIP's do.
+ */
+int probes_fwmark_add(struct probes *p, const struct vigil_fwmark *fwmark);
+int probes_fwmark_del(struct probes *p, const struct vigil_fwmark *fwmark);
 
 /* Whether the sockops program is attached (health metrics are being collected). */
 bool probes_sockops_attached(const struct probes *p);

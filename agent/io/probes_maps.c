@@ -157,6 +157,24 @@ int probes_vip_del(struct probes *p, const struct vigil_vip *vip)
 	return 0;
 }
 
+int probes_fwmark_add(struct probes *p, const struct vigil_fwmark *fwmark)
+{
+	uint32_t unused = 0;
+
+	if (bpf_map__update_elem(p->skel->maps.fwmarks, fwmark, sizeof(*fwmark), &unused,
+				 sizeof(unused), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int probes_fwmark_del(struct probes *p, const struct vigil_fwmark *fwmark)
+{
+	if (bpf_map__delete_elem(p->skel->maps.fwmarks, fwmark, sizeof(*fwmark), 0) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* Sums one destination's per-CPU counters. */
 static void health_sum(const struct vigil_health *cpu, int cpus, struct vigil_health *ret)
 {

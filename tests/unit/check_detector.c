@@ -40,7 +40,8 @@ static const struct detector_timing timing_u = {
 	.reply_timeout_max_ns = MS(400),
 };
 
-static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
+static const struct detector_timing *timing_of(const struct vigil_flow *flow,
+					       const struct vigil_real *real, void *data)
 {
 	union vigil_addr a, b, c, u, v6;
 

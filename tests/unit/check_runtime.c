@@ -52,9 +52,10 @@ static struct vigil_real real(const char *addr, unsigned int port)
 	return r;
 }
 
-static const struct detector_timing *timing_of(const struct vigil_flow *flow, void *data)
+static const struct detector_timing *timing_of(const struct vigil_flow *flow,
+					       const struct vigil_real *real, void *data)
 {
-	struct runtime_service *s = runtime_find(data, flow, NULL, NULL);
+	struct runtime_service *s = runtime_find(data, flow, real, NULL);
 
 	return s ? &s->timing : NULL;
 }
@@ -160,6 +161,84 @@ START_TEST(events_find_their_service_and_destination)
 	ck_assert_int_eq(d, -1);
 	f = flow_to("10.96.0.2", 80, IPPROTO_TCP);
 	ck_assert_ptr_null(runtime_find(rt, &f, &r, &d));
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
+/*
+ * A fwmark service's flows reach addresses of the clients' choosing: they are
+ * told by the family, the protocol and the real destination IPVS picked.
+ */
+START_TEST(fwmark_flows_find_their_service_by_destination)
+{
+	struct config *c = parse("services:\n"
+				 "  - name: web\n"
+				 "    vip: 10.96.0.1:80\n"
+				 "    destinations: [10.100.1.2:8080]\n"
+				 "  - name: marked\n"
+				 "    fwmark: 7\n"
+				 "    destinations: [10.100.1.2:8080, 10.100.2.2:8080]\n"
+				 "  - name: marked-udp\n"
+				 "    fwmark: 8\n"
+				 "    protocol: udp\n"
+				 "    destinations: [10.100.2.2:8080]\n"
+				 "  - name: other\n"
+				 "    fwmark: 9\n"
+				 "    destinations: [10.100.3.2:8080, 10.100.2.2:8080]\n");
+	struct runtime *rt = NULL;
+	struct vigil_flow f = flow_to("203.0.113.5", 443, IPPROTO_TCP);
+	struct vigil_real r = real("10.100.2.2", 8080);
+	struct runtime_service *s;
+	struct ipvs_service key;
+	struct vigil_vip vip;
+	ssize_t d;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	s = runtime_find(rt, &f, &r, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->cs->name, "marked");
+	ck_assert_int_eq(d, 1);
+	ck_assert_uint_eq(s->key.fwmark, 7);
+	f.protocol = IPPROTO_UDP;
+	ck_assert_str_eq(runtime_find(rt, &f, &r, &d)->cs->name, "marked-udp");
+	ck_assert_int_eq(d, 0);
+	/* another family, no real destination known, a destination nobody has */
+	f.family = VIGIL_AF_INET6;
+	ck_assert_ptr_null(runtime_find(rt, &f, &r, &d));
+	ck_assert_int_eq(d, -1);
+	f = flow_to("203.0.113.5", 443, IPPROTO_TCP);
+	ck_assert_ptr_null(runtime_find(rt, &f, NULL, NULL));
+	r = real("10.100.9.9", 8080);
+	ck_assert_ptr_null(runtime_find(rt, &f, &r, &d));
+	/* a VIP wins: its flows are its own, whatever destination they name */
+	f = flow_to("10.96.0.1", 80, IPPROTO_TCP);
+	r = real("10.100.3.2", 8080);
+	ck_assert_str_eq(runtime_find(rt, &f, &r, &d)->cs->name, "web");
+	ck_assert_int_eq(d, -1);
+	/* services by key: the marks are apart, however equal the rest */
+	memset(&key, 0, sizeof(key));
+	key.af = AF_INET;
+	key.fwmark = 9;
+	ck_assert_str_eq(runtime_service_of(rt, &key)->cs->name, "other");
+	key.fwmark = 8;
+	ck_assert_str_eq(runtime_service_of(rt, &key)->cs->name, "marked-udp");
+	/* what a check's evidence of a fwmark service carries finds it again */
+	runtime_vip(&rt->services[3], &vip);
+	ck_assert_uint_eq(vip.protocol, IPPROTO_TCP);
+	f = flow_to("0.0.0.0", 0, IPPROTO_TCP);
+	f.cport = 0;
+	r = real("10.100.3.2", 8080);
+	ck_assert_str_eq(runtime_find(rt, &f, &r, &d)->cs->name, "other");
+	ck_assert_int_eq(d, 0);
+	/* 10.100.2.2:8080 in both TCP services of mark: the first has it, and it is told */
+	ck_assert_uint_eq(rt->n_shared, 1);
+	ck_assert_uint_eq(rt->shared[0].svc, 1);
+	ck_assert_uint_eq(rt->shared[0].dest, 1);
+	ck_assert_uint_eq(rt->shared[1].svc, 3);
+	ck_assert_uint_eq(rt->shared[1].dest, 1);
+	/* no SYN RTO: sockops has no VIP to give it at */
+	ck_assert_uint_eq(runtime_syn_rto(&rt->services[1], NULL), 0);
 	runtime_free(rt);
 	config_free(c);
 }
@@ -346,6 +425,7 @@ int main(void)
 	TCase *tc = tcase_create("runtime");
 
 	tcase_add_test(tc, events_find_their_service_and_destination);
+	tcase_add_test(tc, fwmark_flows_find_their_service_by_destination);
 	tcase_add_test(tc, syn_rto_follows_the_slowest_measured_destination);
 	tcase_add_test(tc, syn_rto_off_is_zero);
 	tcase_add_test(tc, weights_follow_policy_and_health);

@@ -257,8 +257,8 @@ struct config_error {
 int config_load(const char *path, struct config **ret, struct config_error *ret_err);
 
 /*
- * Like config_load() for text already in memory; NAME is used in errors, and
- * relative `include:` patterns are taken from its directory.
+ * Like config_load() for text already in memory; NAME is used in errors.
+ * It reads no file: text with `include:` patterns is refused.
  */
 int config_parse(const char *text, size_t len, const char *name, struct config **ret,
 		 struct config_error *ret_err);

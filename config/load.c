@@ -261,7 +261,7 @@ static int include_pattern(struct config_ctx *ctx, struct config *c, const struc
  * The main file: its tree, then the files it includes (after its own
  * services, with its defaults), then the checks across all of them. MAIN is
  * the main file's identity, so that a pattern matching it does not read it
- * twice; NULL for text that came from no file.
+ * twice; NULL for text that came from no file, which includes nothing.
  */
 static int parse_main(struct config_ctx *ctx, const char *text, size_t len, const struct stat *main,
 		      struct config **ret)
@@ -289,10 +289,18 @@ static int parse_main(struct config_ctx *ctx, const char *text, size_t len, cons
 	config_defaults(&c->defaults);
 	r = config_schema_apply(ctx, root, c, &includes);
 	config_tree_free(tree); /* the model holds copies of everything it needs */
+	/*
+	 * Text from memory has no directory for relative patterns, and the
+	 * fuzzer must not read the machine's files (a /proc file can block).
+	 */
+	if (r == 0 && includes.n && !main)
+		r = config_fail(ctx, -EINVAL, includes.v[0].line, includes.v[0].column,
+				"include in a config given as text: only a config file includes "
+				"others");
 	if (r == 0 && includes.n) {
 		seen = calloc(1, sizeof(*seen));
 		r = seen ? 0 : config_fail(ctx, -ENOMEM, 0, 0, "out of memory");
-		if (r == 0 && main)
+		if (r == 0)
 			seen_add(seen, main);
 		for (uint32_t i = 0; i < includes.n && r == 0; i++)
 			r = include_pattern(ctx, c, &includes.v[i], seen);

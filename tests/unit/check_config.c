@@ -1530,9 +1530,8 @@ static const struct rejection rejections[] = {
 	  "include must list file names or patterns, got a list" },
 	{ "include:\nservices: []\n", 1, 1,
 	  "missing value for include (a pattern or a list of them)" },
-	{ "include: [/nonexistent/vigil/extra.yaml]\nservices: []\n", 1, 11,
-	  "include \"/nonexistent/vigil/extra.yaml\": no such file (a pattern with * ? or [ may "
-	  "match nothing; a plain name must exist)" },
+	{ "include: [conf.d/*.yaml]\nservices: []\n", 1, 11,
+	  "include in a config given as text: only a config file includes others" },
 };
 
 START_TEST(rejected)
@@ -2100,6 +2099,16 @@ START_TEST(included_files)
 	ck_assert_int_eq(config_load(main, &c, &err), 0);
 	ck_assert_uint_eq(c->n_services, 3);
 	config_free(c);
+	/* a plain name must be there; an empty list includes nothing */
+	write_file(dir, "vigil.yaml",
+		   "include: [conf.d/b.yaml, /nonexistent/vigil/extra.yaml]\nservices: []\n");
+	load_fails(main, main, 1, 26,
+		   "include \"/nonexistent/vigil/extra.yaml\": no such file (a pattern with * ? or "
+		   "[ may match nothing; a plain name must exist)");
+	c = parse_ok("include: []\nservices: []\n");
+	ck_assert_uint_eq(c->n_files, 0);
+	config_free(c);
+	write_file(dir, "vigil.yaml", "include: conf.d/*.yaml\nservices: []\n");
 	/* a directory the pattern matches is no config */
 	ck_assert_int_eq(unlink(b), 0);
 	ck_assert_int_eq(mkdir(b, 0700), 0);

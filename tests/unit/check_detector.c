@@ -15,11 +15,13 @@
 #define MS(x) ((uint64_t)(x)*1000000ull)
 
 /* Two services with different settings; every other VIP is not watched. */
-#define VIP_A "10.96.0.10"
-#define VIP_B "10.96.0.20"
-#define VIP_6 "fd00::10"
-#define VIP_C "10.96.0.30" /* with a SYN RTO of 600 ms */
-#define VIP_U "10.96.0.40" /* UDP, replies expected within 100..400 ms */
+#define VIP_A       "10.96.0.10"
+#define VIP_B       "10.96.0.20"
+#define VIP_6       "fd00::10"
+#define VIP_C       "10.96.0.30" /* with a SYN RTO of 600 ms */
+#define VIP_U       "10.96.0.40" /* UDP, replies expected within 100..400 ms */
+/* the destination of a fwmark service, whose clients reach any address */
+#define MARKED_REAL "10.100.7.2"
 
 #define TIMING(min, max, factor, rto)                                                              \
 	{                                                                                          \
@@ -62,6 +64,10 @@ static const struct detector_timing *timing_of(const struct vigil_flow *flow,
 		return &timing_b;
 	if (!memcmp(&flow->vaddr, &c, sizeof(c)))
 		return &timing_c;
+	/* a fwmark service's flow: no VIP, its service told by the real destination */
+	inet_pton(AF_INET, MARKED_REAL, &a.v4);
+	if (real && real->family == VIGIL_AF_INET && !memcmp(&real->addr, &a, sizeof(a)))
+		return &timing_b;
 	return NULL;
 }
 
@@ -1200,12 +1206,41 @@ START_TEST(udp_repick_moves_the_request)
 }
 END_TEST
 
+/*
+ * A fwmark service's flow reaches no VIP: the detector asks for its service
+ * with the real destination of its pick, and follows it as any other.
+ */
+START_TEST(marked_flow_is_timed_by_its_real_destination)
+{
+	struct detector *d = new_detector(16, 16);
+	struct vigil_flow f = flow("203.0.113.9", 41000);
+	struct vigil_real r = real(MARKED_REAL), other = real("10.100.8.2");
+	struct evidence out[DETECTOR_EVIDENCE_MAX];
+
+	/* the pick starts the attempt: there was no connect event for it */
+	feed_none(d, pick_ev(MS(1000), f, r));
+	ck_assert_uint_eq(detector_syn_timeout(d, &f, &r), MS(300));
+	ck_assert_uint_eq(expire_count(d, MS(1299)), 0);
+	expire_syn_timeout(d, MS(1300), f, r);
+	/* a stall of an established one is evidence too */
+	f = flow("203.0.113.9", 41001);
+	feed_one(d, stall_ev(MS(2000), f, r, TCP_ESTABLISHED), EVIDENCE_STALL, MS(2000), r);
+	/* a destination no service has: not followed */
+	f = flow("203.0.113.9", 41002);
+	feed_none(d, pick_ev(MS(3000), f, other));
+	ck_assert_uint_eq(expire_count(d, MS(10000)), 0);
+	ck_assert_int_eq(feed(d, stall_ev(MS(3100), f, other, TCP_ESTABLISHED), out), 0);
+	detector_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("detector");
 	TCase *tc = tcase_create("detector");
 
 	tcase_add_test(tc, accepted_connection_teaches_rtt);
+	tcase_add_test(tc, marked_flow_is_timed_by_its_real_destination);
 	tcase_add_test(tc, syn_timeout_stays_under_two_thirds_of_the_syn_rto);
 	tcase_add_test(tc, syn_rto_is_three_halves_of_the_largest_syn_timeout);
 	tcase_add_test(tc, slow_destination_is_capped_at_max);

@@ -247,14 +247,18 @@ static int show_list(const struct args *a, struct json_object *reply)
 static int list_kernel(const struct args *a)
 {
 	struct ipvs_table *table = NULL;
+	struct ipvs_timeouts timeouts;
 	struct json_object *o = NULL;
 	struct ipvs_info info;
 	struct ipvs *h = NULL;
+	bool have_timeouts = false;
 	int r;
 
 	r = ipvs_open(&h);
 	if (!r)
 		r = ipvs_info(h, &info);
+	if (!r)
+		have_timeouts = ipvs_timeout_get(h, &timeouts) == 0;
 	if (!r)
 		r = ipvs_dump(h, &table);
 	if (r) {
@@ -264,7 +268,7 @@ static int list_kernel(const struct args *a)
 		ipvs_close(h);
 		return EXIT_NO_AGENT;
 	}
-	o = render_list(false, NULL, 0, table, &info);
+	o = render_list(false, NULL, 0, table, &info, have_timeouts ? &timeouts : NULL);
 	if (o)
 		show_list(a, o);
 	else

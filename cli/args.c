@@ -2,31 +2,92 @@
 #include "args.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "config.h"
 
-/* Bits of what an option needs, per command. */
+/* Bits of the commands an option goes with. */
 #define FOR_LIST       (1u << ARGS_LIST)
 #define FOR_STATUS     (1u << ARGS_STATUS)
 #define FOR_EVENTS     (1u << ARGS_EVENTS)
 #define FOR_QUARANTINE (1u << ARGS_QUARANTINE)
+#define FOR_ANY        0u
 
 static const struct {
 	const char *name;
 	enum args_command command;
-	int n_args; /* positional arguments after the command */
+	int min_args, max_args; /* positional arguments after the command */
 	const char *synopsis;
 } commands[] = {
-	{ "list", ARGS_LIST, 0, "list [-n] [--stats|--rate] [--json]" },
-	{ "status", ARGS_STATUS, 0, "status [--json]" },
-	{ "events", ARGS_EVENTS, 0, "events [--follow] [--json]" },
-	{ "quarantine", ARGS_QUARANTINE, 2, "quarantine SERVICE DEST [--for DURATION]" },
-	{ "release", ARGS_RELEASE, 2, "release SERVICE DEST" },
-	{ "reload", ARGS_RELOAD, 0, "reload" },
-	{ "check", ARGS_CHECK, 1, "check FILE" },
+	{ "list", ARGS_LIST, 0, 1,
+	  "list [SERVICE|-t|-u VIP:PORT|-f FWMARK [-6]] [-n] [--stats|--rate] [--exact] [--sort] "
+	  "[--ipvsadm [--nosort]] [--timeout] [--json]" },
+	{ "status", ARGS_STATUS, 0, 0, "status [--json]" },
+	{ "events", ARGS_EVENTS, 0, 1, "events [SERVICE|-t|-u VIP:PORT] [--follow] [--json]" },
+	{ "quarantine", ARGS_QUARANTINE, 2, 2, "quarantine SERVICE DEST [--for DURATION]" },
+	{ "release", ARGS_RELEASE, 2, 2, "release SERVICE DEST" },
+	{ "reload", ARGS_RELOAD, 0, 0, "reload" },
+	{ "check", ARGS_CHECK, 1, 1, "check FILE" },
 };
+
+enum opt {
+	OPT_SOCKET,
+	OPT_NUMERIC,
+	OPT_JSON,
+	OPT_STATS,
+	OPT_RATE,
+	OPT_EXACT,
+	OPT_SORT,
+	OPT_NOSORT,
+	OPT_TIMEOUT,
+	OPT_IPVSADM,
+	OPT_TCP,
+	OPT_UDP,
+	OPT_SCTP,
+	OPT_FWMARK,
+	OPT_IPV6,
+	OPT_FOLLOW,
+	OPT_FOR,
+	OPT_LIST,
+	OPT_HELP,
+	OPT_VERSION,
+	N_OPTS,
+};
+
+/* ipvsadm's spellings where it has the option, so that its habits carry over. */
+static const struct option {
+	enum opt id;
+	const char *short_name; /* "-n", or NULL */
+	const char *long_name;  /* "--numeric", or NULL */
+	const char *value;      /* what its value is called, or NULL: it takes none */
+	unsigned int commands;  /* FOR_* bits; FOR_ANY */
+} options[] = {
+	{ OPT_SOCKET, "-s", "--socket", "PATH", FOR_ANY },
+	{ OPT_NUMERIC, "-n", "--numeric", NULL, FOR_LIST },
+	{ OPT_JSON, "-j", "--json", NULL, FOR_LIST | FOR_STATUS | FOR_EVENTS },
+	{ OPT_STATS, NULL, "--stats", NULL, FOR_LIST },
+	{ OPT_RATE, NULL, "--rate", NULL, FOR_LIST },
+	{ OPT_EXACT, NULL, "--exact", NULL, FOR_LIST },
+	{ OPT_SORT, NULL, "--sort", NULL, FOR_LIST },
+	{ OPT_NOSORT, NULL, "--nosort", NULL, FOR_LIST },
+	{ OPT_TIMEOUT, NULL, "--timeout", NULL, FOR_LIST },
+	{ OPT_IPVSADM, NULL, "--ipvsadm", NULL, FOR_LIST },
+	{ OPT_TCP, "-t", "--tcp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
+	{ OPT_UDP, "-u", "--udp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
+	{ OPT_SCTP, NULL, "--sctp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
+	{ OPT_FWMARK, "-f", "--fwmark-service", "FWMARK", FOR_LIST },
+	{ OPT_IPV6, "-6", "--ipv6", NULL, FOR_LIST },
+	{ OPT_FOLLOW, "-f", "--follow", NULL, FOR_EVENTS },
+	{ OPT_FOR, NULL, "--for", "DURATION", FOR_QUARANTINE },
+	{ OPT_LIST, "-L", "--list", NULL, FOR_LIST },
+	{ OPT_LIST, "-l", NULL, NULL, FOR_LIST },
+	{ OPT_HELP, "-h", "--help", NULL, FOR_ANY },
+	{ OPT_VERSION, "-V", "--version", NULL, FOR_ANY },
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
 void args_usage(FILE *out)
 {
@@ -37,39 +98,58 @@ void args_usage(FILE *out)
 	    "Shows and steers vigild, the vigil agent, through its control socket.\n"
 	    "\n"
 	    "Commands:\n"
-	    "  list [-n] [--stats|--rate] [--json]\n"
+	    "  list [SERVICE] [OPTIONS]\n"
 	    "                      the IPVS services as `ipvsadm -Ln` shows them, with each\n"
 	    "                      destination's State, configured (CfgW) and effective (EffW)\n"
 	    "                      weight, health Score and quarantine count (Quar); without\n"
-	    "                      the agent, the kernel's table alone\n"
+	    "                      the agent, the kernel's table alone; -L is list too\n"
 	    "  status [--json]     the agent: version, kernel, probes, counters, last reconcile\n"
-	    "  events [--follow] [--json]\n"
+	    "  events [SERVICE] [--follow] [--json]\n"
 	    "                      the latest evidence and decisions; --follow: then stream them\n"
 	    "  quarantine SERVICE DEST [--for DURATION]\n"
 	    "                      take DEST out of rotation (until released, or for DURATION:\n"
-	    "                      30s, 5m, 1h); SERVICE is a name or a VIP (tcp/10.96.0.10:443)\n"
+	    "                      30s, 5m, 1h)\n"
 	    "  release SERVICE DEST\n"
 	    "                      put DEST back in rotation (it ramps up)\n"
 	    "  reload              load the configuration again, as SIGHUP does\n"
 	    "  check FILE          validate a configuration file here, without the agent\n"
 	    "\n"
+	    "SERVICE is a name or a VIP (tcp/10.96.0.10:443); list and events take one,\n"
+	    "or one of -t, -u, -f, as ipvsadm does.\n"
+	    "\n"
 	    "Options:\n"
 	    "  -s, --socket PATH   the control socket (default " ARGS_DEFAULT_SOCKET ")\n"
 	    "  -n, --numeric       addresses and ports as numbers (without it, names:\n"
 	    "                      each lookup may wait on DNS, as with ipvsadm)\n"
+	    "  -t, --tcp-service VIP:PORT\n"
+	    "  -u, --udp-service VIP:PORT\n"
+	    "      --sctp-service VIP:PORT\n"
+	    "                      list, events: that service alone (the port may be left out\n"
+	    "                      for 0; IPv6 as [fd00::1]:80)\n"
+	    "  -f, --fwmark-service FWMARK\n"
+	    "                      list: the IPv4 service of that firewall mark alone\n"
+	    "  -6, --ipv6          list -f: the IPv6 one\n"
 	    "      --stats         list: packet and byte counters\n"
 	    "      --rate          list: rates per second\n"
-	    "      --json          the agent's JSON, one object (events: one per line)\n"
+	    "      --exact         list: counters in full, not in K, M, G, T\n"
+	    "      --sort          list: services and destinations by protocol, address, port\n"
+	    "      --ipvsadm       list: exactly what `ipvsadm -L` prints, sorted as it sorts\n"
+	    "      --nosort        list --ipvsadm: the kernel's order, as ipvsadm --nosort\n"
+	    "      --timeout       list: IPVS's tcp, tcpfin and udp timeouts, as ipvsadm -L\n"
+	    "                      --timeout prints them\n"
+	    "  -j, --json          the agent's JSON, one object (events: one per line)\n"
 	    "  -f, --follow        events: keep streaming\n"
 	    "      --for DURATION  quarantine: how long\n"
 	    "  -h, --help          this help\n"
 	    "  -V, --version       the version\n"
+	    "Short options bundle: -Ln is list -n.\n"
 	    "\n"
 	    "quarantine, release and reload need root.\n"
 	    "\n"
 	    "Exit status:\n"
 	    "  0  success\n"
-	    "  1  the operation failed or was refused (the reason is on stderr)\n"
+	    "  1  the operation failed or was refused (the reason is on stderr), or no\n"
+	    "     service matched the one asked for\n"
 	    "  2  usage error\n"
 	    "  3  vigild is not running (list still prints the kernel's table)\n");
 }
@@ -86,119 +166,311 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* "--name=value" or "--name value": the value, or NULL (usage error). */
-static const char *option_value(int argc, char *const *argv, int *i, const char *arg,
-				size_t name_len)
+/* What the command line said, before the command is known to judge it. */
+struct given {
+	const char *name[N_OPTS];  /* each option as last written ("-n", "--numeric") */
+	const char *value[N_OPTS]; /* and its value */
+	const char *filters[2];    /* the first two of -t, -u, --sctp-service, -f, as written */
+	int n_filters;
+	const char *positional[4];
+	int n_pos;
+};
+
+static void record(struct given *g, const struct option *o, const char *name, const char *value)
 {
-	if (arg[name_len] == '=')
-		return arg + name_len + 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
+	g->name[o->id] = name;
+	g->value[o->id] = value;
+	if (o->id == OPT_TCP || o->id == OPT_UDP || o->id == OPT_SCTP || o->id == OPT_FWMARK) {
+		if (g->n_filters < 2)
+			g->filters[g->n_filters] = name;
+		g->n_filters++;
+	}
+}
+
+static const struct option *find_long(const char *name, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < N_OPTIONS; k++)
+		if (options[k].long_name && strlen(options[k].long_name) == len &&
+		    !strncmp(options[k].long_name, name, len))
+			return &options[k];
+	return NULL;
+}
+
+/*
+ * -f is ipvsadm's fwmark for list and the follow of events: a value that
+ * begins with a digit makes it a mark. NEXT: what would be its value.
+ */
+static const struct option *find_short(char c, const char *next)
+{
+	size_t k;
+
+	for (k = 0; k < N_OPTIONS; k++) {
+		if (!options[k].short_name || options[k].short_name[1] != c)
+			continue;
+		if (c == 'f' &&
+		    (options[k].id == OPT_FWMARK) != (next && *next >= '0' && *next <= '9'))
+			continue;
+		return &options[k];
+	}
+	return NULL;
+}
+
+/* "--name", "--name=value" or "--name value". */
+static int long_option(int argc, char *const *argv, int *i, struct given *g, char *err,
+		       size_t err_size)
+{
+	const char *a = argv[*i], *eq = strchr(a, '='), *value = NULL;
+	const struct option *o = find_long(a, eq ? (size_t)(eq - a) : strlen(a));
+
+	if (!o)
+		return fail(err, err_size, "unknown option '%s'", a);
+	if (!o->value && eq)
+		return fail(err, err_size, "%s takes no value", o->long_name);
+	if (o->value) {
+		value = eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+		if (!value)
+			return fail(err, err_size, "%s needs a %s", o->long_name, o->value);
+	}
+	record(g, o, o->long_name, value);
+	return 0;
+}
+
+/* "-n", or a bundle "-Lnj" whose last may take a value: "-t10.0.0.1:80", "-s PATH". */
+static int short_options(int argc, char *const *argv, int *i, struct given *g, char *err,
+			 size_t err_size)
+{
+	const char *a = argv[*i], *p, *value;
+	const struct option *o;
+
+	for (p = a + 1; *p; p++) {
+		const char *next = p[1] ? p + 1 : *i + 1 < argc ? argv[*i + 1] : NULL;
+
+		o = find_short(*p, next);
+		if (!o)
+			return a[2] ? fail(err, err_size, "unknown option '-%c' in '%s'", *p, a)
+				    : fail(err, err_size, "unknown option '%s'", a);
+		if (!o->value) {
+			record(g, o, o->short_name, NULL);
+			continue;
+		}
+		/* the rest of the bundle is its value, or else the next argument */
+		value = p[1] ? p + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+		if (!value)
+			return fail(err, err_size, "%s needs a %s", o->short_name, o->value);
+		record(g, o, o->short_name, value);
+		break;
+	}
+	return 0;
+}
+
+static int gather(int argc, char *const *argv, struct given *g, char *err, size_t err_size)
+{
+	bool options_done = false;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (options_done || a[0] != '-' || !a[1]) {
+			if (g->n_pos == (int)(sizeof(g->positional) / sizeof(g->positional[0])))
+				return fail(err, err_size, "unexpected argument '%s'", a);
+			g->positional[g->n_pos++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			options_done = true;
+			continue;
+		}
+		r = a[1] == '-' ? long_option(argc, argv, &i, g, err, err_size)
+				: short_options(argc, argv, &i, g, err, err_size);
+		if (r < 0)
+			return r;
+		/* --help and --version answer at once, whatever else is wrong */
+		if (g->name[OPT_HELP] || g->name[OPT_VERSION])
+			return 0;
+	}
+	return 0;
+}
+
+/* The command, from -L or the first argument; *ret_args: the arguments after it. */
+static int find_command(struct given *g, struct args *ret, const char **ret_word,
+			const char *const **ret_args, int *ret_n, char *err, size_t err_size)
+{
+	const char *word = g->n_pos ? g->positional[0] : NULL;
+	bool list = g->name[OPT_LIST] != NULL;
+	size_t k;
+
+	/* with -L, "list" may still be written; anything else is list's argument */
+	if (list && (!word || strcmp(word, "list")))
+		word = NULL;
+	if (!word && !list)
+		return fail(err, err_size, "no command given");
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(commands[k].name, list ? "list" : word))
+			break;
+	if (k == sizeof(commands) / sizeof(commands[0]))
+		return fail(err, err_size, "unknown command '%s'", word);
+	ret->command = commands[k].command;
+	*ret_word = commands[k].name;
+	*ret_args = g->positional + (word ? 1 : 0);
+	*ret_n = g->n_pos - (word ? 1 : 0);
+	if (*ret_n < commands[k].min_args || *ret_n > commands[k].max_args)
+		return fail(err, err_size, "%s %s; usage: vigilctl %s", commands[k].name,
+			    *ret_n < commands[k].min_args ? "needs more arguments"
+							  : "takes fewer arguments",
+			    commands[k].synopsis);
+	return 0;
+}
+
+/* An option meant for another command is a mistake worth saying. */
+static int check_commands(const struct given *g, enum args_command command, const char *word,
+			  char *err, size_t err_size)
+{
+	size_t k;
+
+	for (k = 0; k < N_OPTIONS; k++) {
+		const struct option *o = &options[k];
+		const char *name = g->name[o->id];
+
+		if (!name || o->commands == FOR_ANY || (o->commands & (1u << command)))
+			continue;
+		/* -L and -l share their id: judge the one written */
+		if (strcmp(name, o->short_name ? o->short_name : "") &&
+		    strcmp(name, o->long_name ? o->long_name : ""))
+			continue;
+		if (o->id == OPT_FOLLOW && command == ARGS_LIST && !strcmp(name, "-f"))
+			return fail(err, err_size,
+				    "-f needs a FWMARK with list (a number from 1 to 4294967295)");
+		return fail(err, err_size, "%s does not go with %s", name, word);
+	}
+	return 0;
+}
+
+/* -t, -u, --sctp-service, -f or a SERVICE argument: one service at a time. */
+static int parse_filter(const struct given *g, const char *const *args, int n_args,
+			struct args *ret, char *err, size_t err_size)
+{
+	static const struct {
+		enum opt id;
+		uint8_t protocol;
+	} vips[] = { { OPT_TCP, IPPROTO_TCP },
+		     { OPT_UDP, IPPROTO_UDP },
+		     { OPT_SCTP, IPPROTO_SCTP } };
+	size_t k;
+
+	if (g->n_filters > 1)
+		return fail(err, err_size, "%s and %s do not go together: one service at a time",
+			    g->filters[0], g->filters[1]);
+	if (g->n_filters && n_args)
+		return fail(err, err_size, "%s and %s do not go together: one service at a time",
+			    args[0], g->filters[0]);
+	if (n_args && (ret->command == ARGS_LIST || ret->command == ARGS_EVENTS))
+		filter_name(&ret->filter, args[0]);
+	for (k = 0; k < sizeof(vips) / sizeof(vips[0]); k++)
+		if (g->name[vips[k].id])
+			return filter_vip(&ret->filter, g->name[vips[k].id], g->value[vips[k].id],
+					  vips[k].protocol, err, err_size);
+	if (g->name[OPT_FWMARK]) {
+		if (filter_fwmark(&ret->filter, g->name[OPT_FWMARK], g->value[OPT_FWMARK], err,
+				  err_size) < 0)
+			return -EINVAL;
+		ret->filter.ipv6 = g->name[OPT_IPV6] != NULL;
+	} else if (g->name[OPT_IPV6]) {
+		return fail(err, err_size, "%s goes with -f FWMARK", g->name[OPT_IPV6]);
+	}
+	return 0;
+}
+
+/* What list's options say, and those that do not go together. */
+static int list_options(const struct given *g, struct args *ret, char *err, size_t err_size)
+{
+	static const enum opt alone[] = { OPT_STATS, OPT_RATE, OPT_EXACT, OPT_SORT, OPT_NOSORT };
+	size_t k;
+
+	if (g->name[OPT_STATS] && g->name[OPT_RATE])
+		return fail(err, err_size, "--stats and --rate do not go together");
+	ret->view = g->name[OPT_STATS]  ? FORMAT_VIEW_STATS
+		    : g->name[OPT_RATE] ? FORMAT_VIEW_RATE
+					: FORMAT_VIEW_DEFAULT;
+	ret->exact = g->name[OPT_EXACT] != NULL;
+	ret->sort = g->name[OPT_SORT] != NULL;
+	ret->nosort = g->name[OPT_NOSORT] != NULL;
+	ret->timeout = g->name[OPT_TIMEOUT] != NULL;
+	ret->ipvsadm = g->name[OPT_IPVSADM] != NULL;
+	if (ret->sort && ret->nosort)
+		return fail(err, err_size, "--sort and --nosort do not go together");
+	if (ret->nosort && !ret->ipvsadm)
+		return fail(err, err_size,
+			    "--nosort goes with --ipvsadm (without it, list keeps vigil's order "
+			    "unless --sort)");
+	if (ret->ipvsadm && ret->json)
+		return fail(err, err_size, "--ipvsadm and %s do not go together",
+			    g->name[OPT_JSON]);
+	/* ipvsadm -L --timeout prints the timeouts and nothing else */
+	for (k = 0; ret->timeout && k < sizeof(alone) / sizeof(alone[0]); k++)
+		if (g->name[alone[k]])
+			return fail(err, err_size, "--timeout does not go with %s",
+				    g->name[alone[k]]);
+	if (ret->timeout && ret->filter.kind != FILTER_NONE)
+		return fail(err, err_size, "--timeout does not go with a service to list");
+	return 0;
 }
 
 int args_parse(int argc, char *const *argv, struct args *ret, char *err, size_t err_size)
 {
-	const char *positional[4];
-	unsigned int used = 0; /* FOR_* bits of the options given */
-	const char *used_name[ARGS_CHECK + 1] = { 0 };
-	int n_pos = 0, i, c;
-	bool options_done = false, stats = false, rate = false;
-	size_t k;
+	struct given g = { 0 };
+	const char *const *args = NULL, *word = NULL;
+	int n_args = 0, r;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->socket = ARGS_DEFAULT_SOCKET;
 	ret->command = ARGS_HELP;
 	err[0] = '\0';
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (options_done || a[0] != '-' || !a[1]) {
-			if (n_pos == (int)(sizeof(positional) / sizeof(positional[0])))
-				return fail(err, err_size, "unexpected argument '%s'", a);
-			positional[n_pos++] = a;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			options_done = true;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			ret->command = ARGS_HELP;
-			return 0;
-		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			ret->command = ARGS_VERSION;
-			return 0;
-		} else if (!strcmp(a, "-s") || !strncmp(a, "--socket", 8)) {
-			if (a[1] == '-' && a[8] && a[8] != '=')
-				return fail(err, err_size, "unknown option '%s'", a);
-			ret->socket = option_value(argc, argv, &i, a, a[1] == '-' ? 8 : 2);
-			if (!ret->socket || !ret->socket[0])
-				return fail(err, err_size, "%s needs a PATH", a);
-		} else if (!strcmp(a, "-n") || !strcmp(a, "--numeric")) {
-			ret->numeric = true;
-			used |= FOR_LIST;
-			used_name[ARGS_LIST] = a;
-		} else if (!strcmp(a, "--stats")) {
-			stats = true;
-			used |= FOR_LIST;
-			used_name[ARGS_LIST] = a;
-		} else if (!strcmp(a, "--rate")) {
-			rate = true;
-			used |= FOR_LIST;
-			used_name[ARGS_LIST] = a;
-		} else if (!strcmp(a, "--json")) {
-			ret->json = true;
-		} else if (!strcmp(a, "-f") || !strcmp(a, "--follow")) {
-			ret->follow = true;
-			used |= FOR_EVENTS;
-			used_name[ARGS_EVENTS] = a;
-		} else if (!strncmp(a, "--for", 5) && (!a[5] || a[5] == '=')) {
-			ret->for_text = option_value(argc, argv, &i, a, 5);
-			if (!ret->for_text)
-				return fail(err, err_size, "--for needs a DURATION");
-			c = config_duration_parse(ret->for_text, &ret->for_ms);
-			if (c)
-				return fail(err, err_size,
-					    "--for %s: not a duration (e.g. 30s, 5m, 1h)",
-					    ret->for_text);
-			used |= FOR_QUARANTINE;
-			used_name[ARGS_QUARANTINE] = "--for";
-		} else {
-			return fail(err, err_size, "unknown option '%s'", a);
-		}
+	r = gather(argc, argv, &g, err, err_size);
+	if (r < 0)
+		return r;
+	if (g.name[OPT_HELP] || g.name[OPT_VERSION]) {
+		ret->command = g.name[OPT_HELP] ? ARGS_HELP : ARGS_VERSION;
+		return 0;
 	}
+	r = find_command(&g, ret, &word, &args, &n_args, err, err_size);
+	if (r < 0)
+		return r;
+	r = check_commands(&g, ret->command, word, err, err_size);
+	if (r < 0)
+		return r;
 
-	if (!n_pos)
-		return fail(err, err_size, "no command given");
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-		if (!strcmp(commands[k].name, positional[0]))
-			break;
-	if (k == sizeof(commands) / sizeof(commands[0]))
-		return fail(err, err_size, "unknown command '%s'", positional[0]);
-	ret->command = commands[k].command;
-	if (n_pos - 1 != commands[k].n_args)
-		return fail(err, err_size, "%s %s; usage: vigilctl %s", positional[0],
-			    n_pos - 1 < commands[k].n_args ? "needs more arguments"
-							   : "takes fewer arguments",
-			    commands[k].synopsis);
-
-	/* an option meant for another command is a mistake worth saying */
-	for (c = ARGS_LIST; c <= ARGS_QUARANTINE; c++)
-		if ((used & (1u << c)) && c != (int)ret->command)
-			return fail(err, err_size, "%s does not go with %s", used_name[c],
-				    positional[0]);
-	if (ret->json && ret->command != ARGS_LIST && ret->command != ARGS_STATUS &&
-	    ret->command != ARGS_EVENTS)
-		return fail(err, err_size, "--json does not go with %s", positional[0]);
-	if (stats && rate)
-		return fail(err, err_size, "--stats and --rate do not go together");
-	ret->view = stats ? FORMAT_VIEW_STATS : rate ? FORMAT_VIEW_RATE : FORMAT_VIEW_DEFAULT;
+	if (g.name[OPT_SOCKET]) {
+		ret->socket = g.value[OPT_SOCKET];
+		if (!ret->socket[0])
+			return fail(err, err_size, "%s needs a PATH", g.name[OPT_SOCKET]);
+	}
+	ret->numeric = g.name[OPT_NUMERIC] != NULL;
+	ret->json = g.name[OPT_JSON] != NULL;
+	ret->follow = g.name[OPT_FOLLOW] != NULL;
+	if (g.name[OPT_FOR]) {
+		ret->for_text = g.value[OPT_FOR];
+		if (config_duration_parse(ret->for_text, &ret->for_ms))
+			return fail(err, err_size, "--for %s: not a duration (e.g. 30s, 5m, 1h)",
+				    ret->for_text);
+	}
+	r = parse_filter(&g, args, n_args, ret, err, err_size);
+	if (r < 0)
+		return r;
+	if (ret->command == ARGS_LIST) {
+		r = list_options(&g, ret, err, err_size);
+		if (r < 0)
+			return r;
+	}
 
 	if (ret->command == ARGS_QUARANTINE || ret->command == ARGS_RELEASE) {
-		ret->service = positional[1];
-		ret->dest = positional[2];
+		ret->service = args[0];
+		ret->dest = args[1];
 	}
 	if (ret->command == ARGS_CHECK)
-		ret->file = positional[1];
+		ret->file = args[0];
 	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * vigilctl's command line: argv -> what to do. Pure (no I/O, no getopt
  * state), so the unit tests run it on any argv. Options may come before or
- * after the command; `--` ends them.
+ * after the command; short ones bundle as ipvsadm's do (-Ln, -nj, -t10.0.0.1:80);
+ * `--` ends them.
  */
 #ifndef VIGIL_CLI_ARGS_H
 #define VIGIL_CLI_ARGS_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "filter.h"
 #include "format.h"
 
 #define ARGS_DEFAULT_SOCKET "/run/vigil/vigil.sock"
@@ -43,6 +45,12 @@ struct args {
 	bool json;
 	bool follow;
 	enum format_view view;      /* list: --stats, --rate */
+	bool exact;                 /* list: --exact */
+	bool sort;                  /* list: --sort */
+	bool nosort;                /* list --ipvsadm: --nosort */
+	bool timeout;               /* list: --timeout */
+	bool ipvsadm;               /* list: --ipvsadm */
+	struct filter filter;       /* list, events: -t, -u, -f, or a SERVICE */
 	const char *service, *dest; /* quarantine, release */
 	const char *for_text;       /* quarantine --for, as given; NULL: until released */
 	uint64_t for_ms;

@@ -14,8 +14,10 @@
 
 #include "args.h"
 #include "config.h"
+#include "filter.h"
 #include "format.h"
 #include "ipvs.h"
+#include "order.h"
 #include "render.h"
 
 /* A list of 10000 services of 1000 destinations is well below this. */
@@ -185,58 +187,156 @@ static void print_json(struct json_object *o, int flags)
 
 /*
  * ipvsadm without -n: the host's name where the resolver has one, the port's
- * service name where /etc/services has one. Each lookup may wait on DNS,
- * which is what -n is for.
+ * name in /etc/services for PROTOCOL ("tcp", "udp", "sctp"; anything else,
+ * such as a fwmark service's "", keeps the number), as ipvsadm looks them up.
+ * Each lookup may wait on DNS, which is what -n is for. DATA points to a
+ * bool: true to bracket an IPv6 host's name too, as ipvsadm does
+ * ("[db.lab]:5432").
  */
 static int resolve(const char *addr_port, const char *protocol, char *buf, size_t size, void *data)
 {
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	const bool *brackets_names = data;
+	char host[NI_MAXHOST], port[16];
 	struct sockaddr_storage ss = { 0 };
 	struct config_addr a;
+	struct servent *se = NULL;
 	bool named_host;
 	socklen_t len;
-	int flags = strcmp(protocol, "udp") ? 0 : NI_DGRAM;
 
-	if (config_addr_parse(addr_port, &a, NULL, 0) < 0)
+	if (filter_addr_parse(addr_port, &a, NULL, 0) < 0)
 		return -EINVAL;
 	if (a.family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a.port);
 		memcpy(&sin->sin_addr, a.addr, 4);
 		len = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(a.port);
 		memcpy(&sin6->sin6_addr, a.addr, 16);
 		len = sizeof(*sin6);
 	}
-	named_host = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
-				 flags | NI_NAMEREQD) == 0;
+	named_host =
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) == 0;
 	if (!named_host &&
 	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST))
 		return -EINVAL;
-	if (getnameinfo((struct sockaddr *)&ss, len, NULL, 0, serv, sizeof(serv), flags))
-		return -EINVAL;
-	snprintf(buf, size, a.family == AF_INET6 && !named_host ? "[%s]:%s" : "%s:%s", host, serv);
+	/* getnameinfo() knows tcp and udp alone; ipvsadm asks for sctp's names too */
+	if (!strcmp(protocol, "tcp") || !strcmp(protocol, "udp") || !strcmp(protocol, "sctp"))
+		se = getservbyport(htons(a.port), protocol);
+	snprintf(port, sizeof(port), "%u", a.port);
+	snprintf(buf, size,
+		 a.family == AF_INET6 && (!named_host || *brackets_names) ? "[%s]:%s" : "%s:%s",
+		 host, se ? se->s_name : port);
 	return 0;
+}
+
+/* list --timeout: ipvsadm's line, or the timeouts alone in JSON. */
+static int show_timeout(const struct args *a, struct json_object *reply)
+{
+	struct json_object *ipvs, *t;
+
+	if (!json_object_object_get_ex(reply, "ipvs", &ipvs) ||
+	    !json_object_object_get_ex(ipvs, "timeout", &t)) {
+		complain("no IPVS timeouts to show: %s",
+			 json_object_object_get_ex(reply, "agent", &t) && json_object_get_boolean(t)
+			     ? "vigild could not read them (see its log), or is older than vigilctl"
+			     : "the kernel did not give them");
+		return EXIT_FAILED;
+	}
+	if (a->json)
+		print_json(t, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	else
+		format_timeout(stdout, reply);
+	return EXIT_OK;
+}
+
+/* Whether any service of the (filtered) list is in the kernel. */
+static bool any_in_kernel(struct json_object *reply)
+{
+	struct json_object *svcs, *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(reply, "services", &svcs))
+		return false;
+	for (i = 0; i < json_object_array_length(svcs); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(svcs, i), "in_kernel",
+					      &v) &&
+		    json_object_get_boolean(v))
+			return true;
+	return false;
+}
+
+/* list --ipvsadm: ipvsadm -L's own output, nothing of vigil's. */
+static int show_ipvsadm(const struct args *a, struct json_object *reply)
+{
+	static bool brackets_names = true;
+	struct format_options o = {
+		.view = a->view,
+		.exact = a->exact,
+		.name = a->numeric ? NULL : resolve,
+		.name_data = &brackets_names,
+		.nosort = a->nosort,
+		.one_service = a->filter.kind != FILTER_NONE,
+	};
+	char given[160];
+	int r;
+
+	if (a->filter.kind != FILTER_NONE && !any_in_kernel(reply)) {
+		filter_describe(&a->filter, given, sizeof(given));
+		complain("no service in IPVS matches %s: vigild keeps it, the kernel does not "
+			 "have it (yet)",
+			 given);
+		return EXIT_FAILED;
+	}
+	r = format_ipvsadm(stdout, reply, &o);
+	if (r == -ENODATA) {
+		complain("no IPVS table to show as ipvsadm would: vigild could not read it");
+		return EXIT_FAILED;
+	}
+	if (r < 0) {
+		complain("cannot show the list as ipvsadm would: %s",
+			 r == -EINVAL ? "the agent's list reply has no services" : strerror(-r));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
 }
 
 static int show_list(const struct args *a, struct json_object *reply)
 {
+	static bool brackets_names = false;
+	struct format_options o = {
+		.view = a->view,
+		.exact = a->exact,
+		.name = a->numeric ? NULL : resolve,
+		.name_data = &brackets_names,
+	};
 	struct json_object *err;
+	char why[256];
 
 	if (json_object_object_get_ex(reply, "kernel_error", &err))
 		complain("vigild cannot read the IPVS table (%s): the kernel's columns are empty",
 			 json_object_get_string(err));
+	if (a->timeout)
+		return show_timeout(a, reply);
+	/* vigilctl picks the service itself: the request has no filter (control.md) */
+	if (a->filter.kind != FILTER_NONE && !filter_list(reply, &a->filter, why, sizeof(why))) {
+		complain("%s", why);
+		return EXIT_FAILED;
+	}
+	if (a->ipvsadm)
+		return show_ipvsadm(a, reply);
+	if (a->sort && order_list(reply, ORDER_SORTED) < 0) {
+		complain("cannot sort the list: %s", strerror(ENOMEM));
+		return EXIT_FAILED;
+	}
 	if (a->json) {
 		print_json(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 		return EXIT_OK;
 	}
-	if (format_list_named(stdout, reply, a->view, a->numeric ? NULL : resolve, NULL) < 0) {
+	if (format_list_with(stdout, reply, &o) < 0) {
 		complain("the agent's list reply has no services");
 		return EXIT_FAILED;
 	}
@@ -247,14 +347,18 @@ static int show_list(const struct args *a, struct json_object *reply)
 static int list_kernel(const struct args *a)
 {
 	struct ipvs_table *table = NULL;
+	struct ipvs_timeouts timeouts;
 	struct json_object *o = NULL;
 	struct ipvs_info info;
 	struct ipvs *h = NULL;
-	int r;
+	bool have_timeouts = false;
+	int r, code = EXIT_NO_AGENT;
 
 	r = ipvs_open(&h);
 	if (!r)
 		r = ipvs_info(h, &info);
+	if (!r)
+		have_timeouts = ipvs_timeout_get(h, &timeouts) == 0;
 	if (!r)
 		r = ipvs_dump(h, &table);
 	if (r) {
@@ -264,15 +368,16 @@ static int list_kernel(const struct args *a)
 		ipvs_close(h);
 		return EXIT_NO_AGENT;
 	}
-	o = render_list(false, NULL, 0, table, &info);
-	if (o)
-		show_list(a, o);
-	else
+	o = render_list(false, NULL, 0, table, &info, have_timeouts ? &timeouts : NULL);
+	/* what went wrong with the list (nothing matched) is said first */
+	if (o && show_list(a, o) != EXIT_OK)
+		code = EXIT_FAILED;
+	if (!o)
 		complain("cannot show the IPVS table: %s", strerror(ENOMEM));
 	json_object_put(o);
 	ipvs_table_free(table);
 	ipvs_close(h);
-	return EXIT_NO_AGENT;
+	return code;
 }
 
 /* vigild --check's words: errors as FILE:LINE:COL: message, without "vigilctl:". */
@@ -308,15 +413,77 @@ static struct json_object *build_request(const struct args *a)
 	return req;
 }
 
-static void show_event(const struct args *a, struct json_object *e)
+/*
+ * events SERVICE|-t|-u: the names of the services vigild keeps that the
+ * filter picks, from a list asked first on the same connection (events name
+ * their service; the filter may name its VIP). *RET: an array to put.
+ */
+static int event_services(const struct args *a, struct conn *c, struct json_object **ret)
 {
+	struct json_object *req = json_object_new_object(), *reply = NULL, *svcs, *v;
+	char why[256];
+	size_t i;
+	int code;
+
+	*ret = json_object_new_array();
+	if (!req || !*ret ||
+	    json_object_object_add(req, "command", json_object_new_string("list"))) {
+		complain("%s", strerror(ENOMEM));
+		json_object_put(req);
+		return EXIT_FAILED;
+	}
+	code = request(c, a, req, &reply);
+	json_object_put(req);
+	if (code != EXIT_OK)
+		return code;
+	if (!filter_list(reply, &a->filter, why, sizeof(why))) {
+		complain("%s", why);
+		code = EXIT_FAILED;
+	} else if (json_object_object_get_ex(reply, "services", &svcs)) {
+		for (i = 0; i < json_object_array_length(svcs); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(svcs, i), "name",
+						      &v))
+				json_object_array_add(*ret, json_object_get(v));
+		if (!json_object_array_length(*ret)) {
+			filter_describe(&a->filter, why, sizeof(why));
+			complain("%s is not a service vigild keeps: it has no events", why);
+			code = EXIT_FAILED;
+		}
+	}
+	json_object_put(reply);
+	return code;
+}
+
+/* Whether E is of one of NAMES' services (NAMES NULL: every event is). */
+static bool event_wanted(struct json_object *names, struct json_object *e)
+{
+	struct json_object *service;
+	size_t i;
+
+	if (!names)
+		return true;
+	if (!json_object_object_get_ex(e, "service", &service))
+		return false;
+	for (i = 0; i < json_object_array_length(names); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(names, i)),
+			    json_object_get_string(service)))
+			return true;
+	return false;
+}
+
+static void show_event(const struct args *a, struct json_object *names, struct json_object *e)
+{
+	if (!event_wanted(names, e))
+		return;
 	if (a->json)
 		print_json(e, JSON_C_TO_STRING_PLAIN);
 	else
 		format_event(stdout, e);
 }
 
-static int show_events(const struct args *a, struct conn *c, struct json_object *reply)
+/* NAMES: the services whose events to show; NULL: all. */
+static int show_events(const struct args *a, struct conn *c, struct json_object *names,
+		       struct json_object *reply)
 {
 	struct json_object *list, *e;
 	size_t i;
@@ -324,12 +491,12 @@ static int show_events(const struct args *a, struct conn *c, struct json_object 
 
 	if (json_object_object_get_ex(reply, "events", &list))
 		for (i = 0; i < json_object_array_length(list); i++)
-			show_event(a, json_object_array_get_idx(list, i));
+			show_event(a, names, json_object_array_get_idx(list, i));
 	fflush(stdout);
 	if (!a->follow)
 		return EXIT_OK;
 	while ((e = conn_recv(c, &r))) {
-		show_event(a, e);
+		show_event(a, names, e);
 		fflush(stdout);
 		json_object_put(e);
 	}
@@ -369,7 +536,7 @@ static int show_change(const struct args *a, struct json_object *reply)
 
 int main(int argc, char **argv)
 {
-	struct json_object *req = NULL, *reply = NULL;
+	struct json_object *req = NULL, *reply = NULL, *names = NULL;
 	struct args a;
 	struct conn c = { .fd = -1 };
 	char why[256];
@@ -406,9 +573,18 @@ int main(int argc, char **argv)
 		conn_close(&c);
 		return EXIT_FAILED;
 	}
+	if (a.command == ARGS_EVENTS && a.filter.kind != FILTER_NONE) {
+		code = event_services(&a, &c, &names);
+		if (code != EXIT_OK) {
+			json_object_put(names);
+			conn_close(&c);
+			return code;
+		}
+	}
 	req = build_request(&a);
 	if (!req) {
 		complain("%s", strerror(ENOMEM));
+		json_object_put(names);
 		conn_close(&c);
 		return EXIT_FAILED;
 	}
@@ -426,12 +602,13 @@ int main(int argc, char **argv)
 				format_status(stdout, reply);
 			break;
 		case ARGS_EVENTS:
-			code = show_events(&a, &c, reply);
+			code = show_events(&a, &c, names, reply);
 			break;
 		default:
 			code = show_change(&a, reply);
 		}
 	}
+	json_object_put(names);
 	json_object_put(reply);
 	json_object_put(req);
 	conn_close(&c);

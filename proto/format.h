@@ -8,6 +8,7 @@
 #ifndef VIGIL_PROTO_FORMAT_H
 #define VIGIL_PROTO_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <json-c/json.h>
@@ -32,11 +33,42 @@ typedef int (*format_name_fn)(const char *addr_port, const char *protocol, char 
 /* The same, with every address that NAME names written by its name (ipvsadm without -n). */
 int format_list_named(FILE *out, struct json_object *list, enum format_view view,
 		      format_name_fn name, void *data);
-/* A status reply, one "key: value" line per fact. */
+
+/* How a list is written. Zeroed: ipvsadm -Ln's columns, vigil's added. */
+struct format_options {
+	enum format_view view;
+	bool exact;          /* counters in full, not scaled to K, M, G, T (ipvsadm --exact) */
+	format_name_fn name; /* NULL: addresses as they are (ipvsadm -n) */
+	void *name_data;
+	/* format_ipvsadm() only */
+	bool nosort;      /* the kernel's order (ipvsadm --nosort), not ipvsadm's sort */
+	bool one_service; /* as ipvsadm -L -t|-u|-f: without the version line */
+};
+
+/* A list reply as format_list's table, as O says; -EINVAL if it is not one. */
+int format_list_with(FILE *out, struct json_object *list, const struct format_options *o);
+
+/*
+ * A list reply exactly as ipvsadm -L (with O's -n, --stats, --rate, --exact,
+ * --nosort) prints the kernel's table: what is not in the kernel left out,
+ * no vigil column, sorted as ipvsadm sorts. -EINVAL if LIST is not a list
+ * reply, -ENODATA if it has no kernel table (vigild could not dump it).
+ */
+int format_ipvsadm(FILE *out, struct json_object *list, const struct format_options *o);
+
+/*
+ * "Timeout (tcp tcpfin udp): 900 120 300", as ipvsadm -L --timeout prints
+ * the list reply's ipvs.timeout; -ENODATA if the reply has none.
+ */
+int format_timeout(FILE *out, struct json_object *list);
+
+/* A status reply, one fact per line, in words; -EINVAL if it is not an object. */
 int format_status(FILE *out, struct json_object *status);
 /* One evidence or decision on one line. */
 int format_event(FILE *out, struct json_object *event);
 /* A counter as ipvsadm prints one: 9 columns, K/M/G/T past 10^8. */
 void format_count(char *buf, size_t size, uint64_t n);
+/* A counter as ipvsadm --exact prints one: in full, 9 columns or one more than its digits. */
+void format_count_exact(char *buf, size_t size, uint64_t n);
 
 #endif

@@ -90,6 +90,33 @@ static struct json_object *stats_json(const struct ipvs_stats *s)
 	return reply_finish(o, r);
 }
 
+/*
+ * The scheduler's flags by the names ipvsadm gives them, which depend on the
+ * scheduler: sh and mh name two of them, the others are flag-1..flag-3.
+ */
+static struct json_object *sched_flags_json(const struct ipvs_service *svc)
+{
+	static const char *const generic[] = { "flag-1", "flag-2", "flag-3" };
+	static const uint32_t bits[] = { IPVS_SVC_F_SCHED1, IPVS_SVC_F_SCHED2, IPVS_SVC_F_SCHED3 };
+	struct json_object *a = json_object_new_array();
+	bool sh = !strcmp(svc->scheduler, "sh"), mh = !strcmp(svc->scheduler, "mh");
+	char name[32];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; a && i < 3 && !r; i++) {
+		if (!(svc->flags & bits[i]))
+			continue;
+		if ((sh || mh) && i < 2)
+			snprintf(name, sizeof(name), "%s-%s", svc->scheduler,
+				 i == 0 ? "fallback" : "port");
+		else
+			snprintf(name, sizeof(name), "%s", generic[i]);
+		r = reply_append(a, json_object_new_string(name));
+	}
+	return reply_finish(a, r);
+}
+
 /* The service's key and settings, as the kernel or the config has them. */
 static int service_fields(struct json_object *o, const struct ipvs_service *svc)
 {
@@ -106,6 +133,8 @@ static int service_fields(struct json_object *o, const struct ipvs_service *svc)
 		r |= reply_add_str(o, "vip", text);
 	}
 	r |= reply_add_str(o, "scheduler", svc->scheduler);
+	if (svc->flags & (IPVS_SVC_F_SCHED1 | IPVS_SVC_F_SCHED2 | IPVS_SVC_F_SCHED3))
+		r |= reply_add(o, "sched_flags", sched_flags_json(svc));
 	if (svc->flags & IPVS_SVC_F_PERSISTENT) {
 		r |= reply_add_u64(o, "persistent", svc->timeout);
 		r |= reply_add_u64(o, "netmask",
@@ -131,7 +160,21 @@ static int kernel_dest_fields(struct json_object *o, const struct ipvs_dest *d)
 	return r;
 }
 
-static struct json_object *kernel_dest_json(const struct ipvs_dest *d)
+/*
+ * Where the kernel's dump has D among KS's destinations: ipvsadm --nosort's
+ * order, and the order ipvsadm's sort starts from (its comparison is not a
+ * total order, so where it starts shows in where it ends).
+ */
+static int kernel_index(struct json_object *o, const struct ipvs_table_service *ks,
+			const struct ipvs_dest *d)
+{
+	if (!ks || d < ks->dests || d >= ks->dests + ks->n_dests)
+		return 0;
+	return reply_add_u64(o, "kernel_index", (uint64_t)(d - ks->dests));
+}
+
+static struct json_object *kernel_dest_json(const struct ipvs_table_service *ks,
+					    const struct ipvs_dest *d)
 {
 	struct json_object *o = json_object_new_object();
 	char text[CONFIG_ADDR_STRLEN];
@@ -143,11 +186,13 @@ static struct json_object *kernel_dest_json(const struct ipvs_dest *d)
 	r |= reply_add_str(o, "address", text);
 	r |= reply_add_bool(o, "managed", false);
 	r |= reply_add_bool(o, "in_kernel", true);
+	r |= kernel_index(o, ks, d);
 	r |= kernel_dest_fields(o, d);
 	return reply_finish(o, r);
 }
 
-static struct json_object *managed_dest_json(const struct render_dest *d)
+static struct json_object *managed_dest_json(const struct ipvs_table_service *ks,
+					     const struct render_dest *d)
 {
 	struct json_object *o = json_object_new_object();
 	char text[CONFIG_ADDR_STRLEN];
@@ -180,8 +225,10 @@ static struct json_object *managed_dest_json(const struct render_dest *d)
 	if (d->quarantined_until)
 		r |= reply_add_u64(o, "remaining_ms", d->remaining_ms);
 	r |= reply_add_bool(o, "in_kernel", d->kernel != NULL);
-	if (d->kernel)
+	if (d->kernel) {
+		r |= kernel_index(o, ks, d->kernel);
 		r |= kernel_dest_fields(o, d->kernel);
+	}
 	return reply_finish(o, r);
 }
 
@@ -196,8 +243,12 @@ static bool managed_dest(const struct render_service *s, const struct config_add
 	return false;
 }
 
-/* S (vigild's, or NULL) merged with KS (the kernel's, or NULL); one of them is not NULL. */
+/*
+ * S (vigild's, or NULL) merged with KS (the kernel's, or NULL; then an entry
+ * of KERNEL); one of them is not NULL.
+ */
 static struct json_object *service_json(const struct render_service *s,
+					const struct ipvs_table *kernel,
 					const struct ipvs_table_service *ks)
 {
 	struct json_object *o = json_object_new_object(), *dests = json_object_new_array();
@@ -216,10 +267,12 @@ static struct json_object *service_json(const struct render_service *s,
 		r |= reply_add_bool(o, "enforce", !s->dry_run);
 	r |= service_fields(o, svc);
 	r |= reply_add_bool(o, "in_kernel", ks != NULL);
+	if (ks && kernel && ks >= kernel->services && ks < kernel->services + kernel->n_services)
+		r |= reply_add_u64(o, "kernel_index", (uint64_t)(ks - kernel->services));
 	if (ks)
 		r |= reply_add(o, "stats", stats_json(&ks->svc.stats));
 	for (j = 0; s && j < s->n_dests && !r; j++)
-		r |= reply_append(dests, managed_dest_json(&s->dests[j]));
+		r |= reply_append(dests, managed_dest_json(ks, &s->dests[j]));
 	/* what someone else added to the service, after vigil's own */
 	for (i = 0; ks && i < ks->n_dests && !r; i++) {
 		struct config_addr a;
@@ -227,7 +280,7 @@ static struct json_object *service_json(const struct render_service *s,
 		kernel_addr(ks->dests[i].af, &ks->dests[i].addr, ks->dests[i].port, &a);
 		if (managed_dest(s, &a))
 			continue;
-		r |= reply_append(dests, kernel_dest_json(&ks->dests[i]));
+		r |= reply_append(dests, kernel_dest_json(ks, &ks->dests[i]));
 	}
 	return reply_finish(o, reply_add_array(o, "destinations", dests, r));
 }
@@ -243,10 +296,36 @@ static bool managed_service(const struct render_service *svcs, size_t n,
 	return false;
 }
 
-struct json_object *render_list(bool agent, const struct render_service *svcs, size_t n_svcs,
-				const struct ipvs_table *kernel, const struct ipvs_info *info)
+/* {"version","size","timeout":{"tcp","tcp_fin","udp"}}, the parts known. */
+static struct json_object *ipvs_json(const struct ipvs_info *info,
+				     const struct ipvs_timeouts *timeouts)
 {
-	struct json_object *o = reply_new(), *list = json_object_new_array(), *ipvs;
+	struct json_object *o = json_object_new_object(), *t;
+	char version[16];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	if (info) {
+		render_ipvs_version(info->version, version, sizeof(version));
+		r |= reply_add_str(o, "version", version);
+		r |= reply_add_u64(o, "size", info->conn_tab_size);
+	}
+	if (timeouts) {
+		t = json_object_new_object();
+		r |= t ? reply_add_u64(t, "tcp", timeouts->tcp) : -ENOMEM;
+		r |= t ? reply_add_u64(t, "tcp_fin", timeouts->tcp_fin) : 0;
+		r |= t ? reply_add_u64(t, "udp", timeouts->udp) : 0;
+		r |= reply_add(o, "timeout", t);
+	}
+	return reply_finish(o, r);
+}
+
+struct json_object *render_list(bool agent, const struct render_service *svcs, size_t n_svcs,
+				const struct ipvs_table *kernel, const struct ipvs_info *info,
+				const struct ipvs_timeouts *timeouts)
+{
+	struct json_object *o = reply_new(), *list = json_object_new_array();
 	size_t i;
 	int r = 0;
 
@@ -254,25 +333,18 @@ struct json_object *render_list(bool agent, const struct render_service *svcs, s
 		json_object_put(list);
 		return reply_finish(o, -ENOMEM);
 	}
-	if (info) {
-		char version[16];
-
-		ipvs = json_object_new_object();
-		render_ipvs_version(info->version, version, sizeof(version));
-		r |= ipvs ? reply_add_str(ipvs, "version", version) : -ENOMEM;
-		r |= ipvs ? reply_add_u64(ipvs, "size", info->conn_tab_size) : 0;
-		r |= reply_add(o, "ipvs", ipvs);
-	}
+	if (info || timeouts)
+		r |= reply_add(o, "ipvs", ipvs_json(info, timeouts));
 	r |= reply_add_bool(o, "agent", agent);
 	r |= reply_add_bool(o, "kernel", kernel != NULL);
 	for (i = 0; i < n_svcs && !r; i++)
-		r |= reply_append(list, service_json(&svcs[i], svcs[i].kernel));
+		r |= reply_append(list, service_json(&svcs[i], kernel, svcs[i].kernel));
 	for (i = 0; kernel && i < kernel->n_services && !r; i++) {
 		const struct ipvs_table_service *ks = &kernel->services[i];
 
 		if (managed_service(svcs, n_svcs, ks))
 			continue;
-		r |= reply_append(list, service_json(NULL, ks));
+		r |= reply_append(list, service_json(NULL, kernel, ks));
 	}
 	return reply_finish(o, reply_add_array(o, "services", list, r));
 }

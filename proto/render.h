@@ -51,11 +51,14 @@ struct render_service {
  * {"ok":true,"ipvs":{...},"agent":..,"kernel":..,"services":[...]}: each of
  * SVCS with what its kernel service has (counters, connections, the weight
  * in force), the kernel's destinations vigild does not manage after its own;
- * then the kernel's services no entry of SVCS points to. AGENT false: no
- * agent (and no SVCS); KERNEL NULL: no dump; INFO NULL: no ipvs section.
+ * then the kernel's services no entry of SVCS points to. Whatever is in the
+ * kernel carries its place in KERNEL (kernel_index), the order ipvsadm
+ * starts from. AGENT false: no agent (and no SVCS); KERNEL NULL: no dump;
+ * INFO and TIMEOUTS NULL: no ipvs section (or no part of it).
  */
 struct json_object *render_list(bool agent, const struct render_service *svcs, size_t n_svcs,
-				const struct ipvs_table *kernel, const struct ipvs_info *info);
+				const struct ipvs_table *kernel, const struct ipvs_info *info,
+				const struct ipvs_timeouts *timeouts);
 
 /* "2026-11-23T15:44:57.123Z" for a CLOCK_REALTIME time in ns. */
 void render_time(int64_t real_ns, char *buf, size_t size);

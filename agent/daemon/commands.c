@@ -46,17 +46,21 @@ static const char *get_string(struct json_object *req, const char *key)
 static void do_list(struct agent *a, struct control_client *c, struct json_object *req)
 {
 	struct ipvs_table *kernel = NULL;
+	struct ipvs_timeouts timeouts;
 	struct ipvs_info info;
-	bool have_info;
+	bool have_info, have_timeouts;
 	struct json_object *o;
 	int r;
 
 	/* one dump, as a reconcile pass makes: a few ms, not worth a thread */
 	have_info = ipvs_info(a->apply.ipvs, &info) == 0;
+	/* for vigilctl list --timeout: the group may not ask the kernel itself */
+	have_timeouts = ipvs_timeout_get(a->apply.ipvs, &timeouts) == 0;
 	r = ipvs_dump(a->apply.ipvs, &kernel);
 	if (r)
 		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
-	o = render_list_runtime(a->rt, kernel, have_info ? &info : NULL, clock_now_ns());
+	o = render_list_runtime(a->rt, kernel, have_info ? &info : NULL,
+				have_timeouts ? &timeouts : NULL, clock_now_ns());
 	/* the kernel's columns are then empty: say why rather than show them as absent */
 	if (o && r &&
 	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {

@@ -80,7 +80,8 @@ static void fill_dest(const struct runtime_service *s, size_t j,
 }
 
 struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
-					const struct ipvs_info *info, uint64_t now_ns)
+					const struct ipvs_info *info,
+					const struct ipvs_timeouts *timeouts, uint64_t now_ns)
 {
 	struct render_service *svcs;
 	struct render_dest *dests;
@@ -88,7 +89,7 @@ struct json_object *render_list_runtime(const struct runtime *rt, const struct i
 	size_t n = 0, i, j;
 
 	if (!rt)
-		return render_list(false, NULL, 0, kernel, info);
+		return render_list(false, NULL, 0, kernel, info, timeouts);
 	/* + 1: calloc(0) may return NULL, which is not running out of memory */
 	svcs = calloc(rt->n_services + 1, sizeof(*svcs));
 	for (i = 0; i < rt->n_services; i++)
@@ -112,7 +113,7 @@ struct json_object *render_list_runtime(const struct runtime *rt, const struct i
 		for (j = 0; j < s->cs->n_dests; j++)
 			fill_dest(s, j, svcs[i].kernel, now_ns, &dests[n++]);
 	}
-	o = render_list(true, svcs, rt->n_services, kernel, info);
+	o = render_list(true, svcs, rt->n_services, kernel, info, timeouts);
 	free(dests);
 	free(svcs);
 	return o;

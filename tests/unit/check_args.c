@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <check.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "args.h"
 #include "check_main.h"
@@ -121,6 +123,153 @@ START_TEST(check_reload_help_version)
 }
 END_TEST
 
+/* Short options bundle as ipvsadm's do; the last of a bundle may take the rest as its value. */
+START_TEST(bundled_short_options)
+{
+	struct args a;
+
+	ck_assert_int_eq(PARSE(&a, "list", "-nj"), 0);
+	ck_assert(a.numeric && a.json);
+	/* ipvsadm's -Ln: -L is the list command */
+	ck_assert_int_eq(PARSE(&a, "-Ln"), 0);
+	ck_assert_int_eq(a.command, ARGS_LIST);
+	ck_assert(a.numeric);
+	ck_assert_int_eq(PARSE(&a, "-lnj", "--stats"), 0);
+	ck_assert_int_eq(a.command, ARGS_LIST);
+	ck_assert(a.numeric && a.json);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_STATS);
+	ck_assert_int_eq(PARSE(&a, "-L", "list", "-n"), 0);
+	ck_assert_int_eq(a.command, ARGS_LIST);
+	ck_assert_int_eq(a.filter.kind, FILTER_NONE);
+	/* a value: the rest of the bundle, or the next argument */
+	ck_assert_int_eq(PARSE(&a, "-Lnt10.0.0.1:80"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_VIP);
+	ck_assert_str_eq(a.filter.text, "10.0.0.1:80");
+	ck_assert_int_eq(PARSE(&a, "-ns", "/tmp/v.sock", "list"), 0);
+	ck_assert_str_eq(a.socket, "/tmp/v.sock");
+	ck_assert(a.numeric);
+	ck_assert_int_eq(PARSE(&a, "-s/tmp/w.sock", "status", "-j"), 0);
+	ck_assert_str_eq(a.socket, "/tmp/w.sock");
+	ck_assert_int_eq(PARSE(&a, "events", "-fj"), 0);
+	ck_assert(a.follow && a.json);
+	ck_assert_int_eq(PARSE(&a, "list", "-nx"), -EINVAL);
+	ck_assert_str_eq(err, "unknown option '-x' in '-nx'");
+	ck_assert_int_eq(PARSE(&a, "list", "-nt"), -EINVAL);
+	ck_assert_str_eq(err, "-t needs a VIP:PORT");
+	ck_assert_int_eq(PARSE(&a, "status", "-jn"), -EINVAL);
+	ck_assert_str_eq(err, "-n does not go with status");
+	/* -L makes list of any other word: a service may be called "status" */
+	ck_assert_int_eq(PARSE(&a, "-L", "status"), 0);
+	ck_assert_int_eq(a.command, ARGS_LIST);
+	ck_assert_int_eq(a.filter.kind, FILTER_NAME);
+	ck_assert_str_eq(a.filter.text, "status");
+	ck_assert_int_eq(PARSE(&a, "--json=yes", "list"), -EINVAL);
+	ck_assert_str_eq(err, "--json takes no value");
+}
+END_TEST
+
+/* One service at a time, as ipvsadm picks it, or by vigil's name. */
+START_TEST(list_filters)
+{
+	struct args a;
+
+	ck_assert_int_eq(PARSE(&a, "list", "-t", "10.96.0.10:443"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_VIP);
+	ck_assert_int_eq(a.filter.protocol, IPPROTO_TCP);
+	ck_assert_uint_eq(a.filter.vip.port, 443);
+	ck_assert_int_eq(PARSE(&a, "list", "--udp-service=[fd00::53]:53"), 0);
+	ck_assert_int_eq(a.filter.protocol, IPPROTO_UDP);
+	ck_assert_int_eq(a.filter.vip.family, AF_INET6);
+	ck_assert_int_eq(PARSE(&a, "list", "--sctp-service", "10.0.0.9"), 0);
+	ck_assert_int_eq(a.filter.protocol, IPPROTO_SCTP);
+	ck_assert_uint_eq(a.filter.vip.port, 0);
+	ck_assert_int_eq(PARSE(&a, "list", "-t", "vip.example.org:443"), -EINVAL);
+	ck_assert_str_eq(err, "-t vip.example.org:443: not an IPv4 or IPv6 address (host names are "
+			      "not resolved)");
+	ck_assert_int_eq(PARSE(&a, "list", "-u", "10.0.0.1:dns"), -EINVAL);
+	ck_assert_str_eq(err, "-u 10.0.0.1:dns: the port is not a number from 0 to 65535");
+	/* -f: list's fwmark, IPv4 unless -6, as ipvsadm's */
+	ck_assert_int_eq(PARSE(&a, "list", "-f", "256"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_FWMARK);
+	ck_assert_uint_eq(a.filter.fwmark, 256);
+	ck_assert(!a.filter.ipv6);
+	ck_assert_int_eq(PARSE(&a, "-f", "7", "list", "-6"), 0);
+	ck_assert(a.filter.ipv6);
+	ck_assert_int_eq(PARSE(&a, "list", "-f7"), 0);
+	ck_assert_uint_eq(a.filter.fwmark, 7);
+	ck_assert_int_eq(PARSE(&a, "list", "--fwmark-service", "4294967295"), 0);
+	ck_assert_uint_eq(a.filter.fwmark, 4294967295u);
+	ck_assert_int_eq(PARSE(&a, "list", "-f", "4294967296"), -EINVAL);
+	ck_assert_str_eq(err, "-f 4294967296: not a fwmark (a number from 1 to 4294967295)");
+	ck_assert_int_eq(PARSE(&a, "list", "-f", "0"), -EINVAL);
+	ck_assert_int_eq(PARSE(&a, "list", "-f"), -EINVAL);
+	ck_assert_str_eq(err, "-f needs a FWMARK with list (a number from 1 to 4294967295)");
+	ck_assert_int_eq(PARSE(&a, "list", "-f", "web"), -EINVAL);
+	ck_assert_str_eq(err, "-f needs a FWMARK with list (a number from 1 to 4294967295)");
+	ck_assert_int_eq(PARSE(&a, "list", "-6"), -EINVAL);
+	ck_assert_str_eq(err, "-6 goes with -f FWMARK");
+	/* a name, or a VIP as quarantine takes it */
+	ck_assert_int_eq(PARSE(&a, "list", "web"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_NAME);
+	ck_assert_str_eq(a.filter.text, "web");
+	ck_assert_int_eq(PARSE(&a, "list", "web", "api"), -EINVAL);
+	ck_assert_int_eq(PARSE(&a, "list", "web", "-t", "10.0.0.1:80"), -EINVAL);
+	ck_assert_str_eq(err, "web and -t do not go together: one service at a time");
+	ck_assert_int_eq(PARSE(&a, "list", "-t", "10.0.0.1:80", "-f", "1"), -EINVAL);
+	ck_assert_str_eq(err, "-t and -f do not go together: one service at a time");
+	ck_assert_int_eq(PARSE(&a, "list"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_NONE);
+}
+END_TEST
+
+/* events take the service of -t, -u or a name; -f stays its follow */
+START_TEST(events_filters)
+{
+	struct args a;
+
+	ck_assert_int_eq(PARSE(&a, "events", "web", "-f"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_NAME);
+	ck_assert(a.follow);
+	ck_assert_int_eq(PARSE(&a, "events", "-ft", "10.96.0.10:443"), 0);
+	ck_assert(a.follow);
+	ck_assert_int_eq(a.filter.kind, FILTER_VIP);
+	ck_assert_int_eq(PARSE(&a, "events", "-f", "7"), -EINVAL);
+	ck_assert_str_eq(err, "-f does not go with events");
+	ck_assert_int_eq(PARSE(&a, "status", "web"), -EINVAL);
+	ck_assert_int_eq(PARSE(&a, "status", "-t", "10.0.0.1:80"), -EINVAL);
+	ck_assert_str_eq(err, "-t does not go with status");
+}
+END_TEST
+
+/* ipvsadm's --exact, --sort, --timeout; vigil's --ipvsadm and --nosort */
+START_TEST(ipvsadm_options)
+{
+	struct args a;
+
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--stats", "--exact", "--sort"), 0);
+	ck_assert(a.exact && a.sort && !a.ipvsadm);
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--ipvsadm", "--nosort", "--rate"), 0);
+	ck_assert(a.ipvsadm && a.nosort);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_RATE);
+	ck_assert_int_eq(PARSE(&a, "list", "--nosort"), -EINVAL);
+	ck_assert_str_eq(err, "--nosort goes with --ipvsadm (without it, list keeps vigil's order "
+			      "unless --sort)");
+	ck_assert_int_eq(PARSE(&a, "list", "--ipvsadm", "--sort", "--nosort"), -EINVAL);
+	ck_assert_str_eq(err, "--sort and --nosort do not go together");
+	ck_assert_int_eq(PARSE(&a, "list", "--ipvsadm", "-j"), -EINVAL);
+	ck_assert_str_eq(err, "--ipvsadm and -j do not go together");
+	ck_assert_int_eq(PARSE(&a, "-L", "--timeout"), 0);
+	ck_assert(a.timeout);
+	ck_assert_int_eq(PARSE(&a, "list", "--timeout", "--json"), 0);
+	ck_assert_int_eq(PARSE(&a, "list", "--timeout", "--stats"), -EINVAL);
+	ck_assert_str_eq(err, "--timeout does not go with --stats");
+	ck_assert_int_eq(PARSE(&a, "list", "--timeout", "web"), -EINVAL);
+	ck_assert_str_eq(err, "--timeout does not go with a service to list");
+	ck_assert_int_eq(PARSE(&a, "status", "--exact"), -EINVAL);
+	ck_assert_str_eq(err, "--exact does not go with status");
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	struct args a;
@@ -149,6 +298,10 @@ static Suite *args_suite(void)
 	tcase_add_test(tc, quarantine_and_release);
 	tcase_add_test(tc, check_reload_help_version);
 	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, bundled_short_options);
+	tcase_add_test(tc, list_filters);
+	tcase_add_test(tc, events_filters);
+	tcase_add_test(tc, ipvsadm_options);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,15 +13,30 @@
 
 START_TEST(list_without_agent_or_kernel)
 {
-	struct json_object *o = render_list(false, NULL, 0, kernel_table(), NULL);
+	struct ipvs_timeouts timeouts = { .tcp = 900, .tcp_fin = 120, .udp = 300 };
+	struct json_object *o = render_list(false, NULL, 0, kernel_table(), NULL, NULL);
 
 	ck_assert_str_eq(str(o, "agent"), "false");
 	ck_assert_ptr_null(at(o, "ipvs"));
 	ck_assert_int_eq(json_object_array_length(at(o, "services")), 3);
 	ck_assert_str_eq(str(o, "services.0.managed"), "false");
 	ck_assert_str_eq(str(o, "services.0.destinations.0.weight"), "100");
+	/* where the kernel's dump has each: ipvsadm's order starts there */
+	ck_assert_str_eq(str(o, "services.1.kernel_index"), "1");
+	ck_assert_str_eq(str(o, "services.0.destinations.2.kernel_index"), "2");
+	/* the scheduler's flags by the names ipvsadm gives them under sh */
+	ck_assert_str_eq(str(o, "services.2.sched_flags.0"), "sh-fallback");
+	ck_assert_str_eq(str(o, "services.2.sched_flags.1"), "sh-port");
+	ck_assert_ptr_null(at(o, "services.0.sched_flags"));
 	json_object_put(o);
-	o = render_list(false, NULL, 0, NULL, NULL);
+	/* the timeouts alone make an ipvs section */
+	o = render_list(false, NULL, 0, NULL, NULL, &timeouts);
+	ck_assert_str_eq(str(o, "ipvs.timeout.tcp"), "900");
+	ck_assert_str_eq(str(o, "ipvs.timeout.tcp_fin"), "120");
+	ck_assert_str_eq(str(o, "ipvs.timeout.udp"), "300");
+	ck_assert_ptr_null(at(o, "ipvs.version"));
+	json_object_put(o);
+	o = render_list(false, NULL, 0, NULL, NULL, NULL);
 	ck_assert_int_eq(json_object_array_length(at(o, "services")), 0);
 	ck_assert_str_eq(str(o, "kernel"), "false");
 	json_object_put(o);
@@ -69,7 +84,7 @@ START_TEST(list_merges_what_vigild_fills_in)
 
 	inet_pton(AF_INET, "10.100.1.2", a[0].addr);
 	inet_pton(AF_INET, "10.100.2.2", a[1].addr);
-	o = render_list(true, &s, 1, t, NULL);
+	o = render_list(true, &s, 1, t, NULL, NULL);
 	ck_assert_str_eq(str(o, "agent"), "true");
 	/* web, then the kernel's two that vigild does not manage */
 	ck_assert_int_eq(json_object_array_length(at(o, "services")), 3);
@@ -78,6 +93,8 @@ START_TEST(list_merges_what_vigild_fills_in)
 	ck_assert_int_eq(json_object_array_length(at(o, "services.0.destinations")), 4);
 	ck_assert_str_eq(str(o, "services.0.destinations.0.active_conns"), "3");
 	ck_assert_str_eq(str(o, "services.0.destinations.1.in_kernel"), "false");
+	ck_assert_ptr_null(at(o, "services.0.destinations.1.kernel_index"));
+	ck_assert_str_eq(str(o, "services.0.destinations.2.kernel_index"), "1");
 	ck_assert_ptr_null(at(o, "services.0.destinations.1.effective_weight"));
 	ck_assert_str_eq(str(o, "services.0.destinations.1.manual"), "true");
 	ck_assert_str_eq(str(o, "services.0.destinations.1.rtt_ms"), "1.250");

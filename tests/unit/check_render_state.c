@@ -18,6 +18,7 @@ START_TEST(list_merges_runtime_and_kernel)
 {
 	struct config *c = parse(CONFIG);
 	struct ipvs_info info = { .version = 0x010201, .conn_tab_size = 4096 };
+	struct ipvs_timeouts timeouts = { .tcp = 900, .tcp_fin = 120, .udp = 300 };
 	struct policy_decision d;
 	struct runtime *rt = NULL;
 	struct runtime_service *web;
@@ -30,7 +31,7 @@ START_TEST(list_merges_runtime_and_kernel)
 	web->applied[0] = 100;
 	web->applied[1] = 200;
 	web->applied[2] = 0;
-	o = render_list_runtime(rt, kernel_table(), &info, MS(2000));
+	o = render_list_runtime(rt, kernel_table(), &info, &timeouts, MS(2000));
 	ck_assert_ptr_nonnull(o);
 
 	ck_assert_str_eq(str(o, "ok"), "true");
@@ -196,7 +197,9 @@ START_TEST(status_counts_and_probes)
 		.hz = 250,
 		.hz_source = "/boot/config-6.1.0-13-amd64",
 	};
+	struct degraded d_ok = { 0 };
 	struct json_object *o, *v;
+	char *text;
 
 	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
 	ck_assert_int_eq(policy_quarantine(&rt->services[0].policy, 1, MS(1), 0, &d), 1);
@@ -244,6 +247,26 @@ START_TEST(status_counts_and_probes)
 	ck_assert_str_eq(str(o, "resets.sweeps"), "7");
 	ck_assert_str_eq(str(o, "resets.targets"), "1");
 	json_object_put(o);
+
+	/* all of it, what works included, for vigilctl's words of it (check_format) */
+	degraded_how(&d_ok.caps[DEGRADED_EVENTS], "kprobe/tcp_connect");
+	degraded_why(&d_ok.caps[DEGRADED_EVENTS],
+		     "fentry/tcp_connect: disabled by VIGIL_DISABLE_PROBES");
+	d_ok.caps[DEGRADED_EVENTS].verified = true;
+	degraded_how(&d_ok.caps[DEGRADED_CORRELATION], "fexit/ip_vs_conn_new");
+	degraded_how(&d_ok.caps[DEGRADED_HEALTH], "sockops");
+	st.degraded = &d_ok;
+	st.have_detector = true;
+	st.detector = (struct detector_stats){ .attempts = 3, .dests = 4, .dests_forgotten = 1 };
+	o = render_status(&st);
+	text = strdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	strcat(text = realloc(text, strlen(text) + 2), "\n");
+	check_golden("status-watching.json", text);
+	free(text);
+	json_object_put(o);
+	st.degraded = NULL;
+	st.have_detector = false;
 	st.reset_mechanism = NULL;
 	/* not watching: no probe details at all */
 	st.watching = false;

@@ -639,6 +639,9 @@ void watch_stop(struct agent *a)
 	}
 	a->passive = false;
 	a->syn_rto_why = NULL;
+	/* the next programs' counters start at 0 again */
+	a->drops_seen = 0;
+	a->lost_mark = 0;
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = NULL;
 	udpcheck_free(a->udpcheck);

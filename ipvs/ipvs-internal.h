@@ -118,7 +118,6 @@ bool ipvs_service_key_equal(const struct ipvs_service *a, const struct ipvs_serv
 int ipvs_fingerprint_in(const char *path, uint64_t *ret);
 
 /* sysctl.c */
-bool ipvs_sysctl_name_valid(const char *name);
 int ipvs_sysctl_get_in(const char *dir, const char *name, int *ret);
 int ipvs_sysctl_set_in(const char *dir, const char *name, int value);
 

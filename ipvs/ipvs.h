@@ -231,5 +231,7 @@ int ipvs_fingerprint(uint64_t *ret);
  */
 int ipvs_sysctl_get(const char *name, int *ret);
 int ipvs_sysctl_set(const char *name, int value);
+/* Whether NAME can name one: [a-z_]+, short enough; never a path out of the directory. */
+bool ipvs_sysctl_name_valid(const char *name);
 
 #endif

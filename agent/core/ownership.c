@@ -90,3 +90,40 @@ int ownership_settle(const struct reconcile_plan *plan, const int *errors, const
 	*ret_n = n;
 	return 0;
 }
+
+static bool table_has(const struct ipvs_table *t, const struct ipvs_service *svc)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->n_services; i++)
+		if (!reconcile_service_cmp(&t->services[i].svc, svc))
+			return true;
+	return false;
+}
+
+int ownership_cleanup(const struct ipvs_service *owned, size_t n, const struct ipvs_table *actual,
+		      struct ownership_cleanup_item **ret, size_t *ret_n)
+{
+	size_t n_actual = actual ? actual->n_services : 0, i, k = 0;
+	struct ownership_cleanup_item *items = calloc(n + n_actual + 1, sizeof(*items));
+
+	if (!items)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		/* a record twice (never written so, but a file can be edited) is one service */
+		if (ownership_has(owned, i, &owned[i]))
+			continue;
+		items[k].svc = owned[i];
+		items[k++].verdict =
+		    table_has(actual, &owned[i]) ? OWNERSHIP_REMOVE : OWNERSHIP_GONE;
+	}
+	for (i = 0; i < n_actual; i++) {
+		if (ownership_has(owned, n, &actual->services[i].svc))
+			continue;
+		items[k].svc = actual->services[i].svc;
+		items[k++].verdict = OWNERSHIP_FOREIGN;
+	}
+	*ret = items;
+	*ret_n = k;
+	return 0;
+}

@@ -45,4 +45,27 @@ void ownership_repairs_only(struct reconcile_plan *plan, const struct ipvs_servi
 int ownership_settle(const struct reconcile_plan *plan, const int *errors, const bool *unsure,
 		     struct ipvs_service **ret, size_t *ret_n);
 
+/* What vigild --cleanup does with a service. */
+enum ownership_cleanup {
+	OWNERSHIP_REMOVE,  /* owned, and in the kernel: deleted */
+	OWNERSHIP_GONE,    /* owned, and no longer in the kernel: only forgotten */
+	OWNERSHIP_FOREIGN, /* in the kernel, not owned: someone else's, left alone */
+};
+
+struct ownership_cleanup_item {
+	struct ipvs_service svc;
+	enum ownership_cleanup verdict;
+};
+
+/*
+ * Cleanup's choice: every service of ACTUAL, and every one of the N OWNED
+ * that ACTUAL lacks, with what to do with it; owned ones first, in the
+ * order of OWNED, then the foreign ones in the kernel's. Only the records
+ * of the state file make a service vigild's: a service at a VIP routed
+ * through vigil's interface but not recorded stays, as cleanup cannot tell
+ * it from an operator's service on the same address.
+ */
+int ownership_cleanup(const struct ipvs_service *owned, size_t n, const struct ipvs_table *actual,
+		      struct ownership_cleanup_item **ret, size_t *ret_n);
+
 #endif

@@ -9,7 +9,9 @@
  * destinations itself when the probes cannot see; verify.c acts on what the
  * self-check finds; commands.c and exporter.c read it for the control
  * socket and the metrics; resets.c resets the stalled sockets of the clients
- * of destinations quarantined for silence.
+ * of destinations quarantined for silence; setup.c sets the host up while
+ * services are configured, and undoes it when none is left; supervisor.c
+ * tells systemd how vigild is.
  */
 #ifndef VIGIL_DAEMON_AGENT_INTERNAL_H
 #define VIGIL_DAEMON_AGENT_INTERNAL_H
@@ -49,6 +51,21 @@ struct agent_resets {
 	void *notify_data;
 };
 
+/* setup.c: the host set up for the services (vigil's interface, sysctls, watching) */
+struct agent_setup {
+	bool watching;    /* watch_start() and resets_start() ran: watch_stop() undoes them */
+	bool undo_failed; /* the last undo left something: retried on start and reload only */
+};
+
+/* supervisor.c: what systemd is told, and the last reload's verdict (metrics) */
+struct agent_supervisor {
+	struct loop_source *watchdog; /* NULL: systemd wants no watchdog */
+	char status[512];             /* the last STATUS= sent */
+	bool reload_failed;           /* the last reload was rejected */
+	char reload_error[1024];      /* why: FILE:LINE:COL: message */
+	int64_t reload_ok_real_ns;    /* the last successful load (start counts), CLOCK_REALTIME */
+};
+
 /* Evidence and decisions the control socket keeps for `events`. */
 #define COMMANDS_RECENT 256
 
@@ -86,6 +103,8 @@ struct agent {
 	uint64_t syn_rto_at_ns;
 
 	struct agent_resets resets;
+	struct agent_setup setup;
+	struct agent_supervisor supervisor;
 
 	/* verify.c: whether what is attached delivers (selfcheck.h) */
 	struct selfcheck selfcheck;

@@ -8,38 +8,18 @@
 #include "exporter.h"
 #include "log.h"
 #include "resets.h"
+#include "setup.h"
+#include "supervisor.h"
 #include "watch.h"
-
-void agent_set_sysctls(void)
-{
-	/*
-	 * expire_nodest_conn: a SYN retransmitted towards a destination whose
-	 * weight is now 0 is rescheduled to a healthy one at once, the
-	 * mechanism behind vigil's failover. expire_quiescent_template: the
-	 * same for persistence templates pinned to such a destination.
-	 */
-	static const char *const names[] = { "expire_nodest_conn", "expire_quiescent_template" };
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int was = -1, r;
-
-		ipvs_sysctl_get(names[i], &was);
-		if (was == 1)
-			continue;
-		r = ipvs_sysctl_set(names[i], 1);
-		if (r)
-			log_error("cannot set net.ipv4.vs.%s=1: %s", names[i], strerror(-r));
-		else
-			log_notice("sysctl net.ipv4.vs.%s=1 was=%d", names[i], was);
-	}
-}
 
 static int on_timer(struct loop *loop, void *data)
 {
 	struct agent *a = data;
 
 	apply_pass(&a->apply, "periodic");
+	/* services the last reload dropped may have been deleted only now */
+	setup_after_pass(a, true);
+	supervisor_status(a);
 	return 0;
 }
 
@@ -73,11 +53,13 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 	uint64_t old_interval = a->config->agent.reconcile_interval_ms;
 	int r;
 
+	supervisor_reloading(a);
 	r = config_load(a->config_path, &c, &err);
 	if (r) {
 		config_error_format(&err, text, sizeof(text));
 		log_error("reload rejected, the running configuration stays: %s", text);
 		snprintf(why, why_size, "%s", text);
+		supervisor_reloaded(a, text);
 		return r;
 	}
 	/* where vigild keeps its state and routes is fixed while it runs */
@@ -97,6 +79,7 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 		log_error("reload failed, the running configuration stays: %s", strerror(-r));
 		snprintf(why, why_size, "%s: %s", a->config_path, strerror(-r));
 		config_free(c);
+		supervisor_reloaded(a, why);
 		return r;
 	}
 	old_rt = a->rt;
@@ -104,17 +87,21 @@ int agent_reload(struct agent *a, char *why, size_t why_size)
 	a->rt = a->apply.rt = a->dispatch.rt = rt;
 	a->config = c;
 	a->apply.config = c;
-	watch_reload(a, old_rt);
+	if (a->setup.watching)
+		watch_reload(a, old_rt);
 	resets_update(a);
 	exporter_reload(a);
 	/* the old runtime points into the old config */
 	runtime_free(old_rt);
 	config_free(old);
 	log_info("reloaded config=%s services=%u", a->config_path, c->n_services);
-	if (c->agent.sysctls)
-		agent_set_sysctls();
 	if (c->agent.reconcile_interval_ms != old_interval)
 		agent_start_timer(a);
+	/* the first service sets the host up; the pass then routes its VIP */
+	setup_before_pass(a);
 	apply_pass(&a->apply, "reload");
+	/* the last one gone: the pass deleted its IPVS service, now the rest goes */
+	setup_after_pass(a, false);
+	supervisor_reloaded(a, NULL);
 	return 0;
 }

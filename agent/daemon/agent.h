@@ -11,8 +11,6 @@
 
 #include "agent-internal.h"
 
-/* net.ipv4.vs sysctls that failover needs (expire_nodest_conn, expire_quiescent_template). */
-void agent_set_sysctls(void);
 /* Starts (again, when the interval changed) the periodic pass. */
 int agent_start_timer(struct agent *a);
 /*

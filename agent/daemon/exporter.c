@@ -29,6 +29,8 @@ static int render(void *data, char **ret_text, size_t *ret_len)
 	struct metrics_snapshot m = {
 		.version = VIGIL_VERSION,
 		.started_real_ns = a->started_real_ns,
+		.reload_ok = !a->supervisor.reload_failed,
+		.reload_ok_real_ns = a->supervisor.reload_ok_real_ns,
 		.watching = a->probes != NULL,
 		.evidence = a->dispatch.evidence_count,
 		.reset_failures = a->resets.failed,

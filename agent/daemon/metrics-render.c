@@ -296,6 +296,16 @@ int metrics_render(const struct metrics_snapshot *m, char **ret_text, size_t *re
 	family(f, "vigil_start_time_seconds", "gauge",
 	       "When vigild started, in seconds since the Unix epoch.");
 	fprintf(f, "vigil_start_time_seconds %.3f\n", m->started_real_ns / 1e9);
+	/* named as Prometheus and Alertmanager name theirs, so alerts written for them fit */
+	gauge(f, "vigil_config_last_reload_successful",
+	      "1 when the last reload of the configuration was taken (or none was asked for "
+	      "since start), 0 when it was rejected and the one before still runs.",
+	      true, m->reload_ok);
+	family(f, "vigil_config_last_reload_success_timestamp_seconds", "gauge",
+	       "When the configuration was last loaded successfully (at start, or by a "
+	       "reload), in seconds since the Unix epoch.");
+	fprintf(f, "vigil_config_last_reload_success_timestamp_seconds %.3f\n",
+		m->reload_ok_real_ns / 1e9);
 	gauge(f, "vigil_watching",
 	      "1 when the BPF programs watch connections, 0 when they could not "
 	      "be loaded (no detection then).",

@@ -25,6 +25,9 @@
 struct metrics_snapshot {
 	const char *version;
 	int64_t started_real_ns; /* CLOCK_REALTIME */
+	/* the last reload (the first load counts): taken, and when one last was */
+	bool reload_ok;
+	int64_t reload_ok_real_ns; /* CLOCK_REALTIME */
 	/* the BPF side; have_counters false: not watching, no samples */
 	bool watching;
 	bool have_counters;

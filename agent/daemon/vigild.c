@@ -20,6 +20,8 @@
 #include "exporter.h"
 #include "log.h"
 #include "resets.h"
+#include "setup.h"
+#include "supervisor.h"
 #include "watch.h"
 
 static int mkdir_p(const char *path)
@@ -88,20 +90,13 @@ static int open_ipvs(struct agent *a)
 	return r;
 }
 
+/* The routing socket; vigil's interface comes with the first service (setup.h). */
 static int open_hostnet(struct agent *a)
 {
-	const char *ifname = a->config->agent.interface;
 	int r = hostnet_open(&a->apply.hostnet);
 
-	if (!r)
-		r = hostnet_link_ensure(a->apply.hostnet, ifname, &a->apply.ifindex);
-	if (r == -EEXIST)
-		log_error("interface %s exists and is not a dummy interface: vigild will not "
-			  "route VIPs through it (set agent.interface to another name)",
-			  ifname);
-	else if (r)
-		log_error("cannot set up interface %s for the VIP routes: %s", ifname,
-			  strerror(-r));
+	if (r)
+		log_error("cannot open the routing netlink socket: %s", strerror(-r));
 	return r;
 }
 
@@ -129,8 +124,7 @@ static void ipvs_back(void *data)
 {
 	struct agent *a = data;
 
-	if (a->config->agent.sysctls)
-		agent_set_sysctls();
+	setup_sysctls(a);
 	watch_ipvs_back(a);
 }
 
@@ -161,6 +155,7 @@ static int on_signal(struct loop *loop, int signo, void *data)
 		return 0;
 	}
 	log_info("exiting signal=\"%s\" ipvs=left-as-it-is", strsignal(signo));
+	supervisor_stopping(a);
 	loop_exit(loop, 0);
 	return 0;
 }
@@ -204,6 +199,8 @@ int vigild_run(const char *config_path)
 		log_error("%s", text);
 		return r;
 	}
+	/* the first load counts as a successful one, as Prometheus' own metric does */
+	a.supervisor.reload_ok_real_ns = a.started_real_ns;
 	a.loop = loop_new();
 	if (!a.loop)
 		return -errno;
@@ -223,17 +220,18 @@ int vigild_run(const char *config_path)
 	if (r)
 		goto out;
 	apply_restore_policies(&a.apply);
-	if (a.config->agent.sysctls)
-		agent_set_sysctls();
 	log_info("started config=%s services=%u", config_path, a.config->n_services);
+	r = setup_before_pass(&a);
+	if (r)
+		goto out;
 	apply_pass(&a.apply, "start");
-	r = watch_start(&a);
-	if (!r)
-		r = resets_start(&a);
+	r = setup_after_pass(&a, false);
 	if (!r)
 		exporter_start(&a);
 	if (!r)
 		r = agent_start_timer(&a);
+	if (!r)
+		supervisor_ready(&a);
 	if (!r)
 		r = loop_run(a.loop);
 	if (r < 0)

@@ -687,6 +687,20 @@ void watch_reload(struct agent *a, const struct runtime *old)
 
 void watch_stop(struct agent *a)
 {
+	struct loop_source **sources[] = { &a->events, &a->alarm, &a->drain, &a->health_timer,
+					   &a->selfcheck_timer };
+	size_t i;
+
+	/* the last service gone: watching may start again with the next one */
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		loop_remove(a->loop, *sources[i]);
+		*sources[i] = NULL;
+	}
+	a->passive = false;
+	a->syn_rto_why = NULL;
+	/* the next programs' counters start at 0 again */
+	a->drops_seen = 0;
+	a->lost_mark = 0;
 	tcpcheck_free(a->tcpcheck);
 	a->tcpcheck = NULL;
 	udpcheck_free(a->udpcheck);

@@ -10,6 +10,8 @@
 
 /* Loads the BPF programs and starts watching; without them, vigild goes on. */
 int watch_start(struct agent *a);
+/* Stops watching: the BPF programs detached and unloaded, their timers gone; watch_start() may run
+ * again. */
 void watch_stop(struct agent *a);
 /* After a reload (OLD: the runtime before it): the VIP filter, probes in flight, deadlines. */
 void watch_reload(struct agent *a, const struct runtime *old);

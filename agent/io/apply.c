@@ -268,6 +268,11 @@ static void sync_routes(struct apply *ap, struct hostnet_sync *ret)
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
+	/* no interface while no service is configured: no route to keep */
+	if (!ap->ifindex) {
+		free(vips);
+		return;
+	}
 	if (!vips) {
 		log_error("cannot update the routes on %s: %s", ap->config->agent.interface,
 			  strerror(ENOMEM));
@@ -474,7 +479,8 @@ int apply_pass(struct apply *ap, const char *why)
 	ipvs_came_back(ap);
 	read_ms = now_ms() - t0;
 	r = runtime_desired(ap->rt, clock_now_ns(), &desired);
-	if (!r && ap->state_missing)
+	/* the routes tell what was vigild's: without the interface, nothing is */
+	if (!r && ap->state_missing && ap->ifindex)
 		adopt_lost_services(ap, desired, actual);
 	if (!r) {
 		struct reconcile_input in = { desired, actual, ap->state.owned, ap->state.n_owned };

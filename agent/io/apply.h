@@ -39,7 +39,7 @@ struct apply_stats {
 struct apply {
 	struct ipvs *ipvs;
 	struct hostnet *hostnet;
-	int ifindex;
+	int ifindex; /* vigil's interface; 0 while none is set up (no service configured) */
 	struct state state;
 	char state_path[PATH_MAX];
 	/* no state file at start: its services may be adopted back */

@@ -93,10 +93,44 @@ static int link_create(struct hostnet *h, const char *name)
 	return r == -NLE_EXIST ? 0 : nl_to_errno(r);
 }
 
+static bool is_dummy(struct rtnl_link *link)
+{
+	const char *type = rtnl_link_get_type(link);
+
+	return type && !strcmp(type, "dummy");
+}
+
+int hostnet_link_find(struct hostnet *h, const char *name, int *ret_ifindex)
+{
+	struct rtnl_link *link = NULL;
+	int r = nl_to_errno(rtnl_link_get_kernel(h->sk, 0, name, &link));
+
+	if (r < 0)
+		return r;
+	if (!is_dummy(link))
+		r = -EEXIST;
+	else
+		*ret_ifindex = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return r;
+}
+
+int hostnet_link_delete(struct hostnet *h, int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	int r;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(link, ifindex);
+	r = nl_to_errno(rtnl_link_delete(h->sk, link));
+	rtnl_link_put(link);
+	return r;
+}
+
 int hostnet_link_ensure(struct hostnet *h, const char *name, int *ret_ifindex)
 {
 	struct rtnl_link *link = NULL, *change = NULL;
-	const char *type;
 	int r;
 
 	r = nl_to_errno(rtnl_link_get_kernel(h->sk, 0, name, &link));
@@ -107,8 +141,7 @@ int hostnet_link_ensure(struct hostnet *h, const char *name, int *ret_ifindex)
 	}
 	if (r < 0)
 		goto out;
-	type = rtnl_link_get_type(link);
-	if (!type || strcmp(type, "dummy")) {
+	if (!is_dummy(link)) {
 		r = -EEXIST;
 		goto out;
 	}

@@ -32,6 +32,15 @@ void hostnet_close(struct hostnet *h);
 int hostnet_link_ensure(struct hostnet *h, const char *name, int *ret_ifindex);
 
 /*
+ * The dummy interface NAME, without creating it: its index, -ENOENT if
+ * there is none, -EEXIST if NAME is not a dummy interface.
+ */
+int hostnet_link_find(struct hostnet *h, const char *name, int *ret_ifindex);
+
+/* Deletes the interface IFINDEX, and with it every route through it. */
+int hostnet_link_delete(struct hostnet *h, int ifindex);
+
+/*
  * Makes the host routes on IFINDEX exactly VIPS: adds the missing ones and
  * deletes the others (routes on vigil's own interface are vigil's). Stops at
  * the first failure.

@@ -59,6 +59,13 @@ struct probes_opts {
 /* Where cgroup2 is mounted when neither /sys/fs/cgroup nor /sys/fs/cgroup/unified has it. */
 #define PROBES_CGROUP2_MOUNT "/run/vigil/cgroup2"
 
+/*
+ * Unmounts the cgroup2 that the sockops program's attach mounted on
+ * PROBES_CGROUP2_MOUNT (only ever when the system had no cgroup v2): 1 if it
+ * did, 0 if none is mounted there, or -errno.
+ */
+int probes_cgroup2_unmount(void);
+
 /* Called for every event; a negative errno stops consumption. */
 typedef int (*probes_event_fn)(const struct vigil_event *e, void *data);
 

@@ -75,6 +75,17 @@ static int open_cgroup2(struct degraded_status *c, const char **ret_path)
 	return fd;
 }
 
+int probes_cgroup2_unmount(void)
+{
+	if (!is_cgroup2(PROBES_CGROUP2_MOUNT))
+		return 0;
+	/* detached: a program still attached holds the cgroup, not the mount */
+	if (umount2(PROBES_CGROUP2_MOUNT, MNT_DETACH) < 0)
+		return -errno;
+	rmdir(PROBES_CGROUP2_MOUNT);
+	return 1;
+}
+
 /*
  * The root cgroup, so that every socket of the machine is seen whatever
  * cgroup its process is in; the link keeps the cgroup, not the mount.

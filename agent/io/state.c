@@ -118,6 +118,39 @@ static int dest_to_json(const struct state_dest *d, struct json_object *list)
 }
 
 /*
+ * "interface" (a string, "" when none) and "sysctls" ([{"name":
+ * "net.ipv4.vs.expire_nodest_conn", "was": 0, "set": 1}]): what cleanup undoes.
+ */
+static int host_to_json(const struct state *s, struct json_object *root)
+{
+	struct json_object *list = json_object_new_array(), *o;
+	char name[sizeof(HOSTCHANGE_SYSCTL_PREFIX) + HOSTCHANGE_NAME_MAX];
+	size_t i;
+
+	if (!list ||
+	    json_object_object_add(root, "interface", json_object_new_string(s->interface)))
+		goto fail;
+	for (i = 0; i < s->n_sysctls; i++) {
+		o = json_object_new_object();
+		if (!o || json_object_array_add(list, o)) {
+			json_object_put(o);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), HOSTCHANGE_SYSCTL_PREFIX "%s", s->sysctls[i].name);
+		if (json_object_object_add(o, "name", json_object_new_string(name)) ||
+		    json_object_object_add(o, "was", json_object_new_int(s->sysctls[i].was)) ||
+		    json_object_object_add(o, "set", json_object_new_int(s->sysctls[i].set)))
+			goto fail;
+	}
+	if (json_object_object_add(root, "sysctls", list))
+		return -ENOMEM;
+	return 0;
+fail:
+	json_object_put(list);
+	return -ENOMEM;
+}
+
+/*
  * The reader is strict: the file is vigild's own, so anything it would not
  * have written (data after the JSON, a field of another type, a time that
  * would wrap) means damage, and guessing would risk the ownership records.
@@ -126,7 +159,7 @@ static int dest_to_json(const struct state_dest *d, struct json_object *list)
 struct reader {
 	char *err;
 	size_t err_size;
-	char where[32]; /* "service 2", "destination 5", or "" at the top level */
+	char where[40]; /* "service 2", "destination 5", "sysctl 1", or "" at the top level */
 };
 
 static int read_fail(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -352,6 +385,83 @@ static int dest_read(struct reader *rd, struct json_object *o, struct state_dest
 	return 0;
 }
 
+/* An int, as a sysctl holds. */
+static int get_int(struct reader *rd, struct json_object *o, const char *key, int *ret)
+{
+	char shown[SHOW_SIZE];
+	struct json_object *v;
+	int r = member(rd, o, key, json_type_int, "an integer", &v);
+
+	if (r < 0)
+		return r;
+	if (json_object_get_int64(v) < INT32_MIN || json_object_get_int64(v) > INT32_MAX)
+		return read_fail(rd, "%s %s is out of range", key,
+				 json_show(v, shown, sizeof(shown)));
+	*ret = (int)json_object_get_int64(v);
+	return 0;
+}
+
+static int sysctl_read(struct reader *rd, struct json_object *o, struct state *s)
+{
+	static const char prefix[] = HOSTCHANGE_SYSCTL_PREFIX;
+	char shown[SHOW_SIZE];
+	struct json_object *name;
+	const char *short_name;
+	int was, set, r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return read_fail(rd, "expected an object, got %s",
+				 json_show(o, shown, sizeof(shown)));
+	r = member(rd, o, "name", json_type_string, "a string", &name);
+	if (!r)
+		r = get_int(rd, o, "was", &was);
+	if (!r)
+		r = get_int(rd, o, "set", &set);
+	if (r < 0)
+		return r;
+	short_name = json_object_get_string(name);
+	/* only vigild's own sysctls: cleanup writes what this names */
+	if (strncmp(short_name, prefix, sizeof(prefix) - 1) ||
+	    !ipvs_sysctl_name_valid(short_name + sizeof(prefix) - 1))
+		return read_fail(rd, "name must be net.ipv4.vs.<name>, got %s",
+				 json_show(name, shown, sizeof(shown)));
+	short_name += sizeof(prefix) - 1;
+	if (hostchange_sysctl_find(s->sysctls, s->n_sysctls, short_name))
+		return read_fail(rd, "%s is recorded twice", json_object_get_string(name));
+	r = hostchange_sysctl_record(&s->sysctls, &s->n_sysctls, short_name, was, set);
+	return r < 0 ? r : 0;
+}
+
+/* "interface" and "sysctls": absent from files vigild wrote before it kept them. */
+static int host_read(struct reader *rd, struct json_object *root, struct state *s)
+{
+	struct json_object *v;
+	char shown[SHOW_SIZE];
+	size_t i, n;
+	int r;
+
+	if (json_object_object_get_ex(root, "interface", NULL)) {
+		if (member(rd, root, "interface", json_type_string, "a string", &v) < 0)
+			return -EBADMSG;
+		if (state_set_interface(s, json_object_get_string(v)) < 0)
+			return read_fail(rd, "interface %s is not an interface name",
+					 json_show(v, shown, sizeof(shown)));
+	}
+	if (!json_object_object_get_ex(root, "sysctls", NULL))
+		return 0;
+	if (member(rd, root, "sysctls", json_type_array, "a list", &v) < 0)
+		return -EBADMSG;
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		snprintf(rd->where, sizeof(rd->where), "sysctl %zu", i + 1);
+		r = sysctl_read(rd, json_object_array_get_idx(v, i), s);
+		if (r < 0)
+			return r;
+	}
+	rd->where[0] = '\0';
+	return 0;
+}
+
 /*
  * The whole of a regular file, NUL-terminated. Opened non-blocking: open()
  * of a FIFO would otherwise wait for a writer, and vigild with it.
@@ -537,13 +647,18 @@ int state_load(const char *path, struct state *ret, char *err, size_t err_size)
 		}
 		s.n_dests = n;
 	}
+	rd.where[0] = '\0';
+	if (host_read(&rd, root, &s) < 0)
+		goto out;
 	*ret = s;
 	s.owned = NULL;
 	s.dests = NULL;
+	s.sysctls = NULL;
 	r = 0;
 out:
 	free(s.owned);
 	free(s.dests);
+	free(s.sysctls);
 	json_object_put(root);
 	return r;
 }
@@ -656,6 +771,9 @@ int state_save(const char *path, const struct state *s)
 		goto out;
 	}
 	list = NULL;
+	r = host_to_json(s, root);
+	if (r < 0)
+		goto out;
 	r = replace_file(path, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 out:
 	json_object_put(list);
@@ -697,9 +815,20 @@ int state_set_dests(struct state *s, const struct state_dest *dests, size_t n)
 	return 0;
 }
 
+int state_set_interface(struct state *s, const char *name)
+{
+	/* a name the kernel could have: no '/', no whitespace, not "." or ".." */
+	if (strlen(name) >= sizeof(s->interface) || strpbrk(name, "/ \t\n:") ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	snprintf(s->interface, sizeof(s->interface), "%s", name);
+	return 0;
+}
+
 void state_clear(struct state *s)
 {
 	free(s->owned);
 	free(s->dests);
+	free(s->sysctls);
 	memset(s, 0, sizeof(*s));
 }

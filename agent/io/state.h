@@ -4,7 +4,11 @@
  * restarts: the services it created and therefore owns (services anyone
  * else made are never touched), and the policy state of every destination
  * that is not simply healthy, so that a restart neither releases a
- * quarantined destination nor forgets its backoff. Written atomically (a new
+ * quarantined destination nor forgets its backoff; and what vigild changed
+ * on the host, so that vigild --cleanup can undo it without the config
+ * (a purge runs it after the conffile is gone): the interface of its VIP
+ * routes and the sysctls it changed, with their values before (hostchange.h).
+ * Written atomically (a new
  * temporary file, fsync, rename, fsync of the directory), so a crash leaves
  * the old file or the new one.
  */
@@ -13,6 +17,7 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "hostchange.h"
 #include "ipvs.h"
 #include "policy.h"
 
@@ -28,6 +33,10 @@ struct state {
 	size_t n_owned;
 	struct state_dest *dests;
 	size_t n_dests;
+	/* the dummy interface vigild routes the VIPs through; "": none set up */
+	char interface[CONFIG_IFNAME_MAX + 1];
+	struct hostchange_sysctl *sysctls;
+	size_t n_sysctls;
 };
 
 /*
@@ -46,6 +55,8 @@ int state_load(const char *path, struct state *ret, char *err, size_t err_size);
 int state_save(const char *path, const struct state *s);
 /* Replaces the owned set with a copy of owned[0..n). */
 int state_set_owned(struct state *s, const struct ipvs_service *owned, size_t n);
+/* Records vigild's interface NAME ("" when it is gone); -EINVAL if too long. */
+int state_set_interface(struct state *s, const char *name);
 /* Replaces the destinations with a copy of dests[0..n). */
 int state_set_dests(struct state *s, const struct state_dest *dests, size_t n);
 void state_clear(struct state *s);

@@ -81,6 +81,9 @@ static void fixture_init(struct fixture *f)
 	f->m = (struct metrics_snapshot){
 		.version = "0.1.0",
 		.started_real_ns = 1795447497123000000ll,
+		/* a reload a minute after the start was taken, a later one rejected */
+		.reload_ok = false,
+		.reload_ok_real_ns = 1795447557500000000ll,
 		.watching = true,
 		.have_counters = true,
 		.counters = { .events = 1234,
@@ -291,6 +294,30 @@ START_TEST(without_agent_state_families_stay)
 }
 END_TEST
 
+/* Prometheus' and Alertmanager's names, so that their alerting rules fit vigild's. */
+START_TEST(the_last_reload_says_whether_it_was_taken_and_when)
+{
+	struct metrics_snapshot m = { .version = "0.1.0",
+				      .reload_ok = true,
+				      .reload_ok_real_ns = 1795447497123000000ll };
+	char *text = render(&m);
+
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE vigil_config_last_reload_successful gauge\n"
+					   "vigil_config_last_reload_successful 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "# TYPE vigil_config_last_reload_success_timestamp_seconds gauge\n"
+			 "vigil_config_last_reload_success_timestamp_seconds 1795447497.123\n"));
+	free(text);
+	/* rejected: 0, and the time of the last one taken stays */
+	m.reload_ok = false;
+	text = render(&m);
+	ck_assert_ptr_nonnull(strstr(text, "\nvigil_config_last_reload_successful 0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nvigil_config_last_reload_success_timestamp_seconds 1795447497.123\n"));
+	free(text);
+}
+END_TEST
+
 /*
  * The server, on loopback: a client socket on the same loop sends a request
  * and reads until the server closes (HTTP/1.0, no keep-alive).
@@ -430,6 +457,7 @@ int main(void)
 	tcase_add_test(tc, label_values_are_escaped);
 	tcase_add_test(tc, every_line_parses_and_every_family_is_described);
 	tcase_add_test(tc, without_agent_state_families_stay);
+	tcase_add_test(tc, the_last_reload_says_whether_it_was_taken_and_when);
 	suite_add_tcase(s, tc);
 	tcase_add_test(server, server_answers_on_the_loop);
 	suite_add_tcase(s, server);

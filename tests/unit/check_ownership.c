@@ -214,6 +214,68 @@ START_TEST(a_crash_between_the_write_ahead_and_the_batch_is_repaired)
 }
 END_TEST
 
+/*
+ * vigild --cleanup removes what the state file says is vigild's and is in
+ * the kernel, forgets what is already gone, and leaves the rest alone.
+ */
+START_TEST(cleanup_removes_the_owned_and_keeps_the_foreign)
+{
+	/* IPVS has web and api; vigild's records say web and a service gone since */
+	struct ipvs_table *actual = table("services:\n" WEB API);
+	struct ipvs_table *records =
+	    table("services:\n" WEB "  - { name: gone, vip: 10.96.0.3:53, protocol: udp, "
+		  "destinations: [10.100.1.2:53] }\n");
+	struct ipvs_service owned[2] = { records->services[0].svc, records->services[1].svc };
+	struct ownership_cleanup_item *items = NULL;
+	char text[DESIRED_DESCRIBE_MAX];
+	size_t n = 0;
+
+	ck_assert_int_eq(ownership_cleanup(owned, 2, actual, &items, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(desired_describe_service(&items[0].svc, text, sizeof(text)),
+			 "tcp 10.96.0.1:80");
+	ck_assert_int_eq(items[0].verdict, OWNERSHIP_REMOVE);
+	ck_assert_str_eq(desired_describe_service(&items[1].svc, text, sizeof(text)),
+			 "udp 10.96.0.3:53");
+	ck_assert_int_eq(items[1].verdict, OWNERSHIP_GONE);
+	ck_assert_str_eq(desired_describe_service(&items[2].svc, text, sizeof(text)),
+			 "tcp 10.96.0.2:80");
+	ck_assert_int_eq(items[2].verdict, OWNERSHIP_FOREIGN);
+	free(items);
+	ipvs_table_free(records);
+	ipvs_table_free(actual);
+}
+END_TEST
+
+/* Nothing recorded: every service is someone else's; nothing in IPVS: nothing to do. */
+START_TEST(cleanup_without_records_removes_nothing)
+{
+	struct ipvs_table *actual = table("services:\n" WEB API), empty = { 0 };
+	struct ownership_cleanup_item *items = NULL;
+	size_t n = 0, i;
+
+	ck_assert_int_eq(ownership_cleanup(NULL, 0, actual, &items, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(items[i].verdict, OWNERSHIP_FOREIGN);
+	free(items);
+	/* a record written twice by hand is one service, removed once */
+	{
+		struct ipvs_service twice[2] = { actual->services[0].svc, actual->services[0].svc };
+
+		ck_assert_int_eq(ownership_cleanup(twice, 2, actual, &items, &n), 0);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_int_eq(items[0].verdict, OWNERSHIP_REMOVE);
+		ck_assert_int_eq(items[1].verdict, OWNERSHIP_FOREIGN);
+		free(items);
+	}
+	ck_assert_int_eq(ownership_cleanup(NULL, 0, &empty, &items, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(items);
+	ipvs_table_free(actual);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ownership");
@@ -224,6 +286,8 @@ int main(void)
 	tcase_add_test(tc, a_delete_that_failed_keeps_its_service);
 	tcase_add_test(tc, unrecorded_claims_leave_only_the_repairs);
 	tcase_add_test(tc, a_crash_between_the_write_ahead_and_the_batch_is_repaired);
+	tcase_add_test(tc, cleanup_removes_the_owned_and_keeps_the_foreign);
+	tcase_add_test(tc, cleanup_without_records_removes_nothing);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_NORMAL);
 }

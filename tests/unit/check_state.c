@@ -333,6 +333,123 @@ START_TEST(the_reader_is_strict)
 }
 END_TEST
 
+/* What vigild changed on the host, for vigild --cleanup: kept across a write and a read. */
+START_TEST(host_changes_round_trip)
+{
+	struct state s = { 0 }, back;
+	char err[256] = "";
+
+	ck_assert_int_eq(state_set_interface(&s, "vigil0"), 0);
+	ck_assert_int_eq(
+	    hostchange_sysctl_record(&s.sysctls, &s.n_sysctls, "expire_nodest_conn", 0, 1), 1);
+	ck_assert_int_eq(
+	    hostchange_sysctl_record(&s.sysctls, &s.n_sysctls, "expire_quiescent_template", 2, 1),
+	    1);
+	ck_assert_int_eq(state_save(path, &s), 0);
+	ck_assert_int_eq(state_load(path, &back, err, sizeof(err)), 0);
+	ck_assert_str_eq(back.interface, "vigil0");
+	ck_assert_uint_eq(back.n_sysctls, 2);
+	ck_assert_str_eq(back.sysctls[0].name, "expire_nodest_conn");
+	ck_assert_int_eq(back.sysctls[0].was, 0);
+	ck_assert_int_eq(back.sysctls[0].set, 1);
+	ck_assert_str_eq(back.sysctls[1].name, "expire_quiescent_template");
+	ck_assert_int_eq(back.sysctls[1].was, 2);
+	state_clear(&back);
+	state_clear(&s);
+
+	/* the operator reads the full name in the file */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = fopen(path, "r");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_gt(getdelim(&text, &len, '\0', f), 0);
+		fclose(f);
+		ck_assert_ptr_nonnull(strstr(text, "\"name\":\"net.ipv4.vs.expire_nodest_conn\""));
+		ck_assert_ptr_nonnull(strstr(text, "\"interface\":\"vigil0\""));
+		free(text);
+	}
+}
+END_TEST
+
+/*
+ * A restart finds vigild's own value in the sysctl: recording it again
+ * would lose the host's, and cleanup would "restore" vigild's value.
+ */
+START_TEST(a_sysctl_is_recorded_once)
+{
+	struct state s = { 0 }, back;
+	char err[256] = "";
+
+	ck_assert_int_eq(
+	    hostchange_sysctl_record(&s.sysctls, &s.n_sysctls, "expire_nodest_conn", 0, 1), 1);
+	ck_assert_int_eq(state_save(path, &s), 0);
+	state_clear(&s);
+	/* vigild starts again: the file's record stays, whatever is read now */
+	ck_assert_int_eq(state_load(path, &back, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    hostchange_sysctl_record(&back.sysctls, &back.n_sysctls, "expire_nodest_conn", 1, 1),
+	    0);
+	ck_assert_uint_eq(back.n_sysctls, 1);
+	ck_assert_int_eq(back.sysctls[0].was, 0);
+	state_clear(&back);
+}
+END_TEST
+
+/* A file from a vigild that did not keep them: nothing to undo, not damage. */
+START_TEST(older_files_have_no_host_changes)
+{
+	struct state s;
+	char err[256] = "";
+
+	write_text("{\"version\": 1, \"services\": [], \"destinations\": []}\n");
+	ck_assert_int_eq(state_load(path, &s, err, sizeof(err)), 0);
+	ck_assert_str_eq(s.interface, "");
+	ck_assert_uint_eq(s.n_sysctls, 0);
+	state_clear(&s);
+}
+END_TEST
+
+/* cleanup writes whatever a record names: only net.ipv4.vs, and sane values. */
+START_TEST(host_change_records_are_checked)
+{
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+		{ "\"interface\": 5", "interface must be a string, got 5" },
+		{ "\"interface\": \"../etc\"", "interface \"../etc\" is not an interface name" },
+		{ "\"interface\": \"a-very-long-interface-name\"", "is not an interface name" },
+		{ "\"sysctls\": {}", "sysctls must be a list, got {}" },
+		{ "\"sysctls\": [{\"name\": \"net.ipv4.ip_forward\", \"was\": 0, \"set\": 1}]",
+		  "sysctl 1: name must be net.ipv4.vs.<name>, got \"net.ipv4.ip_forward\"" },
+		{ "\"sysctls\": [{\"name\": \"net.ipv4.vs.../../x\", \"was\": 0, \"set\": 1}]",
+		  "name must be net.ipv4.vs.<name>" },
+		{ "\"sysctls\": [{\"name\": \"net.ipv4.vs.am_droprate\", \"set\": 1}]",
+		  "sysctl 1: no \"was\"" },
+		{ "\"sysctls\": [{\"name\": \"net.ipv4.vs.am_droprate\", \"was\": \"0\", "
+		  "\"set\": 1}]",
+		  "was must be an integer, got \"0\"" },
+		{ "\"sysctls\": [{\"name\": \"net.ipv4.vs.am_droprate\", \"was\": 4294967296, "
+		  "\"set\": 1}]",
+		  "was 4294967296 is out of range" },
+		{ "\"sysctls\": [{\"name\": \"net.ipv4.vs.am_droprate\", \"was\": 0, \"set\": 1}, "
+		  "{\"name\": \"net.ipv4.vs.am_droprate\", \"was\": 1, \"set\": 1}]",
+		  "sysctl 2: net.ipv4.vs.am_droprate is recorded twice" },
+		{ "\"sysctls\": [7]", "sysctl 1: expected an object, got 7" },
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "{\"version\": 1, \"services\": [], \"destinations\": [], %s}\n",
+			 bad[i].json);
+		write_text(text);
+		load_fails_with(bad[i].want);
+	}
+}
+END_TEST
+
 /* A FIFO blocked open() until a writer came, and vigild's start with it. */
 START_TEST(only_a_regular_file_is_read)
 {
@@ -421,6 +538,10 @@ int main(void)
 	tcase_add_test(tc, unreadable_state_is_an_error_not_an_empty_one);
 	tcase_add_test(tc, the_reader_takes_what_the_writer_writes);
 	tcase_add_test(tc, the_reader_is_strict);
+	tcase_add_test(tc, host_changes_round_trip);
+	tcase_add_test(tc, a_sysctl_is_recorded_once);
+	tcase_add_test(tc, older_files_have_no_host_changes);
+	tcase_add_test(tc, host_change_records_are_checked);
 	tcase_add_test(tc, only_a_regular_file_is_read);
 	tcase_add_test(tc, save_follows_no_planted_link);
 	tcase_add_test(tc, a_failed_save_leaves_no_temporary_file);

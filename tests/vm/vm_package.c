@@ -8,6 +8,13 @@
  * The overlay (lower: the read-only root, upper: tmpfs) is entered with
  * chroot; /proc, /sys, /dev and /run are the VM's own, so the control socket
  * under /run/vigil is the same file inside and outside.
+ *
+ * The lifecycle case follows the package from installation with the
+ * default config (services: []) through reloads to remove, purge and
+ * reinstall. systemd cannot run in the VM: vigild is started with the
+ * installed unit's ExecStart=, reloaded with its ExecReload= (the exact
+ * command lines, read from the unit file), and stopped with SIGTERM where
+ * prerm would have systemd stop it.
  */
 #include <check.h>
 
@@ -137,12 +144,27 @@ static bool log_wait(const char *needle, int timeout_ms)
 	return false;
 }
 
-static void install(void)
+/* KEY= of the installed unit: the command line systemd would run. */
+static char *unit_value(const char *key)
+{
+	char cmd[512], line[512];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "sed -n 's/^%s=//p' " ROOT "/lib/systemd/system/vigild.service",
+		 key);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(fgets(line, sizeof(line), f) != NULL, "the unit has no %s=", key);
+	pclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return strdup(line);
+}
+
+/* The lab's destinations, and a writable root with the package installed. */
+static void overlay_with_package(void)
 {
 	const char *build = getenv("VIGIL_BUILD_DIR");
-	char unit_exec[512];
 	glob_t g;
-	FILE *f;
 
 	ck_assert_ptr_nonnull(build);
 	vt_must("%s clean", vt_lab());
@@ -160,7 +182,8 @@ static void install(void)
 			      "no single %s: run scripts/package %s first", pattern, build);
 	}
 
-	/* a writable root: the VM's read-only one under a tmpfs */
+	/* a writable root: the VM's read-only one under a tmpfs (a fresh one for each case) */
+	vt_sh("umount -R " ROOT " 2>/dev/null; rm -rf /tmp/vt-ov");
 	vt_must("mkdir -p /tmp/vt-ov/upper /tmp/vt-ov/work " ROOT " && "
 		"mount -t overlay overlay -o lowerdir=/,upperdir=/tmp/vt-ov/upper,"
 		"workdir=/tmp/vt-ov/work " ROOT " && "
@@ -173,18 +196,38 @@ static void install(void)
 	vt_must("cp %s " ROOT "/tmp/vigil.deb", g.gl_pathv[0]);
 	globfree(&g);
 	vt_must("chroot " ROOT " dpkg -i /tmp/vigil.deb");
+}
 
+/* vigild as the unit starts it, with whatever config is installed. */
+static void start_vigild(void)
+{
+	char *exec = unit_value("ExecStart");
+
+	ck_assert_str_eq(exec, "/usr/sbin/vigild -c /etc/vigil/vigil.yaml");
+	vt_must("rm -f " LOG " " PID "; chroot " ROOT " %s >" LOG " 2>&1 & echo $! >" PID, exec);
+	free(exec);
+	ck_assert_msg(log_wait("reconcile why=start", 30000), "vigild did not start");
+}
+
+/* SIGTERM, as systemd stops it; waits until it is gone. */
+static void stop_vigild(void)
+{
+	pid_t pid = vigild_pid();
+	int i;
+
+	ck_assert_int_gt(pid, 0);
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+	ck_assert_msg(kill(pid, 0) != 0, "vigild did not stop");
+}
+
+static void install(void)
+{
+	overlay_with_package();
 	/* the operator's config, then vigild as the unit starts it */
 	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
-	f = popen("sed -n 's/^ExecStart=//p' " ROOT "/lib/systemd/system/vigild.service", "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(unit_exec, sizeof(unit_exec), f));
-	pclose(f);
-	unit_exec[strcspn(unit_exec, "\n")] = '\0';
-	ck_assert_str_eq(unit_exec, "/usr/sbin/vigild -c /etc/vigil/vigil.yaml");
-	vt_must("rm -f " LOG " " PID "; chroot " ROOT " %s >" LOG " 2>&1 & echo $! >" PID,
-		unit_exec);
-	ck_assert_msg(log_wait("reconcile why=start", 30000), "vigild did not start");
+	start_vigild();
 	ck_assert(log_wait("vigild: watching", 30000));
 }
 
@@ -571,6 +614,254 @@ START_TEST(list_without_the_agent_shows_the_kernel)
 }
 END_TEST
 
+/*
+ * The lifecycle: the package installed as an operator gets it, with no
+ * service configured, on a host that has someone else's IPVS service and
+ * the kernel's defaults for the sysctls vigild changes.
+ */
+#define FOREIGN "-A -t 10.96.0.99:80 -s lc\n"
+
+static int sysctl_value(const char *name)
+{
+	char path[128];
+	int v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/vs/%s", name);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	return v;
+}
+
+/* The BPF programs, links and maps vigild holds open: none unless it watches. */
+static int bpf_fds(void)
+{
+	struct run r = run("ls -l /proc/%d/fd | grep -c 'anon_inode:bpf'", (int)vigild_pid());
+	int n = atoi(r.out);
+
+	free(r.out);
+	return n;
+}
+
+/* What a host without vigil has, and what vigild must leave or put back. */
+static void assert_host_as_before(void)
+{
+	char *ipvs = vt_output("ipvsadm -Sn");
+
+	ck_assert_msg(vt_sh("ip link show vigil0 >/dev/null 2>&1") != 0, "vigil0 exists");
+	ck_assert_int_eq(sysctl_value("expire_nodest_conn"), 0);
+	ck_assert_int_eq(sysctl_value("expire_quiescent_template"), 0);
+	ck_assert_ptr_nonnull(ipvs);
+	ck_assert_str_eq(ipvs, FOREIGN);
+	/* sockops on the root cgroup, and the cgroup2 mount it may need */
+	vt_must("! bpftool cgroup show /sys/fs/cgroup 2>/dev/null | grep -q sock_ops");
+	/* vigild mounts it when the system has no cgroup2 (in the chroot: under ROOT) */
+	vt_must("! grep -q 'run/vigil/cgroup2 ' /proc/mounts");
+	free(ipvs);
+}
+
+static void lifecycle_install(void)
+{
+	/* what the package case's vigild left, killed as it was */
+	vt_sh("ip link del vigil0 2>/dev/null; umount " ROOT "/run/vigil/cgroup2 2>/dev/null; "
+	      "umount /run/vigil/cgroup2 2>/dev/null");
+	vt_must("sysctl -qw net.ipv4.vs.expire_nodest_conn=0 "
+		"net.ipv4.vs.expire_quiescent_template=0");
+	overlay_with_package();
+	vt_must("ipvsadm -A -t 10.96.0.99:80 -s lc");
+	/* the package's own config: services: [] */
+	start_vigild();
+}
+
+static void lifecycle_uninstall(void)
+{
+	pid_t pid = vigild_pid();
+
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	sleep(1);
+	vt_sh("cat " LOG);
+	vt_sh("umount -R " ROOT "; ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
+}
+
+/* ExecReload= of the installed unit, run as systemd runs it for `systemctl reload`. */
+static struct run exec_reload(void)
+{
+	char *cmd = unit_value("ExecReload");
+	struct run r;
+
+	ck_assert_str_eq(cmd, "/usr/sbin/vigilctl reload");
+	r = run("chroot " ROOT " %s", cmd);
+	free(cmd);
+	return r;
+}
+
+START_TEST(with_no_services_vigild_changes_nothing_on_the_host)
+{
+	struct run r = vigilctl("status --json");
+	json_object *o, *probes, *v;
+
+	assert_host_as_before();
+	ck_assert_int_eq(bpf_fds(), 0);
+	ck_assert_int_eq(r.status, 0);
+	o = json_tokener_parse(r.out);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "probes", &probes));
+	ck_assert(json_object_object_get_ex(probes, "watching", &v));
+	ck_assert(!json_object_get_boolean(v));
+	json_object_put(o);
+	free(r.out);
+	/* nothing changed, so nothing recorded */
+	vt_must("! grep -s net.ipv4.vs " ROOT "/var/lib/vigil/state.json");
+	ck_assert(vigild_alive());
+}
+END_TEST
+
+START_TEST(the_first_service_sets_the_host_up)
+{
+	struct run r;
+	char *ipvs;
+
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
+	r = exec_reload();
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	vt_must("ip -d link show vigil0 | grep -q dummy");
+	vt_must("ip route show dev vigil0 | grep -q '^10.96.0.10 '");
+	ck_assert_int_eq(sysctl_value("expire_nodest_conn"), 1);
+	ck_assert_int_eq(sysctl_value("expire_quiescent_template"), 1);
+	ck_assert(log_wait("vigild: watching", 30000));
+	ck_assert_int_gt(bpf_fds(), 0);
+	/* the values before, recorded for cleanup */
+	vt_must("grep -q '\"name\":\"net.ipv4.vs.expire_nodest_conn\"' " ROOT
+		"/var/lib/vigil/state.json");
+	vt_must("grep -q '\"interface\":\"vigil0\"' " ROOT "/var/lib/vigil/state.json");
+	/* someone else's service is left alone */
+	ipvs = vt_output("ipvsadm -Sn");
+	ck_assert_ptr_nonnull(strstr(ipvs, FOREIGN));
+	free(ipvs);
+}
+END_TEST
+
+/* GET /metrics has LINE. */
+static bool metrics_have(const char *line)
+{
+	char *resp = vt_http_get(METRICS, "/metrics");
+	bool found = resp && strstr(resp, line);
+
+	free(resp);
+	return found;
+}
+
+START_TEST(a_rejected_config_fails_exec_reload_and_the_running_one_stays)
+{
+	struct run r;
+
+	ck_assert(metrics_have("\nvigil_config_last_reload_successful 1\n"));
+	/* line 5: a weight that is not a number */
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s",
+				  "services:\n  - name: web\n    vip: " VIP "\n    destinations:\n"
+				  "      - { address: " D1 ", weight: lots }\n"),
+			 0);
+	r = exec_reload();
+	/* what systemctl reload would report, and the journal would hold */
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "/etc/vigil/vigil.yaml:5:"));
+	free(r.out);
+	ck_assert(vigild_alive());
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	ck_assert(metrics_have("\nvigil_config_last_reload_successful 0\n"));
+	/* fixed: taken again */
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
+	r = exec_reload();
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert(metrics_have("\nvigil_config_last_reload_successful 1\n"));
+}
+END_TEST
+
+START_TEST(removing_the_package_keeps_the_data_path_and_reinstalling_takes_it_back)
+{
+	struct run r;
+
+	stop_vigild();
+	vt_must("chroot " ROOT " dpkg -r vigil");
+	/* the services, their weights, the routes and the sysctls stay */
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	vt_must("ip route show dev vigil0 | grep -q '^10.96.0.10 '");
+	ck_assert_int_eq(sysctl_value("expire_nodest_conn"), 1);
+	vt_must("test -f " ROOT "/var/lib/vigil/state.json && test -x " ROOT
+		"/var/lib/vigil/vigild-cleanup");
+
+	vt_must("chroot " ROOT " dpkg -i /tmp/vigil.deb");
+	vt_must("test ! -e " ROOT "/var/lib/vigil/vigild-cleanup");
+	/* the conffile survived the remove: vigild takes its services back */
+	start_vigild();
+	r = vigilctl("quarantine web " D2);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
+	r = vigilctl("release web " D2);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_gt(vt_ipvs_weight(VIP, D2), 0);
+}
+END_TEST
+
+START_TEST(purge_removes_what_vigild_owns_and_nothing_else)
+{
+	struct run r;
+
+	/* prerm has systemd stop vigild; there is no systemd here */
+	stop_vigild();
+	vt_must("chroot " ROOT " dpkg -r vigil");
+	r = run("chroot " ROOT " dpkg --purge vigil");
+	ck_assert_int_eq(r.status, 0);
+	/* each object named */
+	ck_assert_ptr_nonnull(strstr(r.out, "removed IPVS service tcp " VIP));
+	ck_assert_ptr_nonnull(strstr(r.out, "kept IPVS service tcp 10.96.0.99:80"));
+	ck_assert_ptr_nonnull(strstr(r.out, "removed interface vigil0"));
+	ck_assert_ptr_nonnull(strstr(r.out, "restored net.ipv4.vs.expire_nodest_conn=0"));
+	ck_assert_ptr_nonnull(strstr(r.out, "cleanup done"));
+	free(r.out);
+	assert_host_as_before();
+	vt_must("test ! -e " ROOT "/var/lib/vigil");
+}
+END_TEST
+
+START_TEST(a_reinstalled_vigild_manages_its_services_again)
+{
+	struct run r;
+	char *ipvs;
+
+	vt_must("chroot " ROOT " dpkg -i /tmp/vigil.deb");
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG), 0);
+	start_vigild();
+	ck_assert(log_wait("vigild: watching", 30000));
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	vt_must("ip route show dev vigil0 | grep -q '^10.96.0.10 '");
+	r = vigilctl("quarantine web " D1);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 0);
+	/* and a reload to no service puts the host back as it was */
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", "services: []\n"), 0);
+	r = exec_reload();
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert(log_wait("removed interface vigil0", 10000));
+	assert_host_as_before();
+	ck_assert_int_eq(bpf_fds(), 0);
+	ipvs = vt_output("ipvsadm -Sn");
+	ck_assert_str_eq(ipvs, FOREIGN);
+	free(ipvs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vm_package");
@@ -587,6 +878,17 @@ int main(void)
 	tcase_add_test(tc, garbage_and_oversized_requests_leave_the_agent_running);
 	tcase_add_test(tc, metrics_scrape_and_parse);
 	tcase_add_test(tc, list_without_the_agent_shows_the_kernel);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lifecycle");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, lifecycle_install, lifecycle_uninstall);
+	tcase_add_test(tc, with_no_services_vigild_changes_nothing_on_the_host);
+	tcase_add_test(tc, the_first_service_sets_the_host_up);
+	tcase_add_test(tc, a_rejected_config_fails_exec_reload_and_the_running_one_stays);
+	tcase_add_test(tc, removing_the_package_keeps_the_data_path_and_reinstalling_takes_it_back);
+	tcase_add_test(tc, purge_removes_what_vigild_owns_and_nothing_else);
+	tcase_add_test(tc, a_reinstalled_vigild_manages_its_services_again);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_VERBOSE);
 }

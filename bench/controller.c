@@ -90,8 +90,10 @@ static pid_t start_keepalived(bool nodest, int retry)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		freopen("/tmp/bench-keepalived.log", "w", stderr);
-		freopen("/dev/null", "w", stdout);
+		/* its log to a file; without one it would still run, so go on */
+		if (!freopen("/tmp/bench-keepalived.log", "w", stderr) ||
+		    !freopen("/dev/null", "w", stdout))
+			perror("bench: redirecting keepalived's output");
 		execlp("keepalived", "keepalived", "--dont-fork", "--check", "-f", KA_CONFIG, "-p",
 		       "/run/bench-keepalived.pid", "-c", "/run/bench-keepalived-check.pid",
 		       (char *)NULL);

@@ -18,15 +18,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Fixtures live next to this file; __FILE__ is absolute under CMake. */
+/* Fixtures live next to this file, in UNIT_DIR (not __FILE__: builds map it to a relative path). */
 static const char *source_path(char *buf, size_t size, const char *rel)
 {
-	const char *slash = strrchr(__FILE__, '/');
-
-	if (slash)
-		snprintf(buf, size, "%.*s/%s", (int)(slash - __FILE__), __FILE__, rel);
-	else
-		snprintf(buf, size, "%s", rel);
+	snprintf(buf, size, "%s/%s", UNIT_DIR, rel);
 	return buf;
 }
 

@@ -125,9 +125,18 @@ static void control(FILE *out, struct json_object *st)
 
 static void services(FILE *out, struct json_object *st)
 {
-	static const char *const keys[] = { "services", "owned",       "unclaimed", "destinations",
-					    "healthy",  "quarantined", "probation", "ramping",
-					    "manual",   NULL };
+	static const char *const keys[] = { "services",
+					    "owned",
+					    "unclaimed",
+					    "destinations",
+					    "healthy",
+					    "quarantined",
+					    "probation",
+					    "ramping",
+					    "manual",
+					    "fwmark",
+					    "fwmark_shared_destinations",
+					    NULL };
 	struct json_object *s = format_get(st, "services");
 	uint64_t n = num(s, "services"), d = num(s, "destinations");
 
@@ -144,6 +153,13 @@ static void services(FILE *out, struct json_object *st)
 	     " by hand), %" PRIu64 " in probation, %" PRIu64 " ramping up",
 	     d, num(s, "healthy"), num(s, "quarantined"), num(s, "manual"), num(s, "probation"),
 	     num(s, "ramping"));
+	/* what the probes cannot see of a fwmark service, only when there is one */
+	if (num(s, "fwmark"))
+		line(out, "Fwmark services",
+		     "%" PRIu64 ", watched from IPVS's pick on, without a SYN RTO; %" PRIu64
+		     " destination%s shared by two of them (judged in the first only)",
+		     num(s, "fwmark"), num(s, "fwmark_shared_destinations"),
+		     plural(num(s, "fwmark_shared_destinations")));
 	rest(out, s, "services", keys);
 }
 

@@ -353,6 +353,42 @@ START_TEST(list_agrees_with_ipvsadm)
 }
 END_TEST
 
+/*
+ * vigilctl list --ipvsadm prints ipvsadm -Ln's bytes, whole and with a
+ * service filter, so that scripts parsing ipvsadm keep working; a filter
+ * that matches nothing is an error naming it.
+ */
+START_TEST(list_ipvsadm_is_ipvsadms_bytes)
+{
+	static const char *const views[][2] = {
+		{ "-Ln", "list -n --ipvsadm" },
+		{ "-Ln -t " VIP, "list -n --ipvsadm -t " VIP },
+		{ "-Ln --sort", "-Ln --ipvsadm" },
+	};
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		int same = vt_sh("ipvsadm %s > /tmp/vt-ipvsadm.txt && "
+				 "chroot " ROOT " /usr/sbin/vigilctl %s > /tmp/vt-vigilctl.txt && "
+				 "cmp /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt || "
+				 "diff -u /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt >&2",
+				 views[i][0], views[i][1]);
+
+		ck_assert_msg(same == 0, "ipvsadm %s and vigilctl %s differ (diff above)",
+			      views[i][0], views[i][1]);
+	}
+	r = vigilctl("list -n -t 10.9.9.9:80");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "10.9.9.9:80"));
+	free(r.out);
+	r = vigilctl("list -nj web");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"web\""));
+	free(r.out);
+}
+END_TEST
+
 START_TEST(quarantine_and_release_reach_ipvs)
 {
 	struct run r;
@@ -871,6 +907,7 @@ int main(void)
 	tcase_add_unchecked_fixture(tc, install, uninstall);
 	tcase_add_test(tc, the_package_installs_what_an_operator_needs);
 	tcase_add_test(tc, list_agrees_with_ipvsadm);
+	tcase_add_test(tc, list_ipvsadm_is_ipvsadms_bytes);
 	tcase_add_test(tc, quarantine_and_release_reach_ipvs);
 	tcase_add_test(tc, reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one);
 	tcase_add_test(tc, status_names_the_kernel_and_the_probes);

@@ -231,13 +231,32 @@ static void install(void)
 	ck_assert(log_wait("vigild: watching", 30000));
 }
 
-static void uninstall(void)
+/*
+ * A teardown's stop: SIGTERM, then SIGKILL if vigild is still there after
+ * 10 s. It must be gone before the next suite starts, or it reconciles that
+ * suite's IPVS (seen as vm_faults failing after vm_package).
+ */
+static void end_vigild(void)
 {
 	pid_t pid = vigild_pid();
+	int i;
 
-	if (pid > 0)
-		kill(pid, SIGTERM);
-	sleep(1);
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+	if (kill(pid, 0) != 0)
+		return;
+	fprintf(stderr, "vigild (pid %d) ignored SIGTERM for 10 s: SIGKILL\n", (int)pid);
+	kill(pid, SIGKILL);
+	for (i = 0; i < 50 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+}
+
+static void uninstall(void)
+{
+	end_vigild();
 	vt_sh("cat " LOG);
 	vt_sh("umount -R " ROOT "; ipvsadm -C; %s clean", vt_lab());
 }
@@ -713,11 +732,7 @@ static void lifecycle_install(void)
 
 static void lifecycle_uninstall(void)
 {
-	pid_t pid = vigild_pid();
-
-	if (pid > 0)
-		kill(pid, SIGTERM);
-	sleep(1);
+	end_vigild();
 	vt_sh("cat " LOG);
 	vt_sh("umount -R " ROOT "; ipvsadm -C; ip link del vigil0 2>/dev/null; %s clean", vt_lab());
 }

@@ -22,7 +22,8 @@ static const struct {
 	const char *synopsis;
 } commands[] = {
 	{ "list", ARGS_LIST, 0, 1,
-	  "list [SERVICE|-t|-u VIP:PORT|-f FWMARK [-6]] [-n] [--stats|--rate] [--exact] [--sort] "
+	  "list [SERVICE|-t|-u VIP:PORT|-f FWMARK [-6]] [-n] [-c|--stats|--rate] [--exact] "
+	  "[--sort] "
 	  "[--ipvsadm [--nosort]] [--timeout] [--json]" },
 	{ "status", ARGS_STATUS, 0, 0, "status [--json]" },
 	{ "events", ARGS_EVENTS, 0, 1, "events [SERVICE|-t|-u VIP:PORT] [--follow] [--json]" },
@@ -43,6 +44,7 @@ enum opt {
 	OPT_NOSORT,
 	OPT_TIMEOUT,
 	OPT_IPVSADM,
+	OPT_CONNECTION,
 	OPT_TCP,
 	OPT_UDP,
 	OPT_SCTP,
@@ -74,6 +76,7 @@ static const struct option {
 	{ OPT_NOSORT, NULL, "--nosort", NULL, FOR_LIST },
 	{ OPT_TIMEOUT, NULL, "--timeout", NULL, FOR_LIST },
 	{ OPT_IPVSADM, NULL, "--ipvsadm", NULL, FOR_LIST },
+	{ OPT_CONNECTION, "-c", "--connection", NULL, FOR_LIST },
 	{ OPT_TCP, "-t", "--tcp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
 	{ OPT_UDP, "-u", "--udp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
 	{ OPT_SCTP, NULL, "--sctp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
@@ -103,6 +106,9 @@ void args_usage(FILE *out)
 	    "                      destination's State, configured (CfgW) and effective (EffW)\n"
 	    "                      weight, health Score and quarantine count (Quar); without\n"
 	    "                      the agent, the kernel's table alone; -L is list too\n"
+	    "  list -c [SERVICE] [-n] [--ipvsadm] [--json]\n"
+	    "                      the IPVS connection table as `ipvsadm -Lc` shows it, with\n"
+	    "                      the State vigild gives each connection's destination\n"
 	    "  status [--json]     the agent: version, kernel, probes, counters, last reconcile\n"
 	    "  events [SERVICE] [--follow] [--json]\n"
 	    "                      the latest evidence and decisions; --follow: then stream them\n"
@@ -115,7 +121,7 @@ void args_usage(FILE *out)
 	    "  check FILE          validate a configuration file here, without the agent\n"
 	    "\n"
 	    "SERVICE is a name or a VIP (tcp/10.96.0.10:443); list and events take one,\n"
-	    "or one of -t, -u, -f, as ipvsadm does.\n"
+	    "or one of -t, -u, -f, as ipvsadm does (list -c: that service's connections).\n"
 	    "\n"
 	    "Options:\n"
 	    "  -s, --socket PATH   the control socket (default " ARGS_DEFAULT_SOCKET ")\n"
@@ -129,15 +135,17 @@ void args_usage(FILE *out)
 	    "  -f, --fwmark-service FWMARK\n"
 	    "                      list: the IPv4 service of that firewall mark alone\n"
 	    "  -6, --ipv6          list -f: the IPv6 one\n"
+	    "  -c, --connection    list: the connection table, from /proc/net/ip_vs_conn\n"
 	    "      --stats         list: packet and byte counters\n"
 	    "      --rate          list: rates per second\n"
 	    "      --exact         list: counters in full, not in K, M, G, T\n"
 	    "      --sort          list: services and destinations by protocol, address, port\n"
 	    "      --ipvsadm       list: exactly what `ipvsadm -L` prints, sorted as it sorts\n"
+	    "                      (list -c: `ipvsadm -Lc`; with a service, its lines alone)\n"
 	    "      --nosort        list --ipvsadm: the kernel's order, as ipvsadm --nosort\n"
 	    "      --timeout       list: IPVS's tcp, tcpfin and udp timeouts, as ipvsadm -L\n"
 	    "                      --timeout prints them\n"
-	    "  -j, --json          the agent's JSON, one object (events: one per line)\n"
+	    "  -j, --json          the agent's JSON, one object (events, list -c: one per line)\n"
 	    "  -f, --follow        events: keep streaming\n"
 	    "      --for DURATION  quarantine: how long\n"
 	    "  -h, --help          this help\n"
@@ -399,6 +407,15 @@ static int list_options(const struct given *g, struct args *ret, char *err, size
 	ret->nosort = g->name[OPT_NOSORT] != NULL;
 	ret->timeout = g->name[OPT_TIMEOUT] != NULL;
 	ret->ipvsadm = g->name[OPT_IPVSADM] != NULL;
+	ret->connections = g->name[OPT_CONNECTION] != NULL;
+	/* the connection table has no counters, and no order but the kernel's (as ipvsadm -Lc) */
+	for (k = 0; ret->connections && k < sizeof(alone) / sizeof(alone[0]); k++)
+		if (g->name[alone[k]])
+			return fail(err, err_size, "%s does not go with %s",
+				    g->name[OPT_CONNECTION], g->name[alone[k]]);
+	if (ret->connections && ret->timeout)
+		return fail(err, err_size, "%s does not go with --timeout",
+			    g->name[OPT_CONNECTION]);
 	if (ret->sort && ret->nosort)
 		return fail(err, err_size, "--sort and --nosort do not go together");
 	if (ret->nosort && !ret->ipvsadm)

@@ -50,6 +50,7 @@ struct args {
 	bool nosort;                /* list --ipvsadm: --nosort */
 	bool timeout;               /* list: --timeout */
 	bool ipvsadm;               /* list: --ipvsadm */
+	bool connections;           /* list: -c, the connection table */
 	struct filter filter;       /* list, events: -t, -u, -f, or a SERVICE */
 	const char *service, *dest; /* quarantine, release */
 	const char *for_text;       /* quarantine --for, as given; NULL: until released */

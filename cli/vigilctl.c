@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* vigilctl: vigild's command line, over its control socket (proto/control.md). */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "conntable.h"
 #include "filter.h"
 #include "format.h"
 #include "ipvs.h"
@@ -22,6 +24,9 @@
 
 /* A list of 10000 services of 1000 destinations is well below this. */
 #define MAX_REPLY (1u << 30)
+
+/* IPVS's connection table, both families (the kernel has no ip_vs_conn6). */
+#define IP_VS_CONN "/proc/net/ip_vs_conn"
 
 static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -304,6 +309,95 @@ static int show_ipvsadm(const struct args *a, struct json_object *reply)
 	return EXIT_OK;
 }
 
+/* Whether LIST is vigild's answer, not the kernel's table vigilctl read without it. */
+static bool agent_answered(struct json_object *list)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(list, "agent", &v) && json_object_get_boolean(v);
+}
+
+/* What list -c shows of each connection the kernel's table gives. */
+struct conn_view {
+	const struct args *a;
+	struct json_object *list; /* services, for each connection's and for the filter */
+	struct format_options o;
+	bool titled;
+};
+
+static int show_conn(const struct conntable_conn *c, void *data)
+{
+	struct conn_view *v = data;
+	struct json_object *svc = format_conn_service(v->list, c), *o;
+
+	if (v->a->filter.kind != FILTER_NONE && !(svc && filter_match(&v->a->filter, svc)))
+		return 0;
+	if (v->a->json) {
+		o = format_conn_json(c, svc);
+		if (!o)
+			return -ENOMEM;
+		print_json(o, JSON_C_TO_STRING_PLAIN);
+		json_object_put(o);
+		return 0;
+	}
+	if (!v->titled)
+		format_conn_title(stdout, &v->o);
+	v->titled = true;
+	format_conn(stdout, c, svc, &v->o);
+	return 0;
+}
+
+/*
+ * list -c: IP_VS_CONN as it is read, a piece at a time (a busy table is
+ * long, and is never held whole), each connection with LIST's view of it.
+ */
+static int show_connections(const struct args *a, struct json_object *list)
+{
+	static bool brackets_names = true;
+	struct conn_view v = {
+		.a = a,
+		.list = list,
+		.o = { .name = a->numeric ? NULL : resolve,
+		       .name_data = &brackets_names,
+		       .ipvsadm = a->ipvsadm },
+	};
+	struct conntable_reader reader;
+	char buf[65536], why[512];
+	ssize_t n;
+	int fd, r = 0;
+
+	if (a->filter.kind != FILTER_NONE && !filter_any(list, &a->filter, why, sizeof(why))) {
+		complain("%s", why);
+		return EXIT_FAILED;
+	}
+	fd = open(IP_VS_CONN, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		complain("cannot read " IP_VS_CONN ": %s",
+			 errno == ENOENT ? "the kernel has no IPVS (modprobe ip_vs)"
+					 : strerror(errno));
+		/* without vigild, as list: nothing to show is the agent's absence first */
+		return agent_answered(list) ? EXIT_FAILED : EXIT_NO_AGENT;
+	}
+	conntable_reader_init(&reader);
+	while (r >= 0 && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		r = n < 0 ? -errno
+			  : conntable_feed(&reader, buf, n, show_conn, &v, why, sizeof(why));
+	}
+	if (r >= 0)
+		r = conntable_finish(&reader, show_conn, &v, why, sizeof(why));
+	close(fd);
+	/* the table's title even when it has no connection, as ipvsadm -Lc */
+	if (r >= 0 && !v.titled && !a->json)
+		format_conn_title(stdout, &v.o);
+	if (r == -EINVAL)
+		complain(IP_VS_CONN " %s", why);
+	else if (r < 0)
+		complain("cannot read " IP_VS_CONN ": %s", strerror(-r));
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 static int show_list(const struct args *a, struct json_object *reply)
 {
 	static bool brackets_names = false;
@@ -321,6 +415,8 @@ static int show_list(const struct args *a, struct json_object *reply)
 			 json_object_get_string(err));
 	if (a->timeout)
 		return show_timeout(a, reply);
+	if (a->connections)
+		return show_connections(a, reply);
 	/* vigilctl picks the service itself: the request has no filter (control.md) */
 	if (a->filter.kind != FILTER_NONE && !filter_list(reply, &a->filter, why, sizeof(why))) {
 		complain("%s", why);
@@ -362,15 +458,19 @@ static int list_kernel(const struct args *a)
 	if (!r)
 		r = ipvs_dump(h, &table);
 	if (r) {
-		complain("cannot read the kernel's IPVS table either: %s",
+		complain("cannot read the kernel's IPVS table either: %s%s",
 			 r == -EPROTONOSUPPORT ? "the kernel has no IPVS (modprobe ip_vs)"
-					       : strerror(-r));
+					       : strerror(-r),
+			 a->connections ? "; the connections follow without their services" : "");
 		ipvs_close(h);
-		return EXIT_NO_AGENT;
+		/* IP_VS_CONN is for anyone to read, the services for CAP_NET_ADMIN */
+		if (!a->connections)
+			return EXIT_NO_AGENT;
+		h = NULL;
 	}
-	o = render_list(false, NULL, 0, table, &info, have_timeouts ? &timeouts : NULL);
+	o = render_list(false, NULL, 0, table, r ? NULL : &info, have_timeouts ? &timeouts : NULL);
 	/* what went wrong with the list (nothing matched) is said first */
-	if (o && show_list(a, o) != EXIT_OK)
+	if (o && show_list(a, o) == EXIT_FAILED)
 		code = EXIT_FAILED;
 	if (!o)
 		complain("cannot show the IPVS table: %s", strerror(ENOMEM));
@@ -563,7 +663,9 @@ int main(int argc, char **argv)
 	r = conn_open(&c, a.socket);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		complain("vigild is not running (nothing answers on %s)%s", a.socket,
-			 a.command == ARGS_LIST ? ": the kernel's IPVS table alone follows" : "");
+			 a.command != ARGS_LIST ? ""
+			 : a.connections        ? ": the kernel's connection table alone follows"
+						: ": the kernel's IPVS table alone follows");
 		conn_close(&c);
 		return a.command == ARGS_LIST ? list_kernel(&a) : EXIT_NO_AGENT;
 	}

@@ -239,24 +239,51 @@ static void nothing_matched(const struct filter *f, struct json_object *svcs, ch
 		snprintf(why, why_size, "no service matches %s%s", given, hint);
 }
 
-size_t filter_list(struct json_object *list, const struct filter *f, char *why, size_t why_size)
+/* LIST's services, or NULL with the reason in WHY. */
+static struct json_object *services_of(struct json_object *list, char *why, size_t why_size)
 {
 	struct json_object *svcs;
-	size_t i, n, left = 0;
 
 	if (!json_object_object_get_ex(list, "services", &svcs) ||
 	    !json_object_is_type(svcs, json_type_array)) {
 		why_is(why, why_size, "the list reply has no services");
-		return 0;
+		return NULL;
 	}
-	n = json_object_array_length(svcs);
+	return svcs;
+}
+
+static size_t count_matches(struct json_object *svcs, const struct filter *f)
+{
+	size_t i, n = json_object_array_length(svcs), left = 0;
+
 	for (i = 0; i < n; i++)
 		left += filter_match(f, json_object_array_get_idx(svcs, i));
+	return left;
+}
+
+bool filter_any(struct json_object *list, const struct filter *f, char *why, size_t why_size)
+{
+	struct json_object *svcs = services_of(list, why, why_size);
+
+	if (!svcs)
+		return false;
+	if (count_matches(svcs, f))
+		return true;
+	nothing_matched(f, svcs, why, why_size);
+	return false;
+}
+
+size_t filter_list(struct json_object *list, const struct filter *f, char *why, size_t why_size)
+{
+	struct json_object *svcs = services_of(list, why, why_size);
+	size_t i, left;
+
+	if (!svcs)
+		return 0;
 	/* before any is gone: the hint looks at what there was */
-	if (!left)
-		nothing_matched(f, svcs, why, why_size);
+	left = filter_any(list, f, why, why_size) ? count_matches(svcs, f) : 0;
 	/* from the end, so that each deletion leaves the indexes still to visit alone */
-	for (i = n; i-- > 0;)
+	for (i = json_object_array_length(svcs); i-- > 0;)
 		if (!filter_match(f, json_object_array_get_idx(svcs, i)))
 			json_object_array_del_idx(svcs, i, 1);
 	return left;

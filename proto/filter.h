@@ -56,6 +56,12 @@ void filter_describe(const struct filter *f, char *buf, size_t size);
 bool filter_match(const struct filter *f, struct json_object *svc);
 
 /*
+ * Whether any of LIST's services is one F picks; when none is, WHY says so
+ * as filter_list() does. LIST is left as it is.
+ */
+bool filter_any(struct json_object *list, const struct filter *f, char *why, size_t why_size);
+
+/*
  * Leaves in LIST's services those F picks; the number left. When none is
  * left, WHY says which filter matched nothing (and a hint, such as -6).
  */

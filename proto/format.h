@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
+#include "conntable.h"
+
 /* What list shows besides the addresses and weights. */
 enum format_view {
 	FORMAT_VIEW_DEFAULT,
@@ -43,6 +45,8 @@ struct format_options {
 	/* format_ipvsadm() only */
 	bool nosort;      /* the kernel's order (ipvsadm --nosort), not ipvsadm's sort */
 	bool one_service; /* as ipvsadm -L -t|-u|-f: without the version line */
+	/* format_conn*() only */
+	bool ipvsadm; /* ipvsadm -Lc's layout, without vigil's column */
 };
 
 /* A list reply as format_list's table, as O says; -EINVAL if it is not one. */
@@ -55,6 +59,32 @@ int format_list_with(FILE *out, struct json_object *list, const struct format_op
  * reply, -ENODATA if it has no kernel table (vigild could not dump it).
  */
 int format_ipvsadm(FILE *out, struct json_object *list, const struct format_options *o);
+
+/*
+ * list -c: the connection table (proto/conntable.h) as ipvsadm -Lc prints
+ * it, byte for byte with O's ipvsadm (and its -n), or with vigil's column:
+ * the state vigild gives each connection's destination.
+ */
+
+/*
+ * The service of LIST (a list reply) that C is a connection of, or NULL. A
+ * fwmark service's persistence template names its mark; any other
+ * connection names the VIP it was for, not the mark: it is the VIP
+ * service's of that protocol, address and port (else port 0), unless that
+ * one lacks C's destination and a fwmark service of C's family has it (IPVS
+ * looks a packet's mark up first).
+ */
+struct json_object *format_conn_service(struct json_object *list, const struct conntable_conn *c);
+
+/* "IPVS connection entries" and the column names. */
+void format_conn_title(FILE *out, const struct format_options *o);
+
+/* C on a line of its own; SVC: its service (format_conn_service()), or NULL. */
+void format_conn(FILE *out, const struct conntable_conn *c, struct json_object *svc,
+		 const struct format_options *o);
+
+/* C as JSON, addresses as numbers, with vigil's name of SVC and state of C's destination. */
+struct json_object *format_conn_json(const struct conntable_conn *c, struct json_object *svc);
 
 /*
  * "Timeout (tcp tcpfin udp): 900 120 300", as ipvsadm -L --timeout prints

@@ -270,6 +270,65 @@ START_TEST(ipvsadm_options)
 }
 END_TEST
 
+/* list -c: ipvsadm's -Lc, bundled or not, with the filters and --ipvsadm; no counters, no order */
+START_TEST(connection_table)
+{
+	struct args a;
+
+	ck_assert_int_eq(PARSE(&a, "list", "-c"), 0);
+	ck_assert_int_eq(a.command, ARGS_LIST);
+	ck_assert(a.connections && !a.numeric && !a.ipvsadm);
+	ck_assert_int_eq(PARSE(&a, "list"), 0);
+	ck_assert(!a.connections);
+	ck_assert_int_eq(PARSE(&a, "-Lc"), 0);
+	ck_assert_int_eq(a.command, ARGS_LIST);
+	ck_assert(a.connections);
+	ck_assert_int_eq(PARSE(&a, "-Lcn", "--ipvsadm"), 0);
+	ck_assert(a.connections && a.numeric && a.ipvsadm);
+	ck_assert_int_eq(PARSE(&a, "-lnc"), 0);
+	ck_assert(a.connections && a.numeric);
+	ck_assert_int_eq(PARSE(&a, "--connection", "list", "-j"), 0);
+	ck_assert(a.connections && a.json);
+	ck_assert_int_eq(PARSE(&a, "-L", "--connection", "-n"), 0);
+	ck_assert(a.connections && a.numeric);
+	/* one service's connections: -t, -u, --sctp-service, -f or a name */
+	ck_assert_int_eq(PARSE(&a, "-Lcnt10.96.0.10:80"), 0);
+	ck_assert(a.connections && a.numeric);
+	ck_assert_int_eq(a.filter.kind, FILTER_VIP);
+	ck_assert_str_eq(a.filter.text, "10.96.0.10:80");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "web"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_NAME);
+	ck_assert_int_eq(PARSE(&a, "-Lc", "-f", "7", "-6"), 0);
+	ck_assert_int_eq(a.filter.kind, FILTER_FWMARK);
+	ck_assert(a.filter.ipv6);
+	ck_assert_int_eq(PARSE(&a, "list", "-c", "--sctp-service", "10.0.0.9:9"), 0);
+	ck_assert_int_eq(a.filter.protocol, IPPROTO_SCTP);
+	/* what does not go with it */
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--stats"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --stats");
+	ck_assert_int_eq(PARSE(&a, "list", "--connection", "--rate"), -EINVAL);
+	ck_assert_str_eq(err, "--connection does not go with --rate");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--exact"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --exact");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--sort"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --sort");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--ipvsadm", "--nosort"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --nosort");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--timeout"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --timeout");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--ipvsadm", "-j"), -EINVAL);
+	ck_assert_str_eq(err, "--ipvsadm and -j do not go together");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "-6"), -EINVAL);
+	ck_assert_str_eq(err, "-6 goes with -f FWMARK");
+	ck_assert_int_eq(PARSE(&a, "status", "-c"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with status");
+	ck_assert_int_eq(PARSE(&a, "events", "--connection"), -EINVAL);
+	ck_assert_str_eq(err, "--connection does not go with events");
+	ck_assert_int_eq(PARSE(&a, "-c"), -EINVAL);
+	ck_assert_str_eq(err, "no command given");
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	struct args a;
@@ -302,6 +361,7 @@ static Suite *args_suite(void)
 	tcase_add_test(tc, list_filters);
 	tcase_add_test(tc, events_filters);
 	tcase_add_test(tc, ipvsadm_options);
+	tcase_add_test(tc, connection_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <check.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,6 +497,217 @@ START_TEST(timeouts_as_ipvsadm)
 }
 END_TEST
 
+/*
+ * list -c: connections to golden/list.json's services, as the kernel prints
+ * them: web's to a healthy, a quarantined and an unmanaged destination,
+ * dns's over IPv6, the foreign TCP service's, the fwmark service's template
+ * (its mark, 256, as the address) and a connection its mark sent to its
+ * destination, and one of no service.
+ */
+#define CONNS                                                                                      \
+	"Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n"        \
+	"TCP 0A000005 B16E 0A600001 0050 0A640102 1F90 ESTABLISHED     898\n"                      \
+	"TCP 0A000005 B170 0A600001 0050 0A640302 1F90 SYN_RECV         58\n"                      \
+	"TCP 0A000006 B172 0A600001 0050 0A640909 1F90 TIME_WAIT       119\n"                      \
+	"UDP fd00:0000:0000:0000:0000:0000:0000:0005 C350 "                                        \
+	"fd00:0000:0000:0000:0000:0000:0000:0053 "                                                 \
+	"0035 fd00:0000:0000:0000:0000:0000:0001:0002 0035 UDP             298\n"                  \
+	"TCP 0A000005 9C40 0A000009 01BB C0A80701 01BB FIN_WAIT         60\n"                      \
+	"IP  0A000005 0000 00000100 0000 0AFF0005 0000 NONE            358\n"                      \
+	"TCP 0A000005 9C42 0A010101 0019 0AFF0005 0019 ESTABLISHED     900\n"                      \
+	"TCP 0A000007 9C44 0A050505 0050 0A050506 0050 ESTABLISHED   10000\n"
+
+struct conns_out {
+	FILE *out;
+	struct json_object *list;
+	const struct format_options *o;
+	const struct filter *f; /* NULL: every connection */
+	bool json;
+};
+
+/* What vigilctl list -c does with each connection. */
+static int conn_out(const struct conntable_conn *c, void *data)
+{
+	struct conns_out *w = data;
+	struct json_object *svc = format_conn_service(w->list, c), *o;
+
+	if (w->f && !(svc && filter_match(w->f, svc)))
+		return 0;
+	if (!w->json) {
+		format_conn(w->out, c, svc, w->o);
+		return 0;
+	}
+	o = format_conn_json(c, svc);
+	ck_assert_ptr_nonnull(o);
+	fprintf(w->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return 0;
+}
+
+/* CONNS as list -c prints them with O (and F, JSON); a string to free. */
+static char *conns_text(const struct format_options *o, const struct filter *f, bool json)
+{
+	struct json_object *list = golden_list();
+	struct conns_out w = { .list = list, .o = o, .f = f, .json = json };
+	char why[256], *text;
+
+	CAPTURE(text, {
+		w.out = out;
+		if (!json)
+			format_conn_title(out, o);
+		ck_assert_int_eq(
+		    conntable_parse(CONNS, strlen(CONNS), conn_out, &w, why, sizeof(why)), 0);
+	});
+	json_object_put(list);
+	return text;
+}
+
+/* ipvsadm -Lcn's bytes; the golden is what ipvsadm 1.31's print_conn() makes of CONNS. */
+START_TEST(connections_as_ipvsadm)
+{
+	struct format_options o = { .ipvsadm = true };
+	char *text = conns_text(&o, NULL, false);
+
+	check_golden("conntable-ipvsadm.txt", text);
+	free(text);
+}
+END_TEST
+
+/* The same columns, and the state vigild gives each connection's destination. */
+START_TEST(connections_with_vigils_state)
+{
+	struct format_options o = { 0 };
+	char *text = conns_text(&o, NULL, false);
+
+	check_golden("conntable.txt", text);
+	ck_assert_ptr_nonnull(strstr(text, "pro expire state       source             virtual      "
+					   "      destination        vigil\n"));
+	ck_assert_ptr_nonnull(strstr(text, " 10.100.1.2:8080    healthy\n"));
+	ck_assert_ptr_nonnull(strstr(text, " 10.100.3.2:8080    quarantined\n"));
+	/* not vigil's: a destination it does not manage, a service it does not keep */
+	ck_assert_ptr_nonnull(strstr(text, " 10.100.9.9:8080    -\n"));
+	ck_assert_ptr_nonnull(strstr(text, " 192.168.7.1:443    -\n"));
+	free(text);
+}
+END_TEST
+
+/* Each connection's service, and the filters of list -c that pick by it. */
+START_TEST(connections_of_a_service)
+{
+	static const struct {
+		const char *option, *text;
+		size_t lines;
+	} cases[] = {
+		{ "-t", "10.96.0.1:80", 3 }, { "web", NULL, 3 }, { "-u", "[fd00::53]:53", 1 },
+		{ "dns", NULL, 1 },          { "-f", "256", 2 }, { "-t", "10.0.0.9:443", 1 },
+		{ "-u", "10.96.0.1:80", 0 }, { "-f", "257", 0 },
+	};
+	struct format_options o = { .ipvsadm = true };
+	struct filter f;
+	char why[256], *text, *p;
+	size_t i, lines;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!cases[i].text)
+			filter_name(&f, cases[i].option);
+		else if (!strcmp(cases[i].option, "-f"))
+			ck_assert_int_eq(filter_fwmark(&f, "-f", cases[i].text, why, sizeof(why)),
+					 0);
+		else
+			ck_assert_int_eq(
+			    filter_vip(&f, cases[i].option, cases[i].text,
+				       cases[i].option[1] == 't' ? IPPROTO_TCP : IPPROTO_UDP, why,
+				       sizeof(why)),
+			    0);
+		text = conns_text(&o, &f, false);
+		for (lines = 0, p = text; (p = strchr(p, '\n')); p++)
+			lines++;
+		/* the title's two lines, as ipvsadm prints them for an empty table */
+		ck_assert_msg(lines == 2 + cases[i].lines, "%s %s: %zu lines:\n%s", cases[i].option,
+			      cases[i].text ? cases[i].text : "", lines - 2, text);
+		free(text);
+	}
+	/* the fwmark service's: its template by the mark, a connection by its destination */
+	ck_assert_int_eq(filter_fwmark(&f, "-f", "256", why, sizeof(why)), 0);
+	text = conns_text(&o, &f, false);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nIP  05:58  NONE        10.0.0.5:0         0.0.1.0:0  "));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nTCP 15:00  ESTABLISHED 10.0.0.5:40002     10.1.1.1:25"));
+	free(text);
+}
+END_TEST
+
+/* Hosts and ports by name (ipvsadm -Lc without -n): IPv6 in brackets, cut at 59. */
+static int conn_names(const char *addr_port, const char *protocol, char *buf, size_t size,
+		      void *data)
+{
+	int *calls = data;
+
+	(*calls)++;
+	if (!strcmp(addr_port, "10.100.1.2:8080"))
+		return snprintf(buf, size, "web1.lab:%s",
+				!strcmp(protocol, "tcp") ? "http-alt" : "?") < 0;
+	if (!strcmp(addr_port, "[fd00::53]:53"))
+		return snprintf(buf, size, "[dns.lab]:%s",
+				!strcmp(protocol, "udp") ? "domain" : "?") < 0;
+	if (!strcmp(addr_port, "10.5.5.6:80"))
+		return snprintf(buf, size,
+				"a-destination-with-a-name-longer-than-ipvsadm-keeps."
+				"example.org:http") < 0;
+	/* the template's protocol has no port names */
+	if (!strcmp(addr_port, "10.255.0.5:0"))
+		return snprintf(buf, size, "fwm.lab:%s", protocol[0] ? "?" : "0") < 0;
+	return -1;
+}
+
+START_TEST(connections_by_name)
+{
+	int calls = 0;
+	struct format_options o = { .ipvsadm = true, .name = conn_names, .name_data = &calls };
+	char *text = conns_text(&o, NULL, false);
+
+	ck_assert_ptr_nonnull(strstr(text, " 10.96.0.1:80       web1.lab:http-alt\n"));
+	ck_assert_ptr_nonnull(strstr(text, " [dns.lab]:domain   [fd00::1:2]:53\n"));
+	ck_assert_ptr_nonnull(strstr(text, " fwm.lab:0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, " a-destination-with-a-name-longer-than-ipvsadm-keeps.example\n"));
+	ck_assert_int_eq(calls, 8 * 3);
+	free(text);
+	/* vigil's own view names them too, in full */
+	o.ipvsadm = false;
+	text = conns_text(&o, NULL, false);
+	ck_assert_ptr_nonnull(strstr(
+	    text, " a-destination-with-a-name-longer-than-ipvsadm-keeps.example.org:http -\n"));
+	ck_assert_ptr_nonnull(strstr(text, " web1.lab:http-alt  healthy\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(connections_as_json)
+{
+	struct format_options o = { 0 };
+	char *text = conns_text(&o, NULL, true);
+
+	ck_assert_ptr_nonnull(strstr(
+	    text,
+	    "{\"protocol\":\"TCP\",\"client\":\"10.0.0.5:45424\",\"virtual\":\"10.96.0.1:80\","
+	    "\"destination\":\"10.100.3.2:8080\",\"state\":\"SYN_RECV\",\"expires\":58,"
+	    "\"service\":\"web\",\"dest_state\":\"quarantined\"}\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    text,
+	    "{\"protocol\":\"UDP\",\"client\":\"[fd00::5]:50000\",\"virtual\":\"[fd00::53]:53\","
+	    "\"destination\":\"[fd00::1:2]:53\",\"state\":\"UDP\",\"expires\":298,"
+	    "\"service\":\"dns\",\"dest_state\":\"healthy\"}\n"));
+	ck_assert_ptr_nonnull(strstr(
+	    text,
+	    "{\"protocol\":\"IP\",\"fwmark\":256,\"client\":\"10.0.0.5:0\",\"virtual\":"
+	    "\"0.0.1.0:0\",\"destination\":\"10.255.0.5:0\",\"state\":\"NONE\",\"expires\":358,"
+	    "\"service\":null,\"dest_state\":null}\n"));
+	free(text);
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
 	Suite *s = suite_create("format");
@@ -520,6 +732,13 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, ipvsadm_quirks);
 	tcase_add_test(tc, ipvsadm_cuts_long_ipv4_names);
 	tcase_add_test(tc, ipvsadm_shows_the_kernel_alone);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("connections");
+	tcase_add_test(tc, connections_as_ipvsadm);
+	tcase_add_test(tc, connections_with_vigils_state);
+	tcase_add_test(tc, connections_of_a_service);
+	tcase_add_test(tc, connections_by_name);
+	tcase_add_test(tc, connections_as_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "echoclient.h"
 #include "vmtest.h"
 
 #define ROOT   "/tmp/vt-root" /* the overlay, as the chroot sees it */
@@ -408,6 +409,231 @@ START_TEST(list_ipvsadm_is_ipvsadms_bytes)
 }
 END_TEST
 
+/*
+ * list -c against the kernel's own table: connections held open through
+ * web's VIP and through a service vigild does not keep, read by ipvsadm
+ * and by vigilctl.
+ */
+#define OTHER_VIP "10.96.0.11:80"
+#define OTHER_IF  "vt-other0"
+
+/* A file's text, to free. */
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = fopen(path, "r"), *out = open_memstream(&text, &size);
+	int c;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(out);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, out);
+	fclose(f);
+	fclose(out);
+	return text;
+}
+
+/*
+ * LINE of ipvsadm -Lc's table with its expiry ("14:56", the field after the
+ * protocol, with the padding of ipvsadm's %-6s) as "*", into BUF; its
+ * seconds. A title line is kept whole, its seconds 0.
+ */
+static unsigned int without_expiry(const char *line, char *buf, size_t size)
+{
+	const char *expiry = line + strcspn(line, " ");
+	unsigned int m, s;
+	size_t len;
+
+	expiry += strspn(expiry, " ");
+	if (sscanf(expiry, "%u:%u", &m, &s) != 2) {
+		snprintf(buf, size, "%s", line);
+		return 0;
+	}
+	len = strcspn(expiry, " ");
+	snprintf(buf, size, "%.*s*%s", (int)(expiry - line), line, expiry + (len < 6 ? 6 : len));
+	return m * 60 + s;
+}
+
+/*
+ * Whether OURS is the table BEFORE and AFTER are, read between them: line
+ * for line the same bytes but for the expiry, which lies between theirs.
+ */
+static bool read_between(char *before, char *ours, char *after)
+{
+	char *sb = NULL, *so = NULL, *sa = NULL, *b, *o, *a;
+	char nb[512], no[512], na[512];
+
+	for (b = strtok_r(before, "\n", &sb), o = strtok_r(ours, "\n", &so),
+	    a = strtok_r(after, "\n", &sa);
+	     b || o || a; b = strtok_r(NULL, "\n", &sb), o = strtok_r(NULL, "\n", &so),
+	    a = strtok_r(NULL, "\n", &sa)) {
+		unsigned int eb, eo, ea;
+
+		if (!b || !o || !a)
+			return false; /* a connection came or went */
+		eb = without_expiry(b, nb, sizeof(nb));
+		eo = without_expiry(o, no, sizeof(no));
+		ea = without_expiry(a, na, sizeof(na));
+		if (strcmp(nb, no) || strcmp(no, na) || eo > eb || eo < ea)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * ipvsadm ARGS and vigilctl ARGS2 print the same table. Its expiry column
+ * counts down, each connection at its own moment, and in a VM without KVM
+ * one command may take longer than a second: two reads seldom agree byte
+ * for byte. So vigilctl's is compared with one ipvsadm took just before it
+ * and one just after: every byte the same but each connection's expiry,
+ * which must lie between the two. A connection that comes or goes between
+ * the reads (none should: they are held open) makes all three read again,
+ * five times at most. Whether the bytes were the same as one ipvsadm's,
+ * expiries included, is logged.
+ */
+static void same_as_ipvsadm(const char *args, const char *args2)
+{
+	char *before = NULL, *ours = NULL, *after = NULL;
+	bool same = false, exact = false;
+	int attempt;
+
+	for (attempt = 1; attempt <= 5 && !same; attempt++) {
+		free(before);
+		free(ours);
+		free(after);
+		vt_must("ipvsadm %s >/tmp/vt-before.txt && chroot " ROOT
+			" /usr/sbin/vigilctl %s >/tmp/vt-ours.txt && ipvsadm %s >/tmp/vt-after.txt",
+			args, args2, args);
+		exact = vt_sh("cmp -s /tmp/vt-before.txt /tmp/vt-ours.txt || "
+			      "cmp -s /tmp/vt-ours.txt /tmp/vt-after.txt") == 0;
+		before = slurp("/tmp/vt-before.txt");
+		ours = slurp("/tmp/vt-ours.txt");
+		after = slurp("/tmp/vt-after.txt");
+		same = read_between(before, ours, after);
+	}
+	if (!same)
+		vt_sh("diff -u /tmp/vt-before.txt /tmp/vt-ours.txt >&2; "
+		      "diff -u /tmp/vt-ours.txt /tmp/vt-after.txt >&2");
+	ck_assert_msg(same, "ipvsadm %s and vigilctl %s differ 5 times (diffs above)", args, args2);
+	fprintf(stderr, "ipvsadm %s = vigilctl %s, attempt %d, %s:\n", args, args2, attempt - 1,
+		exact ? "byte for byte" : "but for expiries between ipvsadm's");
+	vt_sh("cat /tmp/vt-ours.txt >&2");
+	free(before);
+	free(ours);
+	free(after);
+}
+
+/* Whether one of E's connections has the source port of SOURCE ("a.b.c.d:port"). */
+static bool is_ours(const struct vt_echo *e, const char *source)
+{
+	const char *colon = strrchr(source, ':');
+	unsigned int i;
+
+	for (i = 0; colon && i < e->n; i++)
+		if ((unsigned int)atoi(colon + 1) == e->conns[i].port)
+			return true;
+	return false;
+}
+
+/*
+ * The lines of vigilctl list -c -n ARGS: each is of VIP; how many are E's
+ * connections, each with VIGIL in the vigil column.
+ */
+static unsigned int conn_lines(const char *args, const struct vt_echo *e, const char *vip,
+			       const char *vigil)
+{
+	struct run r = vigilctl("list -c -n %s", args);
+	char *save = NULL, *line;
+	unsigned int n = 0, i = 0;
+
+	ck_assert_int_eq(r.status, 0);
+	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+		char pro[8], expire[16], state[24], source[64], virt[64], dest[64], column[24];
+
+		if (i == 0) {
+			ck_assert_str_eq(line, "IPVS connection entries");
+			continue;
+		}
+		if (i == 1)
+			continue;
+		ck_assert_int_eq(sscanf(line, "%7s %15s %23s %63s %63s %63s %23s", pro, expire,
+					state, source, virt, dest, column),
+				 7);
+		ck_assert_msg(!strcmp(virt, vip), "list -c -n %s has a connection to %s", args,
+			      virt);
+		if (is_ours(e, source)) {
+			ck_assert_str_eq(column, vigil);
+			n++;
+		}
+	}
+	free(r.out);
+	return n;
+}
+
+START_TEST(list_c_is_ipvsadms_connection_table)
+{
+	struct vt_echo web, other;
+	struct run r;
+	unsigned int i, json_web = 0;
+	char *line, *save = NULL;
+
+	/* someone else's service, routed as vigild routes its VIPs */
+	vt_must("ip link add " OTHER_IF " type dummy && ip link set " OTHER_IF " up && "
+		"ip route add 10.96.0.11/32 dev " OTHER_IF " && ipvsadm -A -t " OTHER_VIP
+		" -s rr && ipvsadm -a -t " OTHER_VIP " -r " D1 " -m");
+	ck_assert_int_eq(vt_echo_open(&web, VIP, 6, 1000), 0);
+	ck_assert_int_eq(vt_echo_open(&other, OTHER_VIP, 2, 1000), 0);
+
+	same_as_ipvsadm("-Lcn", "list -c -n --ipvsadm");
+	same_as_ipvsadm("-Lc", "-Lc --ipvsadm");
+
+	/* vigil's column: the state of each destination of web's; "-" for the other's */
+	r = vigilctl("-Lcn");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "pro expire state       source             virtual    "
+					    "        destination        vigil\n"));
+	free(r.out);
+	/* one service's connections: by its VIP, or by its name */
+	ck_assert_uint_eq(conn_lines("-t " VIP, &web, VIP, "healthy"), 6);
+	ck_assert_uint_eq(conn_lines("web", &web, VIP, "healthy"), 6);
+	ck_assert_uint_eq(conn_lines("-t " OTHER_VIP, &other, OTHER_VIP, "-"), 2);
+	ck_assert_uint_eq(conn_lines("-t " OTHER_VIP, &web, OTHER_VIP, "-"), 0);
+	/* ipvsadm -Lc has no filter: its layout, that service's lines alone */
+	same_as_ipvsadm("-Lcn | awk 'NR <= 2 || $5 == \"" VIP "\"'", "-Lcn --ipvsadm -t " VIP);
+
+	/* JSON, one connection a line */
+	r = vigilctl("-Lcnj web");
+	ck_assert_int_eq(r.status, 0);
+	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(line);
+
+		ck_assert_msg(o != NULL, "not JSON: %s", line);
+		ck_assert_str_eq(vt_str(o, "service"), "web");
+		ck_assert_str_eq(vt_str(o, "virtual"), VIP);
+		if (is_ours(&web, vt_str(o, "client"))) {
+			ck_assert_str_eq(vt_str(o, "dest_state"), "healthy");
+			ck_assert_str_eq(vt_str(o, "state"), "ESTABLISHED");
+			json_web++;
+		}
+		json_object_put(o);
+	}
+	ck_assert_uint_eq(json_web, 6);
+	free(r.out);
+	/* each connection's destination, as IPVS gave it */
+	for (i = 0; i < web.n; i++) {
+		r = run("chroot " ROOT " /usr/sbin/vigilctl -Lcn -t " VIP " | grep ':%u '",
+			web.conns[i].port);
+		ck_assert_ptr_nonnull(strstr(r.out, web.conns[i].real));
+		free(r.out);
+	}
+
+	vt_echo_close(&web);
+	vt_echo_close(&other);
+	vt_must("ipvsadm -D -t " OTHER_VIP " && ip link del " OTHER_IF);
+}
+END_TEST
+
 START_TEST(quarantine_and_release_reach_ipvs)
 {
 	struct run r;
@@ -663,6 +889,11 @@ START_TEST(list_without_the_agent_shows_the_kernel)
 	r = vigilctl("list -n");
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_ptr_nonnull(strstr(r.out, D1));
+	free(r.out);
+	/* and the connection table, without vigil's column's states */
+	r = vigilctl("list -c -n");
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.out, "IPVS connection entries\n"));
 	free(r.out);
 	/* IPVS stays as it was when vigild stopped */
 	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
@@ -923,6 +1154,7 @@ int main(void)
 	tcase_add_test(tc, the_package_installs_what_an_operator_needs);
 	tcase_add_test(tc, list_agrees_with_ipvsadm);
 	tcase_add_test(tc, list_ipvsadm_is_ipvsadms_bytes);
+	tcase_add_test(tc, list_c_is_ipvsadms_connection_table);
 	tcase_add_test(tc, quarantine_and_release_reach_ipvs);
 	tcase_add_test(tc, reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one);
 	tcase_add_test(tc, status_names_the_kernel_and_the_probes);

@@ -13,6 +13,7 @@
 #define FOR_STATUS     (1u << ARGS_STATUS)
 #define FOR_EVENTS     (1u << ARGS_EVENTS)
 #define FOR_QUARANTINE (1u << ARGS_QUARANTINE)
+#define FOR_COMPLETE   (1u << ARGS_COMPLETE)
 #define FOR_ANY        0u
 
 static const struct {
@@ -31,6 +32,8 @@ static const struct {
 	{ "release", ARGS_RELEASE, 2, 2, "release SERVICE DEST" },
 	{ "reload", ARGS_RELOAD, 0, 0, "reload" },
 	{ "check", ARGS_CHECK, 1, 1, "check FILE" },
+	{ "complete", ARGS_COMPLETE, 1, 2,
+	  "complete services|dests SERVICE|vips tcp|udp|sctp|fwmarks [--config FILE]" },
 };
 
 enum opt {
@@ -52,6 +55,7 @@ enum opt {
 	OPT_IPV6,
 	OPT_FOLLOW,
 	OPT_FOR,
+	OPT_CONFIG,
 	OPT_LIST,
 	OPT_HELP,
 	OPT_VERSION,
@@ -84,6 +88,8 @@ static const struct option {
 	{ OPT_IPV6, "-6", "--ipv6", NULL, FOR_LIST },
 	{ OPT_FOLLOW, "-f", "--follow", NULL, FOR_EVENTS },
 	{ OPT_FOR, NULL, "--for", "DURATION", FOR_QUARANTINE },
+	/* no -c: ipvsadm's -c lists connections, which list may take up one day */
+	{ OPT_CONFIG, NULL, "--config", "FILE", FOR_COMPLETE },
 	{ OPT_LIST, "-L", "--list", NULL, FOR_LIST },
 	{ OPT_LIST, "-l", NULL, NULL, FOR_LIST },
 	{ OPT_HELP, "-h", "--help", NULL, FOR_ANY },
@@ -119,6 +125,10 @@ void args_usage(FILE *out)
 	    "                      put DEST back in rotation (it ramps up)\n"
 	    "  reload              load the configuration again, as SIGHUP does\n"
 	    "  check FILE          validate a configuration file here, without the agent\n"
+	    "  complete services|dests SERVICE|vips tcp|udp|sctp|fwmarks\n"
+	    "                      for shell completion: names, destinations, VIP:PORTs or\n"
+	    "                      marks, one a line, from the agent or else the config file;\n"
+	    "                      nothing, and exit 0, when neither answers\n"
 	    "\n"
 	    "SERVICE is a name or a VIP (tcp/10.96.0.10:443); list and events take one,\n"
 	    "or one of -t, -u, -f, as ipvsadm does (list -c: that service's connections).\n"
@@ -148,6 +158,8 @@ void args_usage(FILE *out)
 	    "  -j, --json          the agent's JSON, one object (events, list -c: one per line)\n"
 	    "  -f, --follow        events: keep streaming\n"
 	    "      --for DURATION  quarantine: how long\n"
+	    "      --config FILE   complete: the config read without the agent\n"
+	    "                      (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -h, --help          this help\n"
 	    "  -V, --version       the version\n"
 	    "Short options bundle: -Ln is list -n.\n"
@@ -489,5 +501,10 @@ int args_parse(int argc, char *const *argv, struct args *ret, char *err, size_t 
 	}
 	if (ret->command == ARGS_CHECK)
 		ret->file = args[0];
+	if (ret->command == ARGS_COMPLETE) {
+		ret->config = g.name[OPT_CONFIG] ? g.value[OPT_CONFIG] : CONFIG_DEFAULT_PATH;
+		return complete_query_parse(args[0], n_args > 1 ? args[1] : NULL, &ret->complete,
+					    err, err_size);
+	}
 	return 0;
 }

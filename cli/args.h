@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "complete.h"
 #include "filter.h"
 #include "format.h"
 
@@ -36,6 +37,7 @@ enum args_command {
 	ARGS_RELEASE,
 	ARGS_RELOAD,
 	ARGS_CHECK,
+	ARGS_COMPLETE,
 };
 
 struct args {
@@ -56,6 +58,8 @@ struct args {
 	const char *for_text;       /* quarantine --for, as given; NULL: until released */
 	uint64_t for_ms;
 	const char *file; /* check */
+	struct complete_query complete;
+	const char *config; /* complete: read when the agent does not answer */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "complete.h"
 #include "config.h"
 #include "conntable.h"
 #include "filter.h"
@@ -27,6 +29,9 @@
 
 /* IPVS's connection table, both families (the kernel has no ip_vs_conn6). */
 #define IP_VS_CONN "/proc/net/ip_vs_conn"
+
+/* complete: the longest a TAB waits on the agent before the config file answers */
+#define COMPLETE_TIMEOUT_MS 1000
 
 static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -45,20 +50,40 @@ struct conn {
 	int fd;
 	char *buf;
 	size_t len, cap;
+	int64_t deadline_ns; /* CLOCK_MONOTONIC; 0: replies may take as long as they take */
 };
 
-/* -errno of connect(): ENOENT and ECONNREFUSED mean that no vigild runs. */
-static int conn_open(struct conn *c, const char *path)
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/*
+ * -errno of connect(): ENOENT and ECONNREFUSED mean that no vigild runs.
+ * TIMEOUT_MS (0: none) bounds the connect, the sends and conn_recv() all told.
+ */
+static int conn_open(struct conn *c, const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
+	if (timeout_ms) {
+		struct timeval tv = { timeout_ms / 1000, timeout_ms % 1000 * 1000 };
+
+		c->deadline_ns = now_ns() + timeout_ms * 1000000ll;
+		/* a Unix connect to a full backlog blocks, for SO_SNDTIMEO at most */
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int r = -errno;
 
@@ -120,6 +145,17 @@ static struct json_object *conn_recv(struct conn *c, int *ret_err)
 			}
 			c->buf = p;
 			c->cap = cap;
+		}
+		if (c->deadline_ns) {
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
+			int64_t left_ms = (c->deadline_ns - now_ns()) / 1000000;
+
+			if (left_ms <= 0 || (n = poll(&p, 1, (int)left_ms)) == 0) {
+				*ret_err = -ETIMEDOUT;
+				return NULL;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
 		}
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 		if (n < 0 && errno == EINTR)
@@ -490,6 +526,38 @@ static int check(const char *path)
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/*
+ * complete: what the agent keeps, or else what the config file says. A
+ * shell runs it at each TAB: every wait is bounded and nothing goes to
+ * stderr; a completion with nothing to offer offers nothing.
+ */
+static int complete(const struct args *a)
+{
+	struct json_object *req = json_object_new_object(), *reply = NULL;
+	struct config *config = NULL;
+	struct conn c = { .fd = -1 };
+	int r;
+
+	if (req && !json_object_object_add(req, "command", json_object_new_string("list")) &&
+	    conn_open(&c, a->socket, COMPLETE_TIMEOUT_MS) == 0 && conn_send(&c, req) == 0) {
+		reply = conn_recv(&c, &r);
+		/* refused (too many clients): as if it were not there */
+		if (reply && reply_error(reply)) {
+			json_object_put(reply);
+			reply = NULL;
+		}
+	}
+	conn_close(&c);
+	json_object_put(req);
+	if (!reply && config_load(a->config, &config, NULL) == 0)
+		reply = complete_config_list(config);
+	if (reply)
+		complete_print(stdout, reply, &a->complete);
+	json_object_put(reply);
+	config_free(config);
+	return EXIT_OK;
+}
+
 static struct json_object *build_request(const struct args *a)
 {
 	static const char *const names[] = {
@@ -656,11 +724,13 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	case ARGS_CHECK:
 		return check(a.file);
+	case ARGS_COMPLETE:
+		return complete(&a);
 	default:
 		break;
 	}
 
-	r = conn_open(&c, a.socket);
+	r = conn_open(&c, a.socket, 0);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		complain("vigild is not running (nothing answers on %s)%s", a.socket,
 			 a.command != ARGS_LIST ? ""

@@ -123,6 +123,40 @@ START_TEST(check_reload_help_version)
 }
 END_TEST
 
+/* complete: for the shell's completion, from the agent or --config's file. */
+START_TEST(complete_words)
+{
+	struct args a;
+
+	ck_assert_int_eq(PARSE(&a, "complete", "services"), 0);
+	ck_assert_int_eq(a.command, ARGS_COMPLETE);
+	ck_assert_int_eq(a.complete.what, COMPLETE_SERVICES);
+	ck_assert_str_eq(a.config, "/etc/vigil/vigil.yaml");
+	ck_assert_str_eq(a.socket, "/run/vigil/vigil.sock");
+	ck_assert_int_eq(
+	    PARSE(&a, "-s", "/tmp/v.sock", "complete", "dests", "web", "--config", "/tmp/v.yaml"),
+	    0);
+	ck_assert_int_eq(a.complete.what, COMPLETE_DESTS);
+	ck_assert_str_eq(a.complete.service, "web");
+	ck_assert_str_eq(a.socket, "/tmp/v.sock");
+	ck_assert_str_eq(a.config, "/tmp/v.yaml");
+	/* a service called "-x" (names may begin with a dash) after -- */
+	ck_assert_int_eq(PARSE(&a, "complete", "dests", "--", "-x"), 0);
+	ck_assert_str_eq(a.complete.service, "-x");
+	ck_assert_int_eq(PARSE(&a, "complete", "vips", "udp"), 0);
+	ck_assert_int_eq(a.complete.what, COMPLETE_VIPS);
+	ck_assert_int_eq(a.complete.protocol, IPPROTO_UDP);
+
+	ck_assert_int_eq(PARSE(&a, "complete"), -EINVAL);
+	ck_assert_int_eq(PARSE(&a, "complete", "vips"), -EINVAL);
+	ck_assert_str_eq(err, "complete vips needs tcp, udp or sctp");
+	ck_assert_int_eq(PARSE(&a, "complete", "services", "--json"), -EINVAL);
+	ck_assert_str_eq(err, "--json does not go with complete");
+	ck_assert_int_eq(PARSE(&a, "status", "--config", "/tmp/v.yaml"), -EINVAL);
+	ck_assert_str_eq(err, "--config does not go with status");
+}
+END_TEST
+
 /* Short options bundle as ipvsadm's do; the last of a bundle may take the rest as its value. */
 START_TEST(bundled_short_options)
 {
@@ -362,6 +396,7 @@ static Suite *args_suite(void)
 	tcase_add_test(tc, events_filters);
 	tcase_add_test(tc, ipvsadm_options);
 	tcase_add_test(tc, connection_table);
+	tcase_add_test(tc, complete_words);
 	suite_add_tcase(s, tc);
 	return s;
 }

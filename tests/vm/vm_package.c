@@ -875,6 +875,106 @@ START_TEST(metrics_scrape_and_parse)
 }
 END_TEST
 
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* KEY of each of ARRAY's objects (those with it, and MANAGED if set), sorted, a line each. */
+static char *lines_of(json_object *array, const char *key, bool managed)
+{
+	char *v[64], *text = NULL;
+	size_t i, n = 0, size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < json_object_array_length(array) && n < 64; i++) {
+		json_object *o = json_object_array_get_idx(array, i), *m;
+
+		if (managed &&
+		    !(json_object_object_get_ex(o, "managed", &m) && json_object_get_boolean(m)))
+			continue;
+		if (vt_str(o, key))
+			v[n++] = (char *)vt_str(o, key);
+	}
+	qsort(v, n, sizeof(v[0]), compare_strings);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", v[i]);
+	fclose(f);
+	return text;
+}
+
+/*
+ * vigilctl complete, which the installed bash completion runs at TAB: what
+ * the agent has, as list -j shows it, whatever the config file says; the
+ * file's when the agent refuses the user; and the completion itself.
+ */
+START_TEST(complete_offers_what_the_agent_has)
+{
+	struct run list = vigilctl("list -j"), r;
+	json_object *o = json_tokener_parse(list.out), *svcs, *dests = NULL;
+	char *names, *reals;
+	size_t i;
+
+	ck_assert_int_eq(list.status, 0);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "services", &svcs));
+	names = lines_of(svcs, "name", false);
+	for (i = 0; i < json_object_array_length(svcs); i++) {
+		json_object *svc = json_object_array_get_idx(svcs, i);
+
+		if (vt_str(svc, "name") && !strcmp(vt_str(svc, "name"), "web"))
+			ck_assert(json_object_object_get_ex(svc, "destinations", &dests));
+	}
+	ck_assert_ptr_nonnull(dests);
+	reals = lines_of(dests, "address", true);
+	ck_assert_str_eq(names, "web\n");
+	ck_assert_str_eq(reals, D1 "\n" D2 "\n" D3 "\n");
+
+	/* from the agent: a config file naming another service is not read */
+	ck_assert_int_eq(vt_write(ROOT "/tmp/other.yaml", "%s",
+				  "services:\n  - name: other\n    vip: "
+				  "10.96.0.11:80\n    destinations: [" D1 "]\n"),
+			 0);
+	r = vigilctl("complete services --config /tmp/other.yaml");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, names);
+	free(r.out);
+	r = vigilctl("complete dests web --config /tmp/other.yaml");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, reals);
+	free(r.out);
+	r = vigilctl("complete vips tcp");
+	ck_assert_str_eq(r.out, VIP "\n");
+	free(r.out);
+	/* a user the socket refuses gets the file's, and no error */
+	r = vigilctl_as("nobody:nogroup", "complete services --config /tmp/other.yaml");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "other\n");
+	free(r.out);
+
+	/* TAB after `vigilctl quarantine web `, in the installed system */
+	ck_assert_int_eq(
+	    vt_write(ROOT "/tmp/tab.sh", "%s",
+		     "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+		     "source /usr/share/bash-completion/bash_completion\n"
+		     "source /usr/share/bash-completion/completions/vigilctl\n"
+		     "COMP_WORDS=(vigilctl quarantine web '')\n"
+		     "COMP_CWORD=3 COMP_LINE='vigilctl quarantine web ' COMP_POINT=24\n"
+		     "_vigilctl vigilctl '' web\n"
+		     "printf '%s\\n' \"${COMPREPLY[@]}\" | LC_ALL=C sort\n"),
+	    0);
+	r = run("chroot " ROOT " bash /tmp/tab.sh");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, reals);
+	free(r.out);
+	json_object_put(o);
+	free(list.out);
+	free(names);
+	free(reals);
+}
+END_TEST
+
 START_TEST(list_without_the_agent_shows_the_kernel)
 {
 	struct run r;
@@ -1161,6 +1261,7 @@ int main(void)
 	tcase_add_test(tc, only_root_may_change_anything);
 	tcase_add_test(tc, garbage_and_oversized_requests_leave_the_agent_running);
 	tcase_add_test(tc, metrics_scrape_and_parse);
+	tcase_add_test(tc, complete_offers_what_the_agent_has);
 	tcase_add_test(tc, list_without_the_agent_shows_the_kernel);
 	suite_add_tcase(s, tc);
 

@@ -59,14 +59,8 @@ static void do_list(struct agent *a, struct control_client *c, struct json_objec
 	r = ipvs_dump(a->apply.ipvs, &kernel);
 	if (r)
 		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
-	o = render_list_runtime(a->rt, kernel, have_info ? &info : NULL,
+	o = render_list_runtime(a->rt, kernel, r, have_info ? &info : NULL,
 				have_timeouts ? &timeouts : NULL, clock_now_ns());
-	/* the kernel's columns are then empty: say why rather than show them as absent */
-	if (o && r &&
-	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {
-		json_object_put(o);
-		o = NULL;
-	}
 	reply(c, o);
 	ipvs_table_free(kernel);
 }

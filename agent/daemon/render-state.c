@@ -79,9 +79,9 @@ static void fill_dest(const struct runtime_service *s, size_t j,
 		ret->remaining_ms = p->until_ns > now_ns ? (p->until_ns - now_ns) / 1000000 : 0;
 }
 
-struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
-					const struct ipvs_info *info,
-					const struct ipvs_timeouts *timeouts, uint64_t now_ns)
+static struct json_object *list_json(const struct runtime *rt, const struct ipvs_table *kernel,
+				     const struct ipvs_info *info,
+				     const struct ipvs_timeouts *timeouts, uint64_t now_ns)
 {
 	struct render_service *svcs;
 	struct render_dest *dests;
@@ -117,6 +117,18 @@ struct json_object *render_list_runtime(const struct runtime *rt, const struct i
 	free(dests);
 	free(svcs);
 	return o;
+}
+
+struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
+					int kernel_error, const struct ipvs_info *info,
+					const struct ipvs_timeouts *timeouts, uint64_t now_ns)
+{
+	struct json_object *o = list_json(rt, kernel, info, timeouts, now_ns);
+
+	/* the kernel's columns are then empty: say why rather than show them as absent */
+	if (!o || !kernel_error)
+		return o;
+	return reply_finish(o, reply_add_str(o, "kernel_error", strerror(-kernel_error)));
 }
 
 /*

@@ -28,10 +28,11 @@
  * The list reply (render_list()) for vigild: every service of RT (config
  * order) with what its policy and health say and what KERNEL has for it, then
  * the kernel's services vigild does not manage. RT may be NULL (no agent),
- * KERNEL too (no dump); INFO and TIMEOUTS may be NULL.
+ * KERNEL too (no dump: KERNEL_ERROR, -errno, says why; 0 for none); INFO and
+ * TIMEOUTS may be NULL.
  */
 struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
-					const struct ipvs_info *info,
+					int kernel_error, const struct ipvs_info *info,
 					const struct ipvs_timeouts *timeouts, uint64_t now_ns);
 
 /* What status reports; the caller gathers it, render_status() lays it out. */

@@ -31,7 +31,7 @@ START_TEST(list_merges_runtime_and_kernel)
 	web->applied[0] = 100;
 	web->applied[1] = 200;
 	web->applied[2] = 0;
-	o = render_list_runtime(rt, kernel_table(), &info, &timeouts, MS(2000));
+	o = render_list_runtime(rt, kernel_table(), 0, &info, &timeouts, MS(2000));
 	ck_assert_ptr_nonnull(o);
 
 	ck_assert_str_eq(str(o, "ok"), "true");
@@ -67,6 +67,12 @@ START_TEST(list_merges_runtime_and_kernel)
 	strcat(text = realloc(text, strlen(text) + 2), "\n");
 	check_golden("list.json", text);
 	free(text);
+	json_object_put(o);
+	/* no dump: the kernel's columns are empty, and the reply says why */
+	o = render_list_runtime(rt, NULL, -EPERM, &info, &timeouts, MS(2000));
+	ck_assert_str_eq(str(o, "kernel"), "false");
+	ck_assert_str_eq(str(o, "kernel_error"), "Operation not permitted");
+	ck_assert_str_eq(str(o, "services.0.in_kernel"), "false");
 	json_object_put(o);
 	runtime_free(rt);
 	config_free(c);

@@ -104,9 +104,10 @@ static void runtime_lists(struct runtime *rt)
 	web->applied[2] = 0;
 	/* a suspect is out of rotation while a probe judges it; no request makes one */
 	web->policy.dests[0].state = POLICY_SUSPECT;
-	emit("reply-list", render_list_runtime(rt, kernel_table(), &info, &timeouts, MS(2000)));
-	emit("reply-list", render_list_runtime(rt, NULL, NULL, NULL, MS(2000)));
-	emit("reply-list", render_list_runtime(NULL, kernel_table(), &info, NULL, MS(2000)));
+	emit("reply-list", render_list_runtime(rt, kernel_table(), 0, &info, &timeouts, MS(2000)));
+	/* the dump failed: why */
+	emit("reply-list", render_list_runtime(rt, NULL, -ENOMEM, NULL, NULL, MS(2000)));
+	emit("reply-list", render_list_runtime(NULL, kernel_table(), 0, &info, NULL, MS(2000)));
 }
 
 static void statuses(struct runtime *rt)

@@ -59,14 +59,8 @@ static void do_list(struct agent *a, struct control_client *c, struct json_objec
 	r = ipvs_dump(a->apply.ipvs, &kernel);
 	if (r)
 		log_warning("list: cannot read the IPVS table: %s", strerror(-r));
-	o = render_list_runtime(a->rt, kernel, have_info ? &info : NULL,
+	o = render_list_runtime(a->rt, kernel, r, have_info ? &info : NULL,
 				have_timeouts ? &timeouts : NULL, clock_now_ns());
-	/* the kernel's columns are then empty: say why rather than show them as absent */
-	if (o && r &&
-	    json_object_object_add(o, "kernel_error", json_object_new_string(strerror(-r)))) {
-		json_object_put(o);
-		o = NULL;
-	}
 	reply(c, o);
 	ipvs_table_free(kernel);
 }
@@ -140,38 +134,17 @@ static void do_status(struct agent *a, struct control_client *c, struct json_obj
 
 static void do_events(struct agent *a, struct control_client *c, struct json_object *req)
 {
-	struct json_object *o = json_object_new_object(), *list = json_object_new_array(), *v;
+	struct json_object *o, *v;
 	bool follow = false;
-	size_t i;
 
 	if (json_object_object_get_ex(req, "follow", &v))
 		follow = json_object_get_boolean(v);
-	if (!o || !list)
-		goto fail;
-	/* oldest first */
-	for (i = 0; i < COMMANDS_RECENT; i++) {
-		struct json_object *e = a->recent[(a->recent_next + i) % COMMANDS_RECENT];
-
-		if (e && json_object_array_add(list, json_object_get(e))) {
-			json_object_put(e);
-			goto fail;
-		}
-	}
-	if (json_object_object_add(o, "ok", json_object_new_boolean(true)) ||
-	    json_object_object_add(o, "follow", json_object_new_boolean(follow)))
-		goto fail;
-	if (json_object_object_add(o, "events", list)) {
-		list = NULL;
-		goto fail;
-	}
-	reply(c, o);
-	if (follow)
+	/* the ring's oldest is the slot written next */
+	o = render_events(a->recent, COMMANDS_RECENT, a->recent_next, follow);
+	/* a client told of a failure (out of memory) follows nothing */
+	if (o && follow)
 		control_subscribe(c);
-	return;
-fail:
-	json_object_put(list);
-	json_object_put(o);
-	control_send_error(c, "out of memory");
+	reply(c, o);
 }
 
 /* The fwmark service of "fwmark/10" (IPv4 or IPv6, whichever vigild has), or NULL. */
@@ -317,42 +290,6 @@ range:
 	return -ERANGE;
 }
 
-static void reply_dest(struct control_client *c, struct runtime_service *s, size_t j, bool changed)
-{
-	struct json_object *o = json_object_new_object();
-	const struct policy_dest *p = &s->policy.dests[j];
-	uint64_t now = clock_now_ns();
-	char real[ADDR_PORT_STRLEN];
-	int r = 0;
-
-	config_addr_format(&s->cs->dests[j].addr, real, sizeof(real));
-	if (!o) {
-		control_send_error(c, "out of memory");
-		return;
-	}
-	r |= json_object_object_add(o, "ok", json_object_new_boolean(true));
-	r |= json_object_object_add(o, "service", json_object_new_string(s->cs->name));
-	r |= json_object_object_add(o, "dest", json_object_new_string(real));
-	r |= json_object_object_add(o, "changed", json_object_new_boolean(changed));
-	r |=
-	    json_object_object_add(o, "state", json_object_new_string(policy_state_name(p->state)));
-	if (p->state == POLICY_QUARANTINED)
-		r |= json_object_object_add(
-		    o, "for_ms",
-		    p->until_ns == POLICY_NEVER
-			? NULL
-			: json_object_new_uint64(p->until_ns > now ? (p->until_ns - now) / 1000000
-								   : 0));
-	/* false: IPVS could not be programmed (see the log); the next pass retries */
-	r |= json_object_object_add(
-	    o, "applied", json_object_new_boolean(s->applied[j] == runtime_weight(s, j, now)));
-	if (r)
-		control_send_error(c, "out of memory");
-	else
-		control_send(c, o);
-	json_object_put(o);
-}
-
 static void do_quarantine(struct agent *a, struct control_client *c, struct json_object *req)
 {
 	struct runtime_service *s;
@@ -378,7 +315,7 @@ static void do_quarantine(struct agent *a, struct control_client *c, struct json
 		   (int)control_client_pid(c));
 	dispatch_decide(&a->dispatch, s, &d, NULL, 0, clock_now_ns());
 	watch_rearm(a);
-	reply_dest(c, s, j, true);
+	reply(c, render_target(s, j, true, clock_now_ns()));
 }
 
 static void do_release(struct agent *a, struct control_client *c, struct json_object *req)
@@ -404,12 +341,11 @@ static void do_release(struct agent *a, struct control_client *c, struct json_ob
 		dispatch_decide(&a->dispatch, s, &d, NULL, 0, clock_now_ns());
 		watch_rearm(a);
 	}
-	reply_dest(c, s, j, r == 1);
+	reply(c, render_target(s, j, r == 1, clock_now_ns()));
 }
 
 static void do_reload(struct agent *a, struct control_client *c, struct json_object *req)
 {
-	struct json_object *o;
 	char why[1024] = "";
 
 	log_info("request command=reload uid=%u pid=%d", (unsigned int)control_client_uid(c),
@@ -418,14 +354,7 @@ static void do_reload(struct agent *a, struct control_client *c, struct json_obj
 		control_send_error(c, "reload rejected, the running configuration stays: %s", why);
 		return;
 	}
-	o = json_object_new_object();
-	if (o && !json_object_object_add(o, "ok", json_object_new_boolean(true)) &&
-	    !json_object_object_add(o, "config", json_object_new_string(a->config_path)) &&
-	    !json_object_object_add(o, "services", json_object_new_uint64(a->rt->n_services)))
-		control_send(c, o);
-	else
-		control_send_error(c, "out of memory");
-	json_object_put(o);
+	reply(c, render_reload(a->config_path, a->rt->n_services));
 }
 
 static const struct command {

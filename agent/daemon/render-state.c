@@ -79,9 +79,9 @@ static void fill_dest(const struct runtime_service *s, size_t j,
 		ret->remaining_ms = p->until_ns > now_ns ? (p->until_ns - now_ns) / 1000000 : 0;
 }
 
-struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
-					const struct ipvs_info *info,
-					const struct ipvs_timeouts *timeouts, uint64_t now_ns)
+static struct json_object *list_json(const struct runtime *rt, const struct ipvs_table *kernel,
+				     const struct ipvs_info *info,
+				     const struct ipvs_timeouts *timeouts, uint64_t now_ns)
 {
 	struct render_service *svcs;
 	struct render_dest *dests;
@@ -117,6 +117,18 @@ struct json_object *render_list_runtime(const struct runtime *rt, const struct i
 	free(dests);
 	free(svcs);
 	return o;
+}
+
+struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
+					int kernel_error, const struct ipvs_info *info,
+					const struct ipvs_timeouts *timeouts, uint64_t now_ns)
+{
+	struct json_object *o = list_json(rt, kernel, info, timeouts, now_ns);
+
+	/* the kernel's columns are then empty: say why rather than show them as absent */
+	if (!o || !kernel_error)
+		return o;
+	return reply_finish(o, reply_add_str(o, "kernel_error", strerror(-kernel_error)));
 }
 
 /*
@@ -439,5 +451,71 @@ struct json_object *render_decision(const struct policy_decision *d, const char 
 		r |= reply_add_str(o, "evidence", evidence_kind_name(d->evidence));
 	if (cause)
 		r |= flow_fields(o, &cause->flow);
+	return reply_finish(o, r);
+}
+
+struct json_object *render_events(struct json_object *const *recent, size_t n, size_t first,
+				  bool follow)
+{
+	struct json_object *o = reply_new(), *list = json_object_new_array();
+	size_t i;
+	int r = 0;
+
+	if (!o || !list) {
+		json_object_put(list);
+		return reply_finish(o, -ENOMEM);
+	}
+	r |= reply_add_bool(o, "follow", follow);
+	for (i = 0; i < n && !r; i++) {
+		struct json_object *e = recent[(first + i) % n];
+
+		/* shared with the ring: the reply holds its own reference */
+		if (e && reply_append(list, json_object_get(e))) {
+			json_object_put(e);
+			r = -ENOMEM;
+		}
+	}
+	return reply_finish(o, reply_add_array(o, "events", list, r));
+}
+
+struct json_object *render_target(const struct runtime_service *s, size_t j, bool changed,
+				  uint64_t now_ns)
+{
+	const struct policy_dest *p = &s->policy.dests[j];
+	struct json_object *o = reply_new();
+	char real[CONFIG_ADDR_STRLEN];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	if (config_addr_format(&s->cs->dests[j].addr, real, sizeof(real)) < 0)
+		snprintf(real, sizeof(real), "?");
+	r |= reply_add_str(o, "service", s->cs->name);
+	r |= reply_add_str(o, "dest", real);
+	r |= reply_add_bool(o, "changed", changed);
+	r |= reply_add_str(o, "state", policy_state_name(p->state));
+	/* for_ms null: until the operator releases it */
+	if (p->state == POLICY_QUARANTINED) {
+		if (p->until_ns == POLICY_NEVER)
+			r |= reply_add_null(o, "for_ms");
+		else
+			r |= reply_add_u64(o, "for_ms",
+					   p->until_ns > now_ns ? (p->until_ns - now_ns) / 1000000
+								: 0);
+	}
+	/* false: IPVS could not be programmed (see the log); the next pass retries */
+	r |= reply_add_bool(o, "applied", s->applied[j] == runtime_weight(s, j, now_ns));
+	return reply_finish(o, r);
+}
+
+struct json_object *render_reload(const char *config_path, size_t services)
+{
+	struct json_object *o = reply_new();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= reply_add_str(o, "config", config_path);
+	r |= reply_add_u64(o, "services", services);
 	return reply_finish(o, r);
 }

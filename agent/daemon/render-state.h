@@ -5,7 +5,8 @@
  * proto's builders (reply.h, render.h). Pure functions of that state and the
  * time, so the unit tests check them; each returns a new object
  * (json_object_put() it), or NULL with errno = ENOMEM. The fields are listed
- * in proto/control.md.
+ * in proto/control.md, their names and types in proto/control.schema.json,
+ * which tests/unit/control_samples.c holds these functions to.
  */
 #ifndef VIGIL_DAEMON_RENDER_STATE_H
 #define VIGIL_DAEMON_RENDER_STATE_H
@@ -27,10 +28,11 @@
  * The list reply (render_list()) for vigild: every service of RT (config
  * order) with what its policy and health say and what KERNEL has for it, then
  * the kernel's services vigild does not manage. RT may be NULL (no agent),
- * KERNEL too (no dump); INFO and TIMEOUTS may be NULL.
+ * KERNEL too (no dump: KERNEL_ERROR, -errno, says why; 0 for none); INFO and
+ * TIMEOUTS may be NULL.
  */
 struct json_object *render_list_runtime(const struct runtime *rt, const struct ipvs_table *kernel,
-					const struct ipvs_info *info,
+					int kernel_error, const struct ipvs_info *info,
 					const struct ipvs_timeouts *timeouts, uint64_t now_ns);
 
 /* What status reports; the caller gathers it, render_status() lays it out. */
@@ -105,5 +107,22 @@ struct json_object *render_reset(const struct vigil_flow *flow, const struct vig
 struct json_object *render_decision(const struct policy_decision *d, const char *service,
 				    const struct config_addr *real, const struct evidence *cause,
 				    int64_t mono_to_real_ns);
+
+/*
+ * The reply to events: the N slots of the ring RECENT from its oldest, at
+ * FIRST, on (empty slots, NULL, skipped); FOLLOW as asked.
+ */
+struct json_object *render_events(struct json_object *const *recent, size_t n, size_t first,
+				  bool follow);
+
+/*
+ * The reply to quarantine and release: destination J of S as the request
+ * left it; CHANGED false when it was so already.
+ */
+struct json_object *render_target(const struct runtime_service *s, size_t j, bool changed,
+				  uint64_t now_ns);
+
+/* The reply to a reload that was taken: the file read and how many services it has. */
+struct json_object *render_reload(const char *config_path, size_t services);
 
 #endif

@@ -31,7 +31,7 @@ START_TEST(list_merges_runtime_and_kernel)
 	web->applied[0] = 100;
 	web->applied[1] = 200;
 	web->applied[2] = 0;
-	o = render_list_runtime(rt, kernel_table(), &info, &timeouts, MS(2000));
+	o = render_list_runtime(rt, kernel_table(), 0, &info, &timeouts, MS(2000));
 	ck_assert_ptr_nonnull(o);
 
 	ck_assert_str_eq(str(o, "ok"), "true");
@@ -67,6 +67,12 @@ START_TEST(list_merges_runtime_and_kernel)
 	strcat(text = realloc(text, strlen(text) + 2), "\n");
 	check_golden("list.json", text);
 	free(text);
+	json_object_put(o);
+	/* no dump: the kernel's columns are empty, and the reply says why */
+	o = render_list_runtime(rt, NULL, -EPERM, &info, &timeouts, MS(2000));
+	ck_assert_str_eq(str(o, "kernel"), "false");
+	ck_assert_str_eq(str(o, "kernel_error"), "Operation not permitted");
+	ck_assert_str_eq(str(o, "services.0.in_kernel"), "false");
 	json_object_put(o);
 	runtime_free(rt);
 	config_free(c);
@@ -496,6 +502,60 @@ START_TEST(status_says_what_is_silent)
 }
 END_TEST
 
+/* The replies commands.c sends as they are: quarantine and release, events, reload. */
+START_TEST(replies_to_requests)
+{
+	struct config *c = parse(CONFIG);
+	struct json_object *ring[4] = { NULL }, *o;
+	struct runtime *rt = NULL;
+	struct policy_decision d;
+	struct runtime_service *web;
+
+	ck_assert_int_eq(runtime_new(c, NULL, 1, &rt), 0);
+	web = &rt->services[0];
+	ck_assert_int_eq(policy_quarantine(&web->policy, 1, MS(1000), MS(60000), &d), 1);
+	ck_assert_int_eq(policy_quarantine(&web->policy, 2, MS(1000), 0, &d), 1);
+	web->applied[1] = 0;
+	o = render_target(web, 1, true, MS(2000));
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			 "{\"ok\":true,\"service\":\"web\",\"dest\":\"10.100.2.2:8080\","
+			 "\"changed\":true,\"state\":\"quarantined\",\"for_ms\":59000,"
+			 "\"applied\":true}");
+	json_object_put(o);
+	/* until released: null; not programmed yet: applied false */
+	o = render_target(web, 2, true, MS(2000));
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(o), "\"for_ms\": null"));
+	ck_assert_str_eq(str(o, "applied"), "false");
+	json_object_put(o);
+	/* in rotation: no for_ms */
+	o = render_target(web, 0, false, MS(2000));
+	ck_assert_str_eq(str(o, "state"), "healthy");
+	ck_assert_str_eq(str(o, "changed"), "false");
+	ck_assert_ptr_null(at(o, "for_ms"));
+	json_object_put(o);
+
+	/* oldest first from FIRST, wrapping; empty slots skipped */
+	ring[1] = json_object_new_string("b");
+	ring[3] = json_object_new_string("a");
+	o = render_events(ring, 4, 2, true);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			 "{\"ok\":true,\"follow\":true,\"events\":[\"a\",\"b\"]}");
+	json_object_put(o);
+	/* the ring keeps its own */
+	ck_assert_str_eq(json_object_get_string(ring[3]), "a");
+	json_object_put(ring[1]);
+	json_object_put(ring[3]);
+
+	o = render_reload("/etc/vigil/vigil.yaml", rt->n_services);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE),
+			 "{\"ok\":true,\"config\":\"/etc/vigil/vigil.yaml\",\"services\":2}");
+	json_object_put(o);
+	runtime_free(rt);
+	config_free(c);
+}
+END_TEST
+
 static Suite *render_state_suite(void)
 {
 	Suite *s = suite_create("render_state");
@@ -510,6 +570,7 @@ static Suite *render_state_suite(void)
 	tcase_add_test(tc, status_reports_fallbacks_that_work_without_degrading);
 	tcase_add_test(tc, degraded_summary_is_one_line);
 	tcase_add_test(tc, status_says_what_is_silent);
+	tcase_add_test(tc, replies_to_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

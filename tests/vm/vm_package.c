@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <regex.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -1244,6 +1246,500 @@ START_TEST(a_reinstalled_vigild_manages_its_services_again)
 }
 END_TEST
 
+/*
+ * What systemd would hear from vigild under the unit's Type=notify,
+ * NotifyAccess=main and WatchdogSec=: the test plays the service manager
+ * with a datagram socket of its own. It is under /run, which the chroot
+ * shares, so NOTIFY_SOCKET names the same file inside and outside.
+ */
+/*
+ * CONFIG, with a released destination's weight back at once: no ramp left
+ * running for a later case (a restarted vigild carries it on, and changes
+ * IPVS as it goes).
+ */
+#define CONFIG_NO_WARMUP "defaults:\n  probation: { warmup: 0s }\n" CONFIG
+
+#define NOTIFY_PATH   "/run/vt-notify.sock"
+#define WATCHDOG_USEC 2000000ull /* vigild pings at half of it: every second */
+#define NOTICES_MAX   512
+
+struct notice {
+	char text[1024];
+	pid_t pid;      /* the sender, from SCM_CREDENTIALS: NotifyAccess=main checks it */
+	uint64_t at_ns; /* when the kernel queued it (SO_TIMESTAMPNS, CLOCK_REALTIME) */
+};
+
+static struct {
+	int fd;
+	size_t n;
+	struct notice m[NOTICES_MAX];
+} notices;
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void notices_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NOTIFY_PATH };
+	int one = 1;
+
+	unlink(NOTIFY_PATH);
+	notices.n = 0;
+	notices.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(notices.fd, 0);
+	ck_assert_int_eq(bind(notices.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(setsockopt(notices.fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+	/* the time each was sent, not when the test, busy with a command, read it */
+	ck_assert_int_eq(setsockopt(notices.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)), 0);
+}
+
+static void notices_close(void)
+{
+	close(notices.fd);
+	unlink(NOTIFY_PATH);
+}
+
+/* Reads one message if one comes within TIMEOUT_MS; whether one did. */
+static bool notices_read(int timeout_ms)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control;
+	struct pollfd p = { .fd = notices.fd, .events = POLLIN };
+	struct notice *m = &notices.m[notices.n];
+	struct iovec iov = { .iov_base = m->text, .iov_len = sizeof(m->text) - 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *c;
+	ssize_t len;
+	char *nl;
+
+	ck_assert_uint_lt(notices.n, NOTICES_MAX);
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return false;
+	memset(m, 0, sizeof(*m));
+	len = recvmsg(notices.fd, &mh, MSG_DONTWAIT);
+	ck_assert_int_ge(len, 0);
+	ck_assert_msg(!(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)), "a notification was cut");
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			m->pid = cred.pid;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			m->at_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		}
+	}
+	notices.n++;
+	fprintf(stderr, "notify #%zu from %d: ", notices.n - 1, (int)m->pid);
+	for (nl = m->text; *nl; nl++)
+		fputc(*nl == '\n' ? '|' : *nl, stderr);
+	fputc('\n', stderr);
+	return true;
+}
+
+/* The line of M that begins with PREFIX ("READY=1", "STATUS="), or NULL. */
+static const char *notice_line(const struct notice *m, const char *prefix)
+{
+	const char *line;
+
+	for (line = m->text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (!strncmp(line, prefix, strlen(prefix)))
+			return line;
+	return NULL;
+}
+
+/*
+ * The first message at or after FROM with a line beginning with PREFIX,
+ * waiting up to TIMEOUT_MS (less once vigild has exited); its index, or -1.
+ */
+static int notices_wait(const char *prefix, size_t from, int timeout_ms)
+{
+	uint64_t deadline = vt_now_ns() + timeout_ms * 1000000ull;
+	size_t i = from;
+
+	for (;;) {
+		for (; i < notices.n; i++)
+			if (notice_line(&notices.m[i], prefix))
+				return (int)i;
+		if (vt_now_ns() >= deadline)
+			return -1;
+		/* gone: what it sent is queued already, and nothing more comes */
+		if (!notices_read(200) && !vigild_alive() && !notices_read(0))
+			deadline = 0;
+	}
+}
+
+/* Everything that arrives in the next MS. */
+static void notices_collect(int ms)
+{
+	uint64_t deadline = vt_now_ns() + ms * 1000000ull;
+
+	while (vt_now_ns() < deadline)
+		notices_read((int)((deadline - vt_now_ns()) / 1000000) + 1);
+}
+
+/*
+ * The WATCHDOG=1 pings after message FROM (the READY=1 that armed systemd's
+ * watchdog) up to END_NS; fails the test if two, or READY and the first, or
+ * the last and END_NS, are further apart than WATCHDOG_USEC.
+ */
+static unsigned int watchdog_pings(size_t from, uint64_t end_ns)
+{
+	uint64_t last = notices.m[from].at_ns, longest = 0;
+	unsigned int pings = 0;
+	size_t i;
+
+	for (i = from + 1; i < notices.n && notices.m[i].at_ns <= end_ns; i++) {
+		if (!notice_line(&notices.m[i], "WATCHDOG=1"))
+			continue;
+		if (notices.m[i].at_ns - last > longest)
+			longest = notices.m[i].at_ns - last;
+		last = notices.m[i].at_ns;
+		pings++;
+	}
+	if (end_ns - last > longest)
+		longest = end_ns - last;
+	fprintf(stderr, "%u WATCHDOG=1 in %.3f s, longest without one %.3f s\n", pings,
+		(end_ns - notices.m[from].at_ns) / 1e9, longest / 1e9);
+	ck_assert_msg(
+	    longest <= WATCHDOG_USEC * 1000,
+	    "%.3f s without WATCHDOG=1: systemd would have killed vigild (WATCHDOG_USEC=%llu)",
+	    longest / 1e9, WATCHDOG_USEC);
+	return pings;
+}
+
+/*
+ * vigild as the unit starts it, with the environment systemd gives it:
+ * NOTIFY_SOCKET, and WATCHDOG_USEC with WATCHDOG_PID, which must be
+ * vigild's own pid (sd_watchdog_enabled() ignores a watchdog meant for
+ * another): the shell's, which exec keeps through chroot into vigild.
+ */
+static void start_vigild_notified(void)
+{
+	char *exec = unit_value("ExecStart");
+
+	ck_assert_str_eq(exec, "/usr/sbin/vigild -c /etc/vigil/vigil.yaml");
+	vt_must("rm -f " LOG " " PID "; sh -c 'export NOTIFY_SOCKET=" NOTIFY_PATH
+		" WATCHDOG_USEC=%llu WATCHDOG_PID=$$; exec chroot " ROOT " %s' >" LOG
+		" 2>&1 & echo $! >" PID,
+		WATCHDOG_USEC, exec);
+	free(exec);
+}
+
+/* ExecReload= (vigilctl reload waits for the verdict): its exit status, and RELOADING then READY.
+ */
+static int reload_told(int status)
+{
+	size_t from = notices.n;
+	struct run r = exec_reload();
+	int reloading, ready;
+
+	ck_assert_int_eq(r.status, status);
+	free(r.out);
+	reloading = notices_wait("RELOADING=1", from, 10000);
+	ck_assert_msg(reloading >= 0, "no RELOADING=1 on reload");
+	ready = notices_wait("READY=1", reloading + 1, 10000);
+	ck_assert_msg(ready >= 0, "no READY=1 after RELOADING=1");
+	return ready;
+}
+
+/*
+ * Type=notify as systemd sees it: READY=1 once the first pass has put the
+ * service in IPVS; WATCHDOG=1 at half of WATCHDOG_USEC from then on, through
+ * reloads; a STATUS= line kept current; RELOADING=1 then READY=1 around each
+ * reload, with the MONOTONIC_USEC= systemd (>= 253) matches a reload with;
+ * READY=1 after a rejected reload too, or systemd would wait in "reloading";
+ * STOPPING=1 on SIGTERM. Every message from vigild's own pid, the only one
+ * NotifyAccess=main accepts.
+ */
+START_TEST(vigild_tells_systemd_what_type_notify_expects)
+{
+	struct timespec before;
+	struct run r;
+	uint64_t mono;
+	const char *v;
+	pid_t pid;
+	size_t i;
+	int ready, at, stopping;
+
+	/* whatever runs stops, and the service goes: READY must find it put back */
+	end_vigild();
+	vt_sh("ipvsadm -D -t " VIP " 2>/dev/null");
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), -1);
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG_NO_WARMUP), 0);
+	notices_open();
+	start_vigild_notified();
+	pid = vigild_pid();
+	ck_assert_int_gt(pid, 0);
+
+	ready = notices_wait("READY=1", 0, 60000);
+	ck_assert_msg(ready >= 0, "vigild never said READY=1");
+	/* read at once: the first pass was done when READY was sent */
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D1), 100);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 100);
+	ck_assert_int_eq(notices.m[ready].pid, pid);
+	ck_assert_msg(
+	    notice_line(&notices.m[ready], "STATUS=1 service, 3 of 3 destinations in rotation"),
+	    "READY=1 without the status line");
+
+	/* pings from READY on */
+	notices_collect(3500);
+	ck_assert_uint_ge(watchdog_pings(ready, realtime_ns()), 3);
+
+	/* the status line follows what vigild keeps in rotation */
+	at = notices.n;
+	r = vigilctl("quarantine web " D2 " --for 5m");
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_msg(notices_wait("STATUS=1 service, 2 of 3 destinations in rotation", at, 5000) >=
+			  0,
+		      "no STATUS= line with the quarantine");
+	at = notices.n;
+	r = vigilctl("release web " D2);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_msg(notices_wait("STATUS=1 service, 3 of 3 destinations in rotation", at, 5000) >=
+			  0,
+		      "no STATUS= line with the release");
+
+	/* SIGHUP (systemctl kill -s HUP): RELOADING=1 dated after it, READY=1 once applied */
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s",
+				  "defaults:\n  probation: { warmup: 0s }\n"
+				  "agent:\n  reconcile_interval: 1s\n  metrics: " METRICS "\n"
+				  "services:\n  - name: web\n    vip: " VIP "\n    scheduler: rr\n"
+				  "    health: { enabled: false }\n    destinations:\n"
+				  "      - " D1 "\n      - " D2 "\n      - { address: " D3
+				  ", weight: 70 }\n"),
+			 0);
+	at = notices.n;
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	kill(pid, SIGHUP);
+	at = notices_wait("RELOADING=1", at, 10000);
+	ck_assert_msg(at >= 0, "no RELOADING=1 on SIGHUP");
+	v = notice_line(&notices.m[at], "MONOTONIC_USEC=");
+	ck_assert_msg(v, "RELOADING=1 without MONOTONIC_USEC=");
+	mono = strtoull(v + strlen("MONOTONIC_USEC="), NULL, 10);
+	ck_assert_uint_ge(mono, before.tv_sec * 1000000ull + before.tv_nsec / 1000);
+	ck_assert_msg(notices_wait("READY=1", at + 1, 10000) >= 0, "no READY=1 after RELOADING=1");
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 70);
+
+	/* ExecReload=: the same, taken or rejected */
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG_NO_WARMUP), 0);
+	at = reload_told(0);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D3), 50);
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s",
+				  "services:\n  - name: web\n    vip: " VIP "\n    destinations:\n"
+				  "      - { address: " D1 ", weight: lots }\n"),
+			 0);
+	at = reload_told(1);
+	v = notice_line(&notices.m[at], "STATUS=");
+	ck_assert_msg(v && strstr(v, "; last reload rejected: /etc/vigil/vigil.yaml:5:"),
+		      "READY=1 of a rejected reload does not say so");
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG_NO_WARMUP), 0);
+	at = reload_told(0);
+	v = notice_line(&notices.m[at], "STATUS=");
+	ck_assert_msg(v && !strstr(v, "rejected"), "READY=1 of a reload taken still says rejected");
+
+	/* SIGTERM, as systemctl stop: STOPPING=1, the last word */
+	at = notices.n;
+	kill(pid, SIGTERM);
+	stopping = notices_wait("STOPPING=1", at, 10000);
+	ck_assert_msg(stopping >= 0, "no STOPPING=1 on SIGTERM");
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+	ck_assert_msg(kill(pid, 0) != 0, "vigild did not stop");
+	unlink(PID);
+	/* a ping may have been due in the same turn of the loop; nothing that revives it */
+	notices_collect(200);
+	for (i = stopping + 1; i < notices.n; i++)
+		ck_assert(!notice_line(&notices.m[i], "READY=1") &&
+			  !notice_line(&notices.m[i], "RELOADING=1"));
+
+	/* through all of it: never a ping late, and nothing from another pid */
+	watchdog_pings(ready, notices.m[stopping].at_ns);
+	for (i = 0; i < notices.n; i++)
+		ck_assert_int_eq(notices.m[i].pid, pid);
+	notices_close();
+}
+END_TEST
+
+/* The data path's rules: IPVS, and the VIP's route on vigil0 (sorted). */
+#define DATA_PATH "ipvsadm -Sn && ip route show dev vigil0"
+
+/* A thread that reads DATA_PATH over and over, and counts the times it differs. */
+struct data_path_watch {
+	pthread_t thread;
+	volatile bool stop;
+	char *expected;
+	unsigned int reads, changed;
+	char *first_change; /* what it read the first time it differed */
+};
+
+static void *data_path_watch_main(void *arg)
+{
+	struct data_path_watch *w = arg;
+
+	while (!w->stop) {
+		char *now = vt_output(DATA_PATH);
+
+		w->reads++;
+		if (!now || strcmp(now, w->expected)) {
+			if (!w->changed++)
+				w->first_change = now ? now : strdup("(ipvsadm or ip failed)\n");
+			else
+				free(now);
+		} else {
+			free(now);
+		}
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* Whether every vigil_netlink_operations_total of the running vigild is 0. */
+static bool no_ipvs_change_since_start(void)
+{
+	char *resp = http_get("/metrics"), *line, *save = NULL;
+	bool none = true, seen = false;
+
+	for (line = strtok_r(resp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "vigil_netlink_operations_total{", 31))
+			continue;
+		seen = true;
+		if (strcmp(strrchr(line, ' '), " 0")) {
+			fprintf(stderr, "the new vigild changed IPVS: %s\n", line);
+			none = false;
+		}
+	}
+	free(resp);
+	ck_assert_msg(seen, "no vigil_netlink_operations_total in /metrics");
+	return none;
+}
+
+/*
+ * dpkg -i of the same package over the running install: an upgrade in
+ * dpkg's eyes (prerm upgrade, unpack, postinst configure). dh_installsystemd's
+ * prerm stops vigild only on remove, and its postinst restarts it with
+ * deb-systemd-invoke, which needs systemd: here the restart is what systemd
+ * would do, SIGTERM then ExecStart=. Through all of it, clients through the
+ * VIP, new and established, see nothing, and IPVS and the VIP's route stay
+ * as they were; the new vigild adopts them and manages the service.
+ */
+START_TEST(an_upgrade_under_load_keeps_the_data_path)
+{
+	struct data_path_watch w = { 0 };
+	struct vt_echo_conn c[4];
+	uint64_t echoed[4];
+	struct vt_clients clients;
+	struct vt_loop loop;
+	struct vt_echo echo;
+	struct run r;
+	char *exe;
+	pid_t old;
+	unsigned int i;
+
+	end_vigild();
+	vt_must("for d in d1 d2 d3; do %s live $d; done", vt_lab());
+	ck_assert_int_eq(vt_write(ROOT "/etc/vigil/vigil.yaml", "%s", CONFIG_NO_WARMUP), 0);
+	start_vigild();
+	ck_assert(log_wait("vigild: watching", 30000));
+	/* a ramp an earlier case left has ended: the weights are the configured ones */
+	for (i = 0; i < 100 && (vt_ipvs_weight(VIP, D1) != 100 || vt_ipvs_weight(VIP, D2) != 100 ||
+				vt_ipvs_weight(VIP, D3) != 50);
+	     i++)
+		usleep(100000);
+	old = vigild_pid();
+	w.expected = vt_output(DATA_PATH);
+	ck_assert_ptr_nonnull(w.expected);
+	ck_assert_ptr_nonnull(strstr(w.expected, "-a -t " VIP " -r " D3 " -m -w 50"));
+	ck_assert_ptr_nonnull(strstr(w.expected, "10.96.0.10 "));
+
+	ck_assert_int_eq(pthread_create(&w.thread, NULL, data_path_watch_main, &w), 0);
+	ck_assert_int_eq(vt_loop_start(&loop, VIP, 50), 0);
+	ck_assert_int_eq(vt_echo_open(&echo, VIP, 4, 100), 0);
+	ck_assert_int_eq(vt_echo_start(&echo), 0);
+	sleep(1);
+	vt_echo_snapshot(&echo, c);
+	for (i = 0; i < 4; i++)
+		echoed[i] = c[i].echoed;
+
+	r = run("chroot " ROOT " dpkg -i /tmp/vigil.deb");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "over (" VIGIL_VERSION ")"));
+	free(r.out);
+	/* still the old vigild, on the binary the unpack replaced */
+	ck_assert_msg(kill(old, 0) == 0, "the upgrade stopped vigild");
+	exe = vt_output("readlink /proc/%d/exe", (int)old);
+	ck_assert_ptr_nonnull(exe);
+	ck_assert_ptr_nonnull(strstr(exe, "(deleted)"));
+	free(exe);
+	/* postinst's restart, as systemd does it */
+	stop_vigild();
+	start_vigild();
+	ck_assert(log_wait("vigild: watching", 30000));
+	ck_assert_int_ne(vigild_pid(), old);
+	sleep(1);
+
+	w.stop = true;
+	pthread_join(w.thread, NULL);
+	clients = vt_loop_stop(&loop);
+	vt_echo_snapshot(&echo, c);
+	vt_echo_close(&echo);
+	fprintf(stderr, "data path read %u times during the upgrade, %u different\n", w.reads,
+		w.changed);
+	ck_assert_msg(w.changed == 0, "the data path changed during the upgrade:\n%s\nnot\n%s",
+		      w.first_change, w.expected);
+	ck_assert_uint_gt(w.reads, 5);
+	ck_assert_uint_gt(clients.ok, 10);
+	ck_assert_uint_eq(clients.failed, 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_msg(c[i].err == 0, "established connection %u through the VIP: %s", i,
+			      strerror(c[i].err));
+		ck_assert_uint_gt(c[i].echoed, echoed[i]);
+	}
+	free(w.expected);
+
+	/* the new vigild adopted the service as it was, and manages it */
+	ck_assert(no_ipvs_change_since_start());
+	r = vigilctl("list -j");
+	ck_assert_int_eq(r.status, 0);
+	{
+		json_object *o = json_tokener_parse(r.out), *svcs, *dests;
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert(json_object_object_get_ex(o, "services", &svcs));
+		ck_assert_ptr_nonnull(strstr(json_object_to_json_string(svcs), "\"web\""));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(svcs, 0),
+						    "destinations", &dests));
+		ck_assert_uint_eq(json_object_array_length(dests), 3);
+		json_object_put(o);
+	}
+	free(r.out);
+	r = vigilctl("quarantine web " D2);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_eq(vt_ipvs_weight(VIP, D2), 0);
+	r = vigilctl("release web " D2);
+	ck_assert_int_eq(r.status, 0);
+	free(r.out);
+	ck_assert_int_gt(vt_ipvs_weight(VIP, D2), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vm_package");
@@ -1274,6 +1770,8 @@ int main(void)
 	tcase_add_test(tc, removing_the_package_keeps_the_data_path_and_reinstalling_takes_it_back);
 	tcase_add_test(tc, purge_removes_what_vigild_owns_and_nothing_else);
 	tcase_add_test(tc, a_reinstalled_vigild_manages_its_services_again);
+	tcase_add_test(tc, vigild_tells_systemd_what_type_notify_expects);
+	tcase_add_test(tc, an_upgrade_under_load_keeps_the_data_path);
 	suite_add_tcase(s, tc);
 	return check_main(s, CK_VERBOSE);
 }

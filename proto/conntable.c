@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "conntable.h"
+#include "why.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,21 +16,6 @@
 /* protocol, client, port, virtual, port, destination, port, state, expiry; engine, data */
 #define FIELDS     9
 #define MAX_FIELDS 11
-
-static int why_is(char *why, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int why_is(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && size) {
-		va_start(ap, fmt);
-		vsnprintf(why, size, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 struct field {
 	const char *p;

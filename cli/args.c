@@ -25,7 +25,8 @@ static const struct {
 	{ "list", ARGS_LIST, 0, 1,
 	  "list [SERVICE|-t|-u VIP:PORT|-f FWMARK [-6]] [-n] [-c|--stats|--rate] [--exact] "
 	  "[--sort] "
-	  "[--ipvsadm [--nosort]] [--timeout] [--json]" },
+	  "[--ipvsadm [--nosort] [--thresholds|--persistent-conn|--tun-info]] [--timeout] "
+	  "[--json]" },
 	{ "status", ARGS_STATUS, 0, 0, "status [--json]" },
 	{ "events", ARGS_EVENTS, 0, 1, "events [SERVICE|-t|-u VIP:PORT] [--follow] [--json]" },
 	{ "quarantine", ARGS_QUARANTINE, 2, 2, "quarantine SERVICE DEST [--for DURATION]" },
@@ -47,6 +48,9 @@ enum opt {
 	OPT_NOSORT,
 	OPT_TIMEOUT,
 	OPT_IPVSADM,
+	OPT_THRESHOLDS,
+	OPT_PERSISTENT,
+	OPT_TUN_INFO,
 	OPT_CONNECTION,
 	OPT_TCP,
 	OPT_UDP,
@@ -80,6 +84,9 @@ static const struct option {
 	{ OPT_NOSORT, NULL, "--nosort", NULL, FOR_LIST },
 	{ OPT_TIMEOUT, NULL, "--timeout", NULL, FOR_LIST },
 	{ OPT_IPVSADM, NULL, "--ipvsadm", NULL, FOR_LIST },
+	{ OPT_THRESHOLDS, NULL, "--thresholds", NULL, FOR_LIST },
+	{ OPT_PERSISTENT, NULL, "--persistent-conn", NULL, FOR_LIST },
+	{ OPT_TUN_INFO, NULL, "--tun-info", NULL, FOR_LIST },
 	{ OPT_CONNECTION, "-c", "--connection", NULL, FOR_LIST },
 	{ OPT_TCP, "-t", "--tcp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
 	{ OPT_UDP, "-u", "--udp-service", "VIP:PORT", FOR_LIST | FOR_EVENTS },
@@ -153,6 +160,13 @@ void args_usage(FILE *out)
 	    "      --ipvsadm       list: exactly what `ipvsadm -L` prints, sorted as it sorts\n"
 	    "                      (list -c: `ipvsadm -Lc`; with a service, its lines alone)\n"
 	    "      --nosort        list --ipvsadm: the kernel's order, as ipvsadm --nosort\n"
+	    "      --thresholds    list --ipvsadm: each destination's connection thresholds\n"
+	    "      --persistent-conn\n"
+	    "                      list --ipvsadm: each destination's persistence templates\n"
+	    "                      (list -c --ipvsadm: each connection's persistence engine)\n"
+	    "      --tun-info      list --ipvsadm: each tunnel's encapsulation\n"
+	    "                      (list --ipvsadm shows one of --stats, --rate and these\n"
+	    "                      three: the first given in that order, as ipvsadm does)\n"
 	    "      --timeout       list: IPVS's tcp, tcpfin and udp timeouts, as ipvsadm -L\n"
 	    "                      --timeout prints them\n"
 	    "  -j, --json          the agent's JSON, one object (events, list -c: one per line)\n"
@@ -403,28 +417,48 @@ static int parse_filter(const struct given *g, const char *const *args, int n_ar
 	return 0;
 }
 
+/* ipvsadm's views of the services, first the one it shows when given more than one. */
+static const struct {
+	enum opt id;
+	enum format_view view;
+	const char *in_json; /* what list --json has instead; NULL: vigil's table has it */
+} views[] = {
+	{ OPT_STATS, FORMAT_VIEW_STATS, NULL },
+	{ OPT_RATE, FORMAT_VIEW_RATE, NULL },
+	{ OPT_THRESHOLDS, FORMAT_VIEW_THRESHOLDS, "u_threshold and l_threshold" },
+	{ OPT_PERSISTENT, FORMAT_VIEW_PERSISTENT, "persist_conns (list -c: pe and pe_data)" },
+	{ OPT_TUN_INFO, FORMAT_VIEW_TUNNEL, "tunnel" },
+};
+
 /* What list's options say, and those that do not go together. */
 static int list_options(const struct given *g, struct args *ret, char *err, size_t err_size)
 {
-	static const enum opt alone[] = { OPT_STATS, OPT_RATE, OPT_EXACT, OPT_SORT, OPT_NOSORT };
+	/* what shapes the table of services, which neither -c nor --timeout shows */
+	static const enum opt table[] = { OPT_STATS,    OPT_RATE,  OPT_THRESHOLDS, OPT_PERSISTENT,
+					  OPT_TUN_INFO, OPT_EXACT, OPT_SORT,       OPT_NOSORT };
 	size_t k;
 
-	if (g->name[OPT_STATS] && g->name[OPT_RATE])
-		return fail(err, err_size, "--stats and --rate do not go together");
-	ret->view = g->name[OPT_STATS]  ? FORMAT_VIEW_STATS
-		    : g->name[OPT_RATE] ? FORMAT_VIEW_RATE
-					: FORMAT_VIEW_DEFAULT;
 	ret->exact = g->name[OPT_EXACT] != NULL;
 	ret->sort = g->name[OPT_SORT] != NULL;
 	ret->nosort = g->name[OPT_NOSORT] != NULL;
 	ret->timeout = g->name[OPT_TIMEOUT] != NULL;
 	ret->ipvsadm = g->name[OPT_IPVSADM] != NULL;
 	ret->connections = g->name[OPT_CONNECTION] != NULL;
-	/* the connection table has no counters, and no order but the kernel's (as ipvsadm -Lc) */
-	for (k = 0; ret->connections && k < sizeof(alone) / sizeof(alone[0]); k++)
-		if (g->name[alone[k]])
+	/* ipvsadm takes any of them together and shows the first; vigil's table one at a time */
+	if (g->name[OPT_STATS] && g->name[OPT_RATE] && !ret->ipvsadm)
+		return fail(err, err_size, "--stats and --rate do not go together");
+	ret->view = FORMAT_VIEW_DEFAULT;
+	for (k = sizeof(views) / sizeof(views[0]); k-- > 0;)
+		if (g->name[views[k].id])
+			ret->view = views[k].view;
+	/*
+	 * the connection table has no counters, and no order but the kernel's
+	 * (as ipvsadm -Lc); ipvsadm -Lc --persistent-conn adds its engines' columns
+	 */
+	for (k = 0; ret->connections && k < sizeof(table) / sizeof(table[0]); k++)
+		if (g->name[table[k]] && table[k] != OPT_PERSISTENT)
 			return fail(err, err_size, "%s does not go with %s",
-				    g->name[OPT_CONNECTION], g->name[alone[k]]);
+				    g->name[OPT_CONNECTION], g->name[table[k]]);
 	if (ret->connections && ret->timeout)
 		return fail(err, err_size, "%s does not go with --timeout",
 			    g->name[OPT_CONNECTION]);
@@ -438,12 +472,18 @@ static int list_options(const struct given *g, struct args *ret, char *err, size
 		return fail(err, err_size, "--ipvsadm and %s do not go together",
 			    g->name[OPT_JSON]);
 	/* ipvsadm -L --timeout prints the timeouts and nothing else */
-	for (k = 0; ret->timeout && k < sizeof(alone) / sizeof(alone[0]); k++)
-		if (g->name[alone[k]])
+	for (k = 0; ret->timeout && k < sizeof(table) / sizeof(table[0]); k++)
+		if (g->name[table[k]])
 			return fail(err, err_size, "--timeout does not go with %s",
-				    g->name[alone[k]]);
+				    g->name[table[k]]);
 	if (ret->timeout && ret->filter.kind != FILTER_NONE)
 		return fail(err, err_size, "--timeout does not go with a service to list");
+	for (k = 0; !ret->ipvsadm && k < sizeof(views) / sizeof(views[0]); k++)
+		if (g->name[views[k].id] && views[k].in_json)
+			return fail(err, err_size,
+				    "%s goes with --ipvsadm: vigil's list has no such column; "
+				    "--json has %s",
+				    g->name[views[k].id], views[k].in_json);
 	return 0;
 }
 

@@ -46,7 +46,7 @@ struct args {
 	bool numeric; /* -n: addresses and ports as numbers, not names */
 	bool json;
 	bool follow;
-	enum format_view view;      /* list: --stats, --rate */
+	enum format_view view;      /* list: --stats, --rate; --ipvsadm's --thresholds, ... */
 	bool exact;                 /* list: --exact */
 	bool sort;                  /* list: --sort */
 	bool nosort;                /* list --ipvsadm: --nosort */

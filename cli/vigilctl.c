@@ -310,6 +310,36 @@ static bool any_in_kernel(struct json_object *reply)
 	return false;
 }
 
+/*
+ * Whether each destination REPLY has in the kernel has KEY, or each whose
+ * forward is FORWARD (not NULL): a vigild older than vigilctl sends none.
+ */
+static bool kernel_dests_have(struct json_object *reply, const char *key, const char *forward)
+{
+	struct json_object *svcs, *dests, *d, *v;
+	size_t i, j;
+
+	if (!json_object_object_get_ex(reply, "services", &svcs))
+		return true;
+	for (i = 0; i < json_object_array_length(svcs); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(svcs, i), "destinations",
+					       &dests))
+			continue;
+		for (j = 0; j < json_object_array_length(dests); j++) {
+			d = json_object_array_get_idx(dests, j);
+			if (!json_object_object_get_ex(d, "in_kernel", &v) ||
+			    !json_object_get_boolean(v))
+				continue;
+			if (forward && !(json_object_object_get_ex(d, "forward", &v) &&
+					 !strcmp(json_object_get_string(v), forward)))
+				continue;
+			if (!json_object_object_get_ex(d, key, &v))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* list --ipvsadm: ipvsadm -L's own output, nothing of vigil's. */
 static int show_ipvsadm(const struct args *a, struct json_object *reply)
 {
@@ -330,6 +360,12 @@ static int show_ipvsadm(const struct args *a, struct json_object *reply)
 		complain("no service in IPVS matches %s: vigild keeps it, the kernel does not "
 			 "have it (yet)",
 			 given);
+		return EXIT_FAILED;
+	}
+	if ((a->view == FORMAT_VIEW_THRESHOLDS && !kernel_dests_have(reply, "u_threshold", NULL)) ||
+	    (a->view == FORMAT_VIEW_TUNNEL && !kernel_dests_have(reply, "tunnel", "tunnel"))) {
+		complain("vigild is older than vigilctl: its list has no %s; restart it",
+			 a->view == FORMAT_VIEW_TUNNEL ? "tunnel encapsulations" : "thresholds");
 		return EXIT_FAILED;
 	}
 	r = format_ipvsadm(stdout, reply, &o);
@@ -395,7 +431,8 @@ static int show_connections(const struct args *a, struct json_object *list)
 		.list = list,
 		.o = { .name = a->numeric ? NULL : resolve,
 		       .name_data = &brackets_names,
-		       .ipvsadm = a->ipvsadm },
+		       .ipvsadm = a->ipvsadm,
+		       .view = a->view },
 	};
 	struct conntable_reader reader;
 	char buf[65536], why[512];

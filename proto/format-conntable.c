@@ -152,7 +152,11 @@ static void endpoint(const struct format_options *o, const struct conntable_conn
 void format_conn_title(FILE *out, const struct format_options *o)
 {
 	fputs("IPVS connection entries\n", out);
-	if (o->ipvsadm)
+	/* ipvsadm's widths for the destination and the engine are the other way round below */
+	if (o->ipvsadm && o->view == FORMAT_VIEW_PERSISTENT)
+		fprintf(out, "pro expire %-11s %-18s %-18s %-18s %-16s %s\n", "state", "source",
+			"virtual", "destination", "pe name", "pe_data");
+	else if (o->ipvsadm)
 		fprintf(out, "pro expire %-11s %-18s %-18s %s\n", "state", "source", "virtual",
 			"destination");
 	else
@@ -170,7 +174,11 @@ void format_conn(FILE *out, const struct conntable_conn *c, struct json_object *
 	endpoint(o, c, &c->client, client, sizeof(client));
 	endpoint(o, c, &c->virt, virt, sizeof(virt));
 	endpoint(o, c, &c->dest, dest, sizeof(dest));
-	if (o->ipvsadm)
+	/* ipvsadm shows an engine's columns only where it read both its name and data */
+	if (o->ipvsadm && o->view == FORMAT_VIEW_PERSISTENT && c->pe_name[0] && c->pe_data[0])
+		fprintf(out, "%-3s %-6s %-11s %-18s %-18s %-16s %-18s %s\n", c->protocol, expire,
+			c->state, client, virt, dest, c->pe_name, c->pe_data);
+	else if (o->ipvsadm)
 		fprintf(out, "%-3s %-6s %-11s %-18s %-18s %s\n", c->protocol, expire, c->state,
 			client, virt, dest);
 	else

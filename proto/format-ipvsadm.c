@@ -3,7 +3,8 @@
  * ipvsadm -L's output from a list reply, byte for byte as ipvsadm 1.31
  * (Debian 11 to 13) prints it: print_title() and print_service_entry() of
  * its ipvsadm.c, with its column widths, its trailing spaces, and its
- * truncation of IPv4 names. Scripts that parse ipvsadm read this.
+ * truncation of IPv4 names; --stats, --rate, --thresholds,
+ * --persistent-conn and --tun-info each with its own columns. Scripts that parse ipvsadm read this.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,21 +22,39 @@
 static void print_title(FILE *out, struct json_object *list, const struct format_options *o)
 {
 	struct json_object *ipvs = format_get(list, "ipvs");
+	bool stats = o->view == FORMAT_VIEW_STATS;
 
 	if (!o->one_service)
 		fprintf(out, "IP Virtual Server version %s (size=%" PRIu64 ")\n",
 			format_get_str(ipvs, "version", "0.0.0"), format_get_u64(ipvs, "size"));
-	if (o->view == FORMAT_VIEW_DEFAULT)
+	switch (o->view) {
+	case FORMAT_VIEW_STATS:
+	case FORMAT_VIEW_RATE:
+		fprintf(out, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", stats ? "Conns" : "CPS",
+			stats ? "InPkts" : "InPPS", stats ? "OutPkts" : "OutPPS",
+			stats ? "InBytes" : "InBPS", stats ? "OutBytes" : "OutBPS");
+		break;
+	case FORMAT_VIEW_THRESHOLDS:
+		fprintf(out, "%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn",
+			"InActConn");
+		break;
+	case FORMAT_VIEW_PERSISTENT:
+		fprintf(out, "%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn",
+			"InActConn");
+		break;
+	case FORMAT_VIEW_TUNNEL:
+		fprintf(out, "Prot LocalAddress:Port Scheduler Flags\n"
+			     "  -> RemoteAddress:Port           Forward TunnelInfo    Weight "
+			     "ActiveConn InActConn\n");
+		break;
+	default:
 		fprintf(out,
 			"Prot LocalAddress:Port Scheduler Flags\n"
 			"  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
-	else
-		fprintf(out, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
-			"Prot LocalAddress:Port", o->view == FORMAT_VIEW_STATS ? "Conns" : "CPS",
-			o->view == FORMAT_VIEW_STATS ? "InPkts" : "InPPS",
-			o->view == FORMAT_VIEW_STATS ? "OutPkts" : "OutPPS",
-			o->view == FORMAT_VIEW_STATS ? "InBytes" : "InBPS",
-			o->view == FORMAT_VIEW_STATS ? "OutBytes" : "OutBPS");
+	}
 }
 
 static bool is_v6(struct json_object *o, const char *addr_key)
@@ -57,17 +76,68 @@ static void print_stats(FILE *out, struct json_object *stats, const struct forma
 		format_print_count(out, format_get_u64(stats, keys[i]), o->exact);
 }
 
+/*
+ * ipvsadm's name of a tunnel's FLAGS (the reply's array): it indexes its
+ * names by the flags' value, so both flags at once read past their end; "?"
+ * here, as for a flag it does not know.
+ */
+static const char *csum_name(struct json_object *flags)
+{
+	static const char *const names[] = { "-c", "+c", "r+c" }; /* none, csum, remcsum */
+	unsigned int value = 0;
+	size_t i,
+	    n = json_object_is_type(flags, json_type_array) ? json_object_array_length(flags) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *flag = json_object_get_string(json_object_array_get_idx(flags, i));
+
+		value |= !flag                      ? 4u
+			 : !strcmp(flag, "csum")    ? 1u
+			 : !strcmp(flag, "remcsum") ? 2u
+						    : 4u;
+	}
+	return value < 3 ? names[value] : "?";
+}
+
+/*
+ * ipvsadm's TunnelInfo of a destination: "ipip", "gue:6080:+c", "gre:-c";
+ * "n/a" when it is no tunnel, or of a type ipvsadm has no name for.
+ */
+static const char *tunnel_info(struct json_object *d, char *buf, size_t size)
+{
+	struct json_object *t = format_get(d, "tunnel");
+	const char *type = format_get_str(t, "type", "");
+
+	if (!t || strcmp(format_get_str(d, "forward", ""), "tunnel"))
+		return "n/a";
+	if (!strcmp(type, "ipip"))
+		return "ipip";
+	if (!strcmp(type, "gue"))
+		snprintf(buf, size, "gue:%" PRIu64 ":%s", format_get_u64(t, "port"),
+			 csum_name(format_get(t, "flags")));
+	else if (!strcmp(type, "gre"))
+		snprintf(buf, size, "gre:%s", csum_name(format_get(t, "flags")));
+	else
+		return "n/a";
+	return buf;
+}
+
 static void print_dest(FILE *out, struct json_object *d, const char *protocol,
 		       const struct format_options *o)
 {
 	struct json_object *stats = format_get(d, "stats");
-	char buf[256], name[256];
+	unsigned int active = (unsigned int)format_get_u64(d, "active_conns"),
+		     inactive = (unsigned int)format_get_u64(d, "inactive_conns");
+	const char *forward = format_forward_name(format_get_str(d, "forward", "?"));
+	int weight = (int)format_get_u64(d, "weight");
+	char buf[256], name[256], tunnel[32];
 
 	snprintf(name, sizeof(name), "%s",
 		 format_named(o, format_get_str(d, "address", "?"), protocol, buf, sizeof(buf)));
 	if (!is_v6(d, "address"))
 		name[DEST_CUT] = '\0';
 	fprintf(out, "  -> %-28s", name);
+	/* the trailing spaces of the columns are ipvsadm's */
 	switch (o->view) {
 	case FORMAT_VIEW_STATS:
 		print_stats(out, stats, o);
@@ -79,13 +149,21 @@ static void print_dest(FILE *out, struct json_object *d, const char *protocol,
 		format_print_count(out, format_get_u64(stats, "inbps"), o->exact);
 		format_print_count(out, format_get_u64(stats, "outbps"), o->exact);
 		break;
+	case FORMAT_VIEW_THRESHOLDS:
+		fprintf(out, " %-10u %-10u %-10u %-10u",
+			(unsigned int)format_get_u64(d, "u_threshold"),
+			(unsigned int)format_get_u64(d, "l_threshold"), active, inactive);
+		break;
+	case FORMAT_VIEW_PERSISTENT:
+		fprintf(out, " %-9u %-11u %-10u %-10u", (unsigned int)weight,
+			(unsigned int)format_get_u64(d, "persist_conns"), active, inactive);
+		break;
+	case FORMAT_VIEW_TUNNEL:
+		fprintf(out, " %-7s %-13s %-6d %-10u %-10u", forward,
+			tunnel_info(d, tunnel, sizeof(tunnel)), weight, active, inactive);
+		break;
 	default:
-		/* the trailing spaces are ipvsadm's */
-		fprintf(out, " %-7s %-6d %-10u %-10u",
-			format_forward_name(format_get_str(d, "forward", "?")),
-			(int)format_get_u64(d, "weight"),
-			(unsigned int)format_get_u64(d, "active_conns"),
-			(unsigned int)format_get_u64(d, "inactive_conns"));
+		fprintf(out, " %-7s %-6d %-10u %-10u", forward, weight, active, inactive);
 	}
 	fputc('\n', out);
 }
@@ -101,12 +179,12 @@ static int print_service(FILE *out, struct json_object *svc, const struct format
 	format_service_name(svc, o, true, name, sizeof(name));
 	if (!format_get(svc, "fwmark") && !is_v6(svc, NULL))
 		name[SVC_CUT] = '\0';
-	if (o->view == FORMAT_VIEW_DEFAULT) {
-		fprintf(out, "%s %s", name, format_get_str(svc, "scheduler", "?"));
-		format_service_flags(out, svc, true);
-	} else {
+	if (o->view == FORMAT_VIEW_STATS || o->view == FORMAT_VIEW_RATE) {
 		fprintf(out, "%-33s", name);
 		print_stats(out, format_get(svc, "stats"), o);
+	} else {
+		fprintf(out, "%s %s", name, format_get_str(svc, "scheduler", "?"));
+		format_service_flags(out, svc, true);
 	}
 	fputc('\n', out);
 	r = order_dests(format_get(svc, "destinations"), o->nosort ? ORDER_KERNEL : ORDER_IPVSADM,

@@ -190,6 +190,12 @@ const char *format_forward_name(const char *fwd)
 	return fwd;
 }
 
+/* Whether VIEW shows counters; ipvsadm's other views are not vigil's table's: the default */
+static bool counters(enum format_view view)
+{
+	return view == FORMAT_VIEW_STATS || view == FORMAT_VIEW_RATE;
+}
+
 static void print_title(FILE *out, struct json_object *list, enum format_view view)
 {
 	struct json_object *ipvs = format_get(list, "ipvs");
@@ -197,7 +203,7 @@ static void print_title(FILE *out, struct json_object *list, enum format_view vi
 	if (format_get(ipvs, "version"))
 		fprintf(out, "IP Virtual Server version %s (size=%" PRIu64 ")\n",
 			format_get_str(ipvs, "version", "?"), format_get_u64(ipvs, "size"));
-	if (view == FORMAT_VIEW_DEFAULT) {
+	if (!counters(view)) {
 		fprintf(out, "Prot LocalAddress:Port Scheduler Flags\n");
 		fprintf(out, "  -> %-*s %-7s %-6s %-10s %-10s %-11s %-6s %-6s %-5s %s\n",
 			DEST_WIDTH, "RemoteAddress:Port", "Forward", "Weight", "ActiveConn",
@@ -242,7 +248,7 @@ static void print_dest(FILE *out, struct json_object *d, const char *protocol,
 	char cfgw[16] = "-", effw[16] = "-", score[16] = "-", quar[16] = "-";
 	struct json_object *v;
 
-	if (o->view != FORMAT_VIEW_DEFAULT) {
+	if (counters(o->view)) {
 		fprintf(out, "  -> %-*s", DEST_WIDTH, addr);
 		print_counters(out, in_kernel ? format_get(d, "stats") : NULL, o);
 		if (managed)
@@ -283,12 +289,12 @@ static void print_service(FILE *out, struct json_object *svc, const struct forma
 	size_t i, n;
 
 	format_service_name(svc, o, false, svc_name, sizeof(svc_name));
-	if (o->view == FORMAT_VIEW_DEFAULT) {
-		fprintf(out, "%s %s", svc_name, format_get_str(svc, "scheduler", "?"));
-		format_service_flags(out, svc, false);
-	} else {
+	if (counters(o->view)) {
 		fprintf(out, "%-*s", SVC_WIDTH, svc_name);
 		print_counters(out, in_kernel ? format_get(svc, "stats") : NULL, o);
+	} else {
+		fprintf(out, "%s %s", svc_name, format_get_str(svc, "scheduler", "?"));
+		format_service_flags(out, svc, false);
 	}
 	/* vigil's own: its name, and whether the kernel has it yet */
 	if (name)

@@ -20,6 +20,10 @@ enum format_view {
 	FORMAT_VIEW_DEFAULT,
 	FORMAT_VIEW_STATS, /* counters (vigilctl --stats) */
 	FORMAT_VIEW_RATE,  /* rates (vigilctl --rate) */
+	/* ipvsadm's other views: format_ipvsadm() only (vigil's table shows the default) */
+	FORMAT_VIEW_THRESHOLDS, /* ipvsadm --thresholds */
+	FORMAT_VIEW_PERSISTENT, /* ipvsadm --persistent-conn; with -c, format_conn*() too */
+	FORMAT_VIEW_TUNNEL,     /* ipvsadm --tun-info */
 };
 
 /* A list reply as a table, addresses as they are (ipvsadm -n); -EINVAL if it is not one. */
@@ -53,8 +57,9 @@ struct format_options {
 int format_list_with(FILE *out, struct json_object *list, const struct format_options *o);
 
 /*
- * A list reply exactly as ipvsadm -L (with O's -n, --stats, --rate, --exact,
- * --nosort) prints the kernel's table: what is not in the kernel left out,
+ * A list reply exactly as ipvsadm -L (with O's -n, --stats, --rate,
+ * --thresholds, --persistent-conn, --tun-info, --exact, --nosort) prints
+ * the kernel's table: what is not in the kernel left out,
  * no vigil column, sorted as ipvsadm sorts. -EINVAL if LIST is not a list
  * reply, -ENODATA if it has no kernel table (vigild could not dump it).
  */
@@ -62,8 +67,9 @@ int format_ipvsadm(FILE *out, struct json_object *list, const struct format_opti
 
 /*
  * list -c: the connection table (proto/conntable.h) as ipvsadm -Lc prints
- * it, byte for byte with O's ipvsadm (and its -n), or with vigil's column:
- * the state vigild gives each connection's destination.
+ * it, byte for byte with O's ipvsadm (and its -n, and its --persistent-conn
+ * as O's view), or with vigil's column: the state vigild gives each
+ * connection's destination.
  */
 
 /*

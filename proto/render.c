@@ -147,12 +147,49 @@ static int service_fields(struct json_object *o, const struct ipvs_service *svc)
 	return r;
 }
 
+/*
+ * A tunnel's encapsulation as the kernel keeps it. Kernels before 5.2 do
+ * not report it: IPIP was their only one, and the type reads as 0, ipip.
+ */
+static struct json_object *tunnel_json(const struct ipvs_dest *d)
+{
+	static const char *const types[] = {
+		[IPVS_TUN_IPIP] = "ipip",
+		[IPVS_TUN_GUE] = "gue",
+		[IPVS_TUN_GRE] = "gre",
+	};
+	struct json_object *o = json_object_new_object(), *flags = json_object_new_array();
+	int r = 0;
+
+	if (!o || !flags) {
+		json_object_put(flags);
+		return reply_finish(o, -ENOMEM);
+	}
+	r |= reply_add_str(
+	    o, "type", d->tun_type < sizeof(types) / sizeof(types[0]) ? types[d->tun_type] : "?");
+	r |= reply_add_u64(o, "port", d->tun_port);
+	if (d->tun_flags & IPVS_TUN_F_CSUM)
+		r |= reply_append(flags, json_object_new_string("csum"));
+	if (d->tun_flags & IPVS_TUN_F_REMCSUM)
+		r |= reply_append(flags, json_object_new_string("remcsum"));
+	/* a flag IPVS added since: there, but without a name */
+	if (d->tun_flags & ~(IPVS_TUN_F_CSUM | IPVS_TUN_F_REMCSUM))
+		r |= reply_append(flags, json_object_new_string("?"));
+	r |= reply_add_array(o, "flags", flags, r);
+	return reply_finish(o, r);
+}
+
 static int kernel_dest_fields(struct json_object *o, const struct ipvs_dest *d)
 {
 	int r = 0;
 
 	r |= reply_add_str(o, "forward", render_forward(d->fwd));
+	/* the kernel keeps a type for every destination; only a tunnel's means anything */
+	if (d->fwd == IPVS_FWD_TUNNEL)
+		r |= reply_add(o, "tunnel", tunnel_json(d));
 	r |= reply_add_u64(o, "weight", d->weight);
+	r |= reply_add_u64(o, "u_threshold", d->u_threshold);
+	r |= reply_add_u64(o, "l_threshold", d->l_threshold);
 	r |= reply_add_u64(o, "active_conns", d->active_conns);
 	r |= reply_add_u64(o, "inactive_conns", d->inactive_conns);
 	r |= reply_add_u64(o, "persist_conns", d->persist_conns);

@@ -100,7 +100,8 @@ expect "-s $sock list --fwmark-service 3" 300
 expect "-s $sock -f " 10 300
 expect "-s $sock events -f " marked marked6
 expect "-s $sock list -f 10 -" -n --numeric -c --connection -t --tcp-service -u --udp-service --sctp-service \
-    -f --fwmark-service -6 --stats --rate --exact --sort --ipvsadm --nosort --timeout -j --json
+    -f --fwmark-service -6 --stats --rate --exact --sort --ipvsadm --nosort --thresholds \
+    --persistent-conn --tun-info --timeout -j --json
 # a service called -x: after --, as vigilctl takes it
 expect "-s $sock quarantine -" --for
 expect "-s $sock quarantine -- -" -x

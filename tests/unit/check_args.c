@@ -34,6 +34,9 @@ START_TEST(list_options)
 	ck_assert_int_eq(a.view, FORMAT_VIEW_RATE);
 	ck_assert_int_eq(PARSE(&a, "list", "--stats", "--rate"), -EINVAL);
 	ck_assert_str_eq(err, "--stats and --rate do not go together");
+	/* ipvsadm shows the first; so does --ipvsadm */
+	ck_assert_int_eq(PARSE(&a, "list", "--ipvsadm", "--rate", "--stats"), 0);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_STATS);
 }
 END_TEST
 
@@ -304,6 +307,88 @@ START_TEST(ipvsadm_options)
 }
 END_TEST
 
+/*
+ * ipvsadm's --thresholds, --persistent-conn and --tun-info: with --ipvsadm
+ * alone, any of them together with --stats and --rate as ipvsadm takes them
+ * (the first of that order shows), refused where ipvsadm refuses them.
+ */
+START_TEST(ipvsadm_views)
+{
+	static const struct {
+		char *option; /* argv's, as PARSE takes it */
+		enum format_view view;
+	} alone[] = {
+		{ "--thresholds", FORMAT_VIEW_THRESHOLDS },
+		{ "--persistent-conn", FORMAT_VIEW_PERSISTENT },
+		{ "--tun-info", FORMAT_VIEW_TUNNEL },
+	};
+	struct args a;
+	size_t i;
+
+	for (i = 0; i < sizeof(alone) / sizeof(alone[0]); i++) {
+		ck_assert_int_eq(PARSE(&a, "-Ln", "--ipvsadm", alone[i].option), 0);
+		ck_assert(a.ipvsadm && a.numeric);
+		ck_assert_int_eq(a.view, alone[i].view);
+		ck_assert_int_eq(PARSE(&a, "list", alone[i].option, "--ipvsadm", "--nosort", "-t",
+				       "10.0.0.1:80"),
+				 0);
+		ck_assert(a.nosort);
+		ck_assert_int_eq(a.view, alone[i].view);
+		ck_assert_int_eq(a.filter.kind, FILTER_VIP);
+		/* ipvsadm -L takes --exact with any view, and ignores it but with counters */
+		ck_assert_int_eq(PARSE(&a, "-L", "--ipvsadm", "--exact", alone[i].option), 0);
+		ck_assert(a.exact);
+	}
+	/* as ipvsadm's print_title(): --stats, --rate, --thresholds, --persistent-conn, --tun-info
+	 */
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--ipvsadm", "--tun-info", "--persistent-conn"), 0);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_PERSISTENT);
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--ipvsadm", "--tun-info", "--thresholds"), 0);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_THRESHOLDS);
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--ipvsadm", "--thresholds", "--rate"), 0);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_RATE);
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--ipvsadm", "--rate", "--stats"), 0);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_STATS);
+	/* vigil's own list has none of their columns */
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--thresholds"), -EINVAL);
+	ck_assert_str_eq(err, "--thresholds goes with --ipvsadm: vigil's list has no such column; "
+			      "--json has u_threshold and l_threshold");
+	ck_assert_int_eq(PARSE(&a, "-Ln", "--persistent-conn", "--json"), -EINVAL);
+	ck_assert_str_eq(err, "--persistent-conn goes with --ipvsadm: vigil's list has no such "
+			      "column; --json has persist_conns (list -c: pe and pe_data)");
+	ck_assert_int_eq(PARSE(&a, "list", "--tun-info", "--stats"), -EINVAL);
+	ck_assert_str_eq(err, "--tun-info goes with --ipvsadm: vigil's list has no such column; "
+			      "--json has tunnel");
+	ck_assert_int_eq(PARSE(&a, "list", "--ipvsadm", "--tun-info", "-j"), -EINVAL);
+	ck_assert_str_eq(err, "--ipvsadm and -j do not go together");
+	/* ipvsadm -Lc takes --persistent-conn alone: its persistence engines' columns */
+	ck_assert_int_eq(PARSE(&a, "-Lcn", "--ipvsadm", "--persistent-conn"), 0);
+	ck_assert(a.connections && a.ipvsadm);
+	ck_assert_int_eq(a.view, FORMAT_VIEW_PERSISTENT);
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--persistent-conn"), -EINVAL);
+	ck_assert_str_eq(err, "--persistent-conn goes with --ipvsadm: vigil's list has no such "
+			      "column; --json has persist_conns (list -c: pe and pe_data)");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--ipvsadm", "--thresholds"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --thresholds");
+	ck_assert_int_eq(PARSE(&a, "-Lc", "--ipvsadm", "--tun-info"), -EINVAL);
+	ck_assert_str_eq(err, "-c does not go with --tun-info");
+	/* nor ipvsadm -L --timeout */
+	ck_assert_int_eq(PARSE(&a, "-L", "--timeout", "--thresholds"), -EINVAL);
+	ck_assert_str_eq(err, "--timeout does not go with --thresholds");
+	ck_assert_int_eq(PARSE(&a, "-L", "--timeout", "--ipvsadm", "--persistent-conn"), -EINVAL);
+	ck_assert_str_eq(err, "--timeout does not go with --persistent-conn");
+	ck_assert_int_eq(PARSE(&a, "-L", "--timeout", "--tun-info"), -EINVAL);
+	ck_assert_str_eq(err, "--timeout does not go with --tun-info");
+	/* list's alone, and long only, as ipvsadm has them */
+	ck_assert_int_eq(PARSE(&a, "status", "--thresholds"), -EINVAL);
+	ck_assert_str_eq(err, "--thresholds does not go with status");
+	ck_assert_int_eq(PARSE(&a, "-L", "--thresholds=1"), -EINVAL);
+	ck_assert_str_eq(err, "--thresholds takes no value");
+	ck_assert_int_eq(PARSE(&a, "-L", "--tun"), -EINVAL);
+	ck_assert_str_eq(err, "unknown option '--tun'");
+}
+END_TEST
+
 /* list -c: ipvsadm's -Lc, bundled or not, with the filters and --ipvsadm; no counters, no order */
 START_TEST(connection_table)
 {
@@ -395,6 +480,7 @@ static Suite *args_suite(void)
 	tcase_add_test(tc, list_filters);
 	tcase_add_test(tc, events_filters);
 	tcase_add_test(tc, ipvsadm_options);
+	tcase_add_test(tc, ipvsadm_views);
 	tcase_add_test(tc, connection_table);
 	tcase_add_test(tc, complete_words);
 	suite_add_tcase(s, tc);

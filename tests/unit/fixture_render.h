@@ -136,7 +136,8 @@ static inline void dest(struct ipvs_dest *d, uint16_t af, const char *addr, uint
 /*
  * A table for ipvsadm's layout, in an order a kernel might dump it: what
  * ipvsadm prints differently (SCTP, IPv6, fwmarks past 2^31, scheduler
- * flags, persistence masks, every forwarding method, counters past 10^8),
+ * flags, persistence masks, every forwarding method, counters past 10^8,
+ * thresholds, persistence templates, a GUE and an IPIP tunnel),
  * and VIPs and destinations (10.x, 100.x, 192.x) that ipvsadm's sort,
  * comparing addresses as signed differences, puts in a circle.
  */
@@ -166,11 +167,17 @@ static inline struct ipvs_table *ipvsadm_table(void)
 	dest(&dests[n], AF_INET, "192.168.10.1", 80, IPVS_FWD_MASQ, 100);
 	dests[n].active_conns = 5;
 	dests[n].inactive_conns = 12;
+	dests[n].persist_conns = 4;
+	dests[n].u_threshold = 1000;
+	dests[n].l_threshold = 750;
 	set_stats(&dests[n].stats, 99999990);
 	dests[n].stats.cps = 123456789;
 	dests[n].stats.inpps = 100000000;
 	dests[n++].stats.inbps = 100000000;
-	dest(&dests[n++], AF_INET, "100.64.0.2", 80, IPVS_FWD_TUNNEL, 3);
+	dest(&dests[n], AF_INET, "100.64.0.2", 80, IPVS_FWD_TUNNEL, 3);
+	dests[n].tun_type = IPVS_TUN_GUE;
+	dests[n].tun_port = 6080;
+	dests[n++].tun_flags = IPVS_TUN_F_CSUM;
 	dest(&dests[n++], AF_INET, "10.0.0.2", 8080, IPVS_FWD_LOCAL, 0);
 	svcs[0].n_dests = 4;
 
@@ -183,7 +190,8 @@ static inline struct ipvs_table *ipvsadm_table(void)
 	strcpy(s->scheduler, "rr");
 	s->flags = IPVS_SVC_F_ONEPACKET;
 	svcs[1].dests = &dests[n];
-	dest(&dests[n++], AF_INET, "10.1.0.2", 53, IPVS_FWD_MASQ, 1);
+	dest(&dests[n], AF_INET, "10.1.0.2", 53, IPVS_FWD_MASQ, 1);
+	dests[n++].u_threshold = 4294967295u; /* ipvsadm's %-10u at its widest */
 	dest(&dests[n++], AF_INET, "10.1.0.1", 53, IPVS_FWD_MASQ, 1);
 	svcs[1].n_dests = 2;
 

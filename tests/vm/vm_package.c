@@ -412,6 +412,60 @@ START_TEST(list_ipvsadm_is_ipvsadms_bytes)
 END_TEST
 
 /*
+ * ipvsadm -L's other views of the services, --thresholds, --persistent-conn
+ * and --tun-info, against ipvsadm's own bytes: web's, and a service vigild
+ * does not keep whose destinations have thresholds and GUE and GRE tunnels
+ * (kernels have had GUE since 5.2, GRE since 5.3).
+ */
+#define FOREIGN_VIP "10.96.0.12:80"
+
+START_TEST(list_ipvsadm_views_are_ipvsadms_bytes)
+{
+	static const char *const views[][2] = {
+		{ "-Ln --thresholds", "list -n --ipvsadm --thresholds" },
+		{ "-Ln --persistent-conn", "list --ipvsadm -n --persistent-conn" },
+		{ "-Ln --tun-info", "-Ln --ipvsadm --tun-info" },
+		{ "-L --tun-info", "-L --ipvsadm --tun-info" },
+		{ "-Ln --thresholds -t " FOREIGN_VIP,
+		  "-Ln --ipvsadm --thresholds -t " FOREIGN_VIP },
+		/* ipvsadm takes them together and shows the first of its order */
+		{ "-Ln --tun-info --persistent-conn",
+		  "-Ln --ipvsadm --tun-info --persistent-conn" },
+		{ "-Ln --nosort --tun-info", "-Ln --ipvsadm --nosort --tun-info" },
+	};
+	char *out;
+	size_t i;
+
+	vt_sh("ipvsadm -D -t " FOREIGN_VIP " 2>/dev/null");
+	vt_must("ipvsadm -A -t " FOREIGN_VIP " -s wlc -p 300 && "
+		"ipvsadm -a -t " FOREIGN_VIP " -r " D1 " -m -w 2 -x 100 -y 50 && "
+		"ipvsadm -a -t " FOREIGN_VIP " -r " D2 " -i -w 3 --tun-type gue --tun-port 6080 && "
+		"ipvsadm -a -t " FOREIGN_VIP " -r " D3 " -i -w 4 --tun-type gre --tun-csum");
+	/* what the kernel kept, so that the same bytes are not the same n/a */
+	out = vt_output("ipvsadm -Ln --tun-info -t " FOREIGN_VIP "; "
+			"ipvsadm -Ln --thresholds -t " FOREIGN_VIP);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, " gue:6080:-c ") && strstr(out, " gre:+c ") &&
+			  strstr(out, " 100        50 "),
+		      "ipvsadm shows no tunnels or thresholds:\n%s", out);
+	free(out);
+
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		int same = vt_sh("ipvsadm %s > /tmp/vt-ipvsadm.txt && "
+				 "chroot " ROOT " /usr/sbin/vigilctl %s > /tmp/vt-vigilctl.txt && "
+				 "cmp /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt || "
+				 "diff -u /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt >&2",
+				 views[i][0], views[i][1]);
+
+		ck_assert_msg(same == 0, "ipvsadm %s and vigilctl %s differ (diff above)",
+			      views[i][0], views[i][1]);
+		vt_sh("cat /tmp/vt-vigilctl.txt >&2");
+	}
+	vt_must("ipvsadm -D -t " FOREIGN_VIP);
+}
+END_TEST
+
+/*
  * list -c against the kernel's own table: connections held open through
  * web's VIP and through a service vigild does not keep, read by ipvsadm
  * and by vigilctl.
@@ -589,6 +643,8 @@ START_TEST(list_c_is_ipvsadms_connection_table)
 
 	same_as_ipvsadm("-Lcn", "list -c -n --ipvsadm");
 	same_as_ipvsadm("-Lc", "-Lc --ipvsadm");
+	/* no persistence engine here: its title, and the lines as they are */
+	same_as_ipvsadm("-Lcn --persistent-conn", "-Lcn --ipvsadm --persistent-conn");
 
 	/* vigil's column: the state of each destination of web's; "-" for the other's */
 	r = vigilctl("-Lcn");
@@ -1750,6 +1806,7 @@ int main(void)
 	tcase_add_test(tc, the_package_installs_what_an_operator_needs);
 	tcase_add_test(tc, list_agrees_with_ipvsadm);
 	tcase_add_test(tc, list_ipvsadm_is_ipvsadms_bytes);
+	tcase_add_test(tc, list_ipvsadm_views_are_ipvsadms_bytes);
 	tcase_add_test(tc, list_c_is_ipvsadms_connection_table);
 	tcase_add_test(tc, quarantine_and_release_reach_ipvs);
 	tcase_add_test(tc, reload_takes_a_good_config_and_keeps_the_running_one_on_a_bad_one);

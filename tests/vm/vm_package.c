@@ -375,6 +375,18 @@ START_TEST(list_agrees_with_ipvsadm)
 }
 END_TEST
 
+/* ipvsadm ARGS and the installed vigilctl ARGS2 print the same bytes; a diff if not. */
+static void same_bytes_as_ipvsadm(const char *args, const char *args2)
+{
+	int same = vt_sh("ipvsadm %s > /tmp/vt-ipvsadm.txt && "
+			 "chroot " ROOT " /usr/sbin/vigilctl %s > /tmp/vt-vigilctl.txt && "
+			 "cmp /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt || "
+			 "diff -u /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt >&2",
+			 args, args2);
+
+	ck_assert_msg(same == 0, "ipvsadm %s and vigilctl %s differ (diff above)", args, args2);
+}
+
 /*
  * vigilctl list --ipvsadm prints ipvsadm -Ln's bytes, whole and with a
  * service filter, so that scripts parsing ipvsadm keep working; a filter
@@ -390,16 +402,8 @@ START_TEST(list_ipvsadm_is_ipvsadms_bytes)
 	struct run r;
 	size_t i;
 
-	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
-		int same = vt_sh("ipvsadm %s > /tmp/vt-ipvsadm.txt && "
-				 "chroot " ROOT " /usr/sbin/vigilctl %s > /tmp/vt-vigilctl.txt && "
-				 "cmp /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt || "
-				 "diff -u /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt >&2",
-				 views[i][0], views[i][1]);
-
-		ck_assert_msg(same == 0, "ipvsadm %s and vigilctl %s differ (diff above)",
-			      views[i][0], views[i][1]);
-	}
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		same_bytes_as_ipvsadm(views[i][0], views[i][1]);
 	r = vigilctl("list -n -t 10.9.9.9:80");
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_ptr_nonnull(strstr(r.out, "10.9.9.9:80"));
@@ -451,14 +455,7 @@ START_TEST(list_ipvsadm_views_are_ipvsadms_bytes)
 	free(out);
 
 	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
-		int same = vt_sh("ipvsadm %s > /tmp/vt-ipvsadm.txt && "
-				 "chroot " ROOT " /usr/sbin/vigilctl %s > /tmp/vt-vigilctl.txt && "
-				 "cmp /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt || "
-				 "diff -u /tmp/vt-ipvsadm.txt /tmp/vt-vigilctl.txt >&2",
-				 views[i][0], views[i][1]);
-
-		ck_assert_msg(same == 0, "ipvsadm %s and vigilctl %s differ (diff above)",
-			      views[i][0], views[i][1]);
+		same_bytes_as_ipvsadm(views[i][0], views[i][1]);
 		vt_sh("cat /tmp/vt-vigilctl.txt >&2");
 	}
 	vt_must("ipvsadm -D -t " FOREIGN_VIP);
